@@ -1,0 +1,3 @@
+from scrobble_insights.cli import main
+
+main()

@@ -1,0 +1,249 @@
+"""Command line: one subcommand per job. Parsing and display only; the work is in jobs.py."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from scrobble_insights.config import RedactFilter, Settings, build_settings, disable_telemetry, redact
+from scrobble_insights.errors import ConfigError, ScrobbleInsightsError
+from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn a last.fm listening history into a tested warehouse and a dashboard.")
+out = Console()
+err = Console(stderr=True)
+_secrets: list[str] = []
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory "
+                                                 "[env SCROBBLE_INSIGHTS_DATA_DIR, default ./scrobble-data]")]
+Users = Annotated[Optional[list[str]], typer.Option("--user", "-u", help="last.fm user name (repeat for several)")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries and progress details")]
+
+
+def _setup(verbose: bool, **overrides) -> Settings:
+    settings = build_settings(**overrides)
+    if settings.lastfm_api_key is not None:
+        _secrets.append(settings.lastfm_api_key.get_secret_value())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactFilter(_secrets))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return settings
+
+
+def _parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r} is not a date: use YYYY-MM-DD, e.g. 2019-01-31") from None
+
+
+@contextmanager
+def _progress(enabled: bool = True):
+    """A live progress display (windows, pages, scrobbles, ETA) wired to the extractor's callbacks."""
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=err, transient=False, disable=not enabled)
+    tasks: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
+
+    def detail(user: str) -> str:
+        c = counts[user]
+        return f"{c['windows']} windows · {c['pages']} pages"
+
+    def on_start(user: str, days: int, expected: int) -> None:
+        counts[user] = {"windows": 0, "pages": 0}
+        tasks[user] = progress.add_task(f"scrobbles of {user}", total=max(expected, 1), detail=detail(user))
+
+    def on_page(user: str, scrobbles: int) -> None:
+        counts[user]["pages"] += 1
+        progress.update(tasks[user], advance=scrobbles, detail=detail(user))
+
+    def on_window(user: str, window, scrobbles: int) -> None:
+        counts[user]["windows"] += 1
+        progress.update(tasks[user], detail=detail(user))
+
+    tag_task: list[int] = []
+
+    def on_artist(artist: str) -> None:
+        if not tag_task:
+            tag_task.append(progress.add_task("artist tags", total=None, detail=""))
+        progress.update(tag_task[0], advance=1)
+
+    with progress:
+        yield Reporter(on_start=on_start, on_page=on_page, on_window=on_window), on_artist
+
+
+def _print_summary(summary, settings: Settings) -> None:
+    table = Table(title=f"Extracted {summary.first_day} .. {summary.last_day} (UTC days)", title_justify="left")
+    for column in ("user", "days", "windows", "pages", "scrobbles", "in warehouse"):
+        table.add_column(column, justify="left" if column == "user" else "right")
+    for stats in summary.extracted:
+        days = f"{stats.days}" + (f" ({stats.days_skipped} resumed)" if stats.days_skipped else "")
+        table.add_row(stats.user, days, str(stats.windows), str(stats.pages), f"{stats.scrobbles:,}",
+                      f"{summary.warehouse_rows.get(stats.user, 0):,}")
+    out.print(table)
+    client = summary.client
+    refetched = sum(s.windows_refetched for s in summary.extracted)
+    out.print(f"requests {client['requests']:,} · retries {client['retries']:,} · rate-limited "
+              f"{client['rate_limited']} · windows re-read {refetched} · artists tagged {summary.artists_tagged:,} "
+              f"· {summary.seconds:.1f}s")
+    out.print(f"loaded {summary.loaded.days:,} changed days ({summary.loaded.scrobbles:,} rows) into "
+              f"{settings.warehouse_path if settings.warehouse == 'duckdb' else 'BigQuery'}")
+    out.print(f"bronze files: {settings.bronze_dir}")
+
+
+@app.command()
+def backfill(
+    since: Annotated[str, typer.Option(help="First UTC day to extract, YYYY-MM-DD")],
+    until: Annotated[Optional[str], typer.Option(help="Last UTC day to extract (inclusive) [default: yesterday]")] = None,
+    user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
+    no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+) -> None:
+    """Extract a whole date range (the history once), land it, load it. Resumes after a crash."""
+    from scrobble_insights.jobs import extract_and_load
+
+    settings = _setup(verbose, data_dir=data_dir)
+    first = _parse_day(since, "--since")
+    last = _parse_day(until, "--until") if until else yesterday_utc()
+    with _progress() as (reporter, on_artist):
+        summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
+                                   tags=not no_tags, on_artist=on_artist)
+    _print_summary(summary, settings)
+
+
+@app.command()
+def run(
+    user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
+    day: Annotated[Optional[str], typer.Option("--date", help="The day to extract [default: yesterday, UTC]")] = None,
+    lookback_days: Annotated[Optional[int], typer.Option(help="Also re-read this many days before it "
+                                                         "(late and deleted scrobbles) [default 14]")] = None,
+    no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+) -> None:
+    """The daily job: yesterday's scrobbles plus a lookback, loaded and tagged."""
+    from scrobble_insights.jobs import extract_and_load
+
+    settings = _setup(verbose, data_dir=data_dir, lookback_days=lookback_days)
+    run_day = _parse_day(day, "--date") if day else yesterday_utc()
+    first, last = days_for_run(run_day, settings.lookback_days)
+    with _progress() as (reporter, on_artist):
+        summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
+                                   tags=not no_tags, on_artist=on_artist)
+    _print_summary(summary, settings)
+
+
+@app.command()
+def load(
+    data_dir: DataDir = None, verbose: Verbose = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the raw tables and reload all of bronze")] = False,
+) -> None:
+    """Load bronze files into the warehouse (only changed days, or everything with --rebuild). No API."""
+    from scrobble_insights.jobs import rebuild_from_bronze
+    from scrobble_insights.load.pipeline import load_scrobbles, load_tags
+    from scrobble_insights.load.warehouse import open_warehouse
+
+    settings = _setup(verbose, data_dir=data_dir)
+    if rebuild:
+        scrobbles, tags = rebuild_from_bronze(settings)
+    else:
+        warehouse = open_warehouse(settings)
+        try:
+            scrobbles, tags = load_scrobbles(warehouse, settings.bronze_dir), load_tags(warehouse, settings.bronze_dir)
+        finally:
+            warehouse.close()
+    out.print(f"loaded {scrobbles.days:,} days ({scrobbles.scrobbles:,} scrobbles) and {tags.tag_files} tag "
+              f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
+
+
+def _split_names(values: list[str] | None) -> list[str]:
+    return [name for value in values or [] for name in value.replace(",", " ").split() if name]
+
+
+@app.command()
+def simulate(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic listeners")] = 42,
+    users: Annotated[Optional[list[str]], typer.Option("--users", help="Simulated user names (repeat or comma-separate)")] = None,
+    years: Annotated[float, typer.Option(help="Years of history per user")] = 3.0,
+    rate_limit: Annotated[float, typer.Option(help="Requests/s per client before error 29 (0 = none)")] = 5.0,
+    latency_ms: Annotated[float, typer.Option(help="Added latency per request")] = 0.0,
+    fault_rate: Annotated[float, typer.Option(help="Share of requests given an injected fault (0-1)")] = 0.0,
+) -> None:
+    """Serve a faithful last.fm API simulator on 127.0.0.1 (for the demo, tests and benchmarks)."""
+    from scrobble_insights.simulator import Simulator, SimulatorConfig
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(f"--host {host} is not a loopback address: the simulator only serves 127.0.0.1")
+    if not 0 <= fault_rate <= 1:
+        raise ConfigError(f"--fault-rate {fault_rate} is not between 0 and 1")
+    names = _split_names(users) or ["demo"]
+    err.print(f"building {years:g} years of history for {', '.join(names)} (seed {seed}) ...")
+    sim = Simulator(SimulatorConfig(seed=seed, users=names, years=years, rate_limit=rate_limit,
+                                    latency_ms=latency_ms, fault_rate=fault_rate))
+    err.print(f"last.fm simulator on http://{host}:{port}/2.0/ — export LASTFM_API_URL=http://{host}:{port}/2.0/ "
+              "and any LASTFM_API_KEY; Ctrl-C stops it")
+    sim.serve_forever(host=host, port=port)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo's data goes")] = Path("scrobble-demo"),
+    years: Annotated[float, typer.Option(help="Years of simulated history")] = 3.0,
+    rate_limit: Annotated[float, typer.Option(help="Requests/s (simulator and client)")] = 20.0,
+    verbose: Verbose = False,
+) -> None:
+    """Start the simulator on a free local port, backfill a demo user, and show where the data is."""
+    from scrobble_insights.jobs import extract_and_load
+    from scrobble_insights.simulator import Simulator, SimulatorConfig
+
+    err.print(f"building {years:g} years of simulated listening for user 'demo' ...")
+    sim = Simulator(SimulatorConfig(seed=42, users=["demo"], years=years, rate_limit=rate_limit))
+    with sim.serve(host="127.0.0.1", port=0) as server:
+        settings = _setup(verbose, data_dir=data_dir, lastfm_api_url=server.url, lastfm_api_key="demo-key",
+                          rate_limit=rate_limit)
+        today = datetime.now(timezone.utc).date()
+        first = today - timedelta(days=int(years * 365.25))
+        err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
+        with _progress() as (reporter, on_artist):
+            summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
+                                       on_artist=on_artist)
+    _print_summary(summary, settings)
+    out.print(f"\nThe demo warehouse is {settings.warehouse_path}; try:\n"
+              f"  python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
+              f".sql('select artist_name, count(*) n from raw.scrobbles group by 1 order by n desc limit 10'))\"")
+
+
+def main() -> None:
+    """Entry point: one-line errors, never a traceback (unless --verbose asks for one)."""
+    disable_telemetry()
+    try:
+        app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
+    except ScrobbleInsightsError as exc:
+        err.print(f"[bold red]error:[/] {redact(str(exc), _secrets)}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, secrets scrubbed
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        text = redact(f"{type(exc).__name__}: {exc}", _secrets).splitlines()[0] if str(exc) else type(exc).__name__
+        err.print(f"[bold red]internal error:[/] {text} — please report it (run with --verbose for details)",
+                  markup=True, highlight=False, soft_wrap=True)
+        sys.exit(70)

@@ -1,0 +1,154 @@
+"""One typed Settings object from the environment, `.env` and `scrobble-insights.toml`.
+
+Precedence (highest first): command-line options, environment variables, `.env`, the TOML file,
+defaults. The API key is a SecretStr: its repr and str are masked, and `redact` scrubs it from any
+text we print or log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from scrobble_insights.errors import ConfigError
+
+OFFICIAL_API_URL = "https://ws.audioscrobbler.com/2.0/"
+CONFIG_FILE = "scrobble-insights.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting, with its environment variable in the description."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCROBBLE_INSIGHTS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        toml_file=CONFIG_FILE,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    lastfm_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LASTFM_API_KEY", "lastfm_api_key"),
+        description="LASTFM_API_KEY: your last.fm API key (https://www.last.fm/api/account/create)")
+    lastfm_api_url: str = Field(
+        OFFICIAL_API_URL, validation_alias=AliasChoices("LASTFM_API_URL", "lastfm_api_url"),
+        description="LASTFM_API_URL: the API endpoint (the simulator's URL for the demo and tests)")
+    data_dir: Path = Field(Path("scrobble-data"),
+                           description="SCROBBLE_INSIGHTS_DATA_DIR: bronze files, state and warehouse")
+    users: list[str] = Field(default_factory=list,
+                             description="SCROBBLE_INSIGHTS_USERS: default last.fm user names (JSON list)")
+    rate_limit: float = Field(5.0, gt=0, description="SCROBBLE_INSIGHTS_RATE_LIMIT: requests per second")
+    max_concurrency: int = Field(4, ge=1, le=64,
+                                 description="SCROBBLE_INSIGHTS_MAX_CONCURRENCY: requests in flight at once")
+    request_timeout_s: float = Field(30.0, gt=0, description="SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S")
+    max_attempts: int = Field(8, ge=1, description="SCROBBLE_INSIGHTS_MAX_ATTEMPTS: tries per request")
+    retry_backoff_s: float = Field(1.0, ge=0, description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_S: first backoff")
+    retry_backoff_max_s: float = Field(60.0, ge=0, description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_MAX_S")
+    page_limit: int = Field(200, ge=1, le=200, description="SCROBBLE_INSIGHTS_PAGE_LIMIT: scrobbles per page")
+    window_target_pages: int = Field(20, ge=1,
+                                     description="SCROBBLE_INSIGHTS_WINDOW_TARGET_PAGES: pages per window")
+    lookback_days: int = Field(14, ge=0, description="SCROBBLE_INSIGHTS_LOOKBACK_DAYS: days `run` re-reads")
+    tags_max_age_days: int = Field(90, ge=0,
+                                   description="SCROBBLE_INSIGHTS_TAGS_MAX_AGE_DAYS: refresh tags older than this")
+
+    warehouse: Literal["duckdb", "bigquery"] = Field(
+        "duckdb", description="SCROBBLE_INSIGHTS_WAREHOUSE: duckdb (embedded, default) or bigquery")
+    bigquery_project: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_PROJECT: GCP project id")
+    bigquery_dataset_prefix: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_DATASET_PREFIX")
+    bigquery_location: str = Field("US", description="SCROBBLE_INSIGHTS_BIGQUERY_LOCATION")
+
+    @field_validator("lastfm_api_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        return init_settings, env_settings, dotenv_settings, TomlConfigSettingsSource(settings_cls)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def bronze_dir(self) -> Path:
+        return self.data_dir / "bronze"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    def api_key(self) -> str:
+        """The API key, or a one-line error saying how to set it."""
+        if self.lastfm_api_key is None or not self.lastfm_api_key.get_secret_value().strip():
+            raise ConfigError("LASTFM_API_KEY is not set: create a key at https://www.last.fm/api/account/create "
+                              "and `export LASTFM_API_KEY=...` (or put it in .env)")
+        return self.lastfm_api_key.get_secret_value().strip()
+
+
+def build_settings(**overrides) -> Settings:
+    """Settings from all sources; overrides (command-line options) win. Bad values -> ConfigError."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "setting"
+        env = "LASTFM_" + name.upper() if name.startswith("api") else "SCROBBLE_INSIGHTS_" + name.upper()
+        raise ConfigError(f"invalid setting {name} ({env}): {err['msg']}") from None
+    except ValueError as exc:  # e.g. a broken TOML file
+        raise ConfigError(f"could not read the configuration ({CONFIG_FILE}, .env): {exc}") from None
+
+
+def disable_telemetry() -> None:
+    """Switch off every usage report and update check of the tools we use (before they are imported)."""
+    defaults = {
+        "DO_NOT_TRACK": "1",                          # dbt (and others honouring the convention)
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "RUNTIME__DLTHUB_TELEMETRY": "false",          # dlt
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+
+
+class RedactFilter(logging.Filter):
+    """Replaces secrets in every log record that passes through a handler."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = redact(record.getMessage(), self.secrets)
+            record.msg, record.args = message, None
+        return True
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Replace each secret in text with '***'."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,47 @@
+"""Exception family. Every error carries a one-line message: what is wrong and how to fix it.
+
+The CLI prints ``str(error)`` and exits non-zero; it never prints a traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class ScrobbleInsightsError(Exception):
+    """Base class: a problem the user can act on, described in one line."""
+
+    exit_code = 1
+
+
+class ConfigError(ScrobbleInsightsError):
+    """The configuration or the command line is wrong."""
+
+    exit_code = 2
+
+
+class LastfmError(ScrobbleInsightsError):
+    """last.fm answered with an error, or with something that is not a valid answer."""
+
+    def __init__(self, message: str, *, code: int | None = None, method: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.method = method
+
+
+class TransientLastfmError(LastfmError):
+    """A failure that may heal by itself (rate limit, backend hiccup, network, cut-off body)."""
+
+
+class RateLimitedError(TransientLastfmError):
+    """last.fm error 29: too many requests."""
+
+
+class PermanentLastfmError(LastfmError):
+    """A failure retrying cannot fix (unknown user, invalid key, private history, ...)."""
+
+
+class ExtractError(ScrobbleInsightsError):
+    """A window could not be extracted consistently."""
+
+
+class WarehouseError(ScrobbleInsightsError):
+    """The warehouse could not be opened or written."""

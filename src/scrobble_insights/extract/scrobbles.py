@@ -1,0 +1,281 @@
+"""Extract user.getRecentTracks into bronze, exactly once, as fast as the rate limit allows.
+
+How it stays exact:
+- A window is a run of whole UTC days [start, end); its `to` is fixed, so its pages do not drift
+  while new scrobbles arrive (they land after `to`).
+- Page 1 tells the window's total and page count; the other pages are then fetched concurrently.
+- The now-playing item (first, without a date, not counted in `total`) is dropped.
+- The rows of a window must number exactly its `total`, and every page must report the same
+  `total`; a window that disagrees (a late scrobble or a deletion during the walk) is fetched again.
+- Only then are its days written, each replacing that day's bronze file, and the window is
+  checkpointed.
+
+How it stays fast: windows are sized from the observed scrobble density to about
+`target_pages` full pages, so the partial last page of each window costs little; several windows
+are in flight at once, and the client keeps requests at the rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from scrobble_insights.errors import ExtractError
+from scrobble_insights.extract.bronze import utc_now, write_day
+from scrobble_insights.extract.checkpoint import Checkpoint
+from scrobble_insights.lastfm.client import LastfmClient
+from scrobble_insights.lastfm.parse import RecentTracksPage
+
+log = logging.getLogger(__name__)
+MAX_WINDOW_DAYS = 366
+WINDOW_ATTEMPTS = 6
+
+
+def day_start_uts(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+
+
+def utc_day(uts: int) -> date:
+    return datetime.fromtimestamp(uts, timezone.utc).date()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole UTC days [start, end)."""
+
+    start: date
+    end: date
+
+    @property
+    def from_uts(self) -> int:
+        return day_start_uts(self.start)
+
+    @property
+    def to_uts(self) -> int:
+        return day_start_uts(self.end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def halves(self) -> tuple[Window, Window]:
+        middle = self.start + timedelta(days=self.days // 2)
+        return Window(middle, self.end), Window(self.start, middle)
+
+    def __str__(self) -> str:
+        return f"{self.start}..{self.end - timedelta(days=1)}"
+
+
+@dataclass
+class WindowResult:
+    window: Window
+    total: int
+    pages: int
+    rows: list[tuple[int, dict]]        # (page number, raw track)
+    fetched_at: datetime
+
+
+@dataclass
+class ExtractStats:
+    user: str
+    days: int = 0
+    days_skipped: int = 0
+    windows: int = 0
+    windows_refetched: int = 0
+    windows_split: int = 0
+    pages: int = 0
+    scrobbles: int = 0
+    expected: int = 0
+
+
+class WindowTooLarge(Exception):
+    """A window holds far more pages than planned; split it rather than walk it."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(total)
+        self.total = total
+
+
+class WindowPlanner:
+    """Hands out windows over the days still to do, newest first, sized by scrobble density."""
+
+    def __init__(self, days: Iterable[date], density: float, target_rows: int) -> None:
+        self._days = sorted(set(days), reverse=True)
+        self._next = 0
+        self.density = density          # scrobbles per day, updated as windows come back
+        self.target_rows = target_rows
+
+    def next(self) -> Window | None:
+        if self._next >= len(self._days):
+            return None
+        want = MAX_WINDOW_DAYS if self.density <= 0 else max(1, int(self.target_rows / self.density))
+        want = min(want, MAX_WINDOW_DAYS)
+        end_day = self._days[self._next]
+        start_day = end_day
+        taken = 1
+        while taken < want and self._next + taken < len(self._days):
+            candidate = self._days[self._next + taken]
+            if candidate != start_day - timedelta(days=1):
+                break                    # windows only span contiguous days
+            start_day = candidate
+            taken += 1
+        self._next += taken
+        return Window(start_day, end_day + timedelta(days=1))
+
+    def observe(self, window: Window, total: int) -> None:
+        seen = total / window.days
+        self.density = seen if self.density <= 0 else 0.5 * self.density + 0.5 * seen
+
+
+async def gather_all(coros: Iterable[Awaitable]) -> list:
+    """Run awaitables concurrently; on the first failure cancel the rest and raise that failure."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coros]
+    except BaseExceptionGroup as grouped:
+        first = grouped.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]
+
+
+async def fetch_window(client: LastfmClient, user: str, window: Window, *, limit: int,
+                       split_above_pages: int | None = None,
+                       on_page: Callable[[int], None] = lambda n: None,
+                       on_refetch: Callable[[], None] = lambda: None) -> WindowResult:
+    """Fetch every scrobble of a window, checked against last.fm's total.
+
+    Raises WindowTooLarge when the window holds more than `split_above_pages` pages and can be split.
+    """
+    last_problem = ""
+    for _attempt in range(WINDOW_ATTEMPTS):
+        first, _ = await client.fetch_recent_tracks_page(user, window.from_uts, window.to_uts, 1, limit)
+        on_page(len(first.tracks))
+        if split_above_pages and first.total_pages > split_above_pages and window.days > 1:
+            raise WindowTooLarge(first.total)
+
+        async def page(number: int) -> RecentTracksPage:
+            parsed, _ = await client.fetch_recent_tracks_page(user, window.from_uts, window.to_uts, number, limit)
+            on_page(len(parsed.tracks))
+            return parsed
+
+        pages = [first, *await gather_all(page(n) for n in range(2, first.total_pages + 1))]
+        rows = [(p.page, track) for p in pages for track in p.tracks]
+        totals = {p.total for p in pages}
+        outside = sum(1 for _, t in rows if not window.from_uts <= _uts(t) < window.to_uts)
+        if len(totals) == 1 and len(rows) == first.total and outside == 0:
+            return WindowResult(window, first.total, len(pages), rows, utc_now())
+        last_problem = (f"got {len(rows)} scrobbles for a total of {first.total} "
+                        f"(totals seen: {sorted(totals)}, {outside} outside the window)")
+        log.warning("user %s, window %s changed while it was read (%s); fetching it again",
+                    user, window, last_problem)
+        on_refetch()
+    raise ExtractError(f"user {user}: window {window} kept changing while it was read ({last_problem}) "
+                       f"after {WINDOW_ATTEMPTS} attempts; run the command again later")
+
+
+def _uts(track: dict) -> int:
+    try:
+        return int(track["date"]["uts"])
+    except (KeyError, TypeError, ValueError):
+        return -1
+
+
+def write_window(bronze_dir, user: str, result: WindowResult) -> None:
+    """Replace the bronze file of every day of the window (empty days included)."""
+    window = result.window
+    meta = {"from": window.from_uts, "to": window.to_uts, "total": result.total}
+    fetched_at = result.fetched_at.isoformat()
+    by_day: dict[date, list[dict]] = defaultdict(list)
+    for page, track in result.rows:
+        by_day[utc_day(_uts(track))].append(
+            {"fetched_at": fetched_at, "window": meta, "page": page, "track": track})
+    day = window.start
+    while day < window.end:
+        write_day(bronze_dir, user, day, by_day.get(day, []))
+        day += timedelta(days=1)
+
+
+@dataclass
+class Reporter:
+    """Callbacks for progress display; all optional."""
+
+    on_start: Callable[[str, int, int], None] = lambda user, days, expected: None
+    on_page: Callable[[str, int], None] = lambda user, scrobbles: None
+    on_window: Callable[[str, Window, int], None] = lambda user, window, scrobbles: None
+
+
+async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, last_day: date, *,
+                            bronze_dir, state_dir, limit: int = 200, target_pages: int = 20,
+                            workers: int = 4, reporter: Reporter | None = None) -> ExtractStats:
+    """Land every scrobble of `user` on the UTC days first_day..last_day (inclusive) in bronze."""
+    reporter = reporter or Reporter()
+    stats = ExtractStats(user=user)
+    checkpoint = Checkpoint(state_dir, user, first_day, last_day)
+    done = checkpoint.done_days()
+    all_days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    todo = [d for d in all_days if d not in done]
+    stats.days, stats.days_skipped = len(all_days), len(all_days) - len(todo)
+    if not todo:
+        checkpoint.remove()
+        return stats
+
+    # One cheap probe (limit=1) of the whole range: the expected count, for sizing and the ETA.
+    probe_window = Window(min(todo), max(todo) + timedelta(days=1))
+    probe, _ = await client.fetch_recent_tracks_page(user, probe_window.from_uts, probe_window.to_uts, 1, 1)
+    stats.expected = probe.total
+    density = probe.total / probe_window.days
+    planner = WindowPlanner(todo, density, target_rows=target_pages * limit)
+    reporter.on_start(user, len(todo), probe.total)
+
+    def on_page(scrobbles: int) -> None:
+        stats.pages += 1
+        reporter.on_page(user, scrobbles)
+
+    async def land(window: Window) -> None:
+        def on_refetch() -> None:
+            stats.windows_refetched += 1
+
+        try:
+            result = await fetch_window(client, user, window, limit=limit, split_above_pages=4 * target_pages,
+                                        on_page=on_page, on_refetch=on_refetch)
+        except WindowTooLarge as too_large:      # far denser than planned: split, walk the halves
+            stats.windows_split += 1
+            planner.observe(window, too_large.total)
+            for half in window.halves():
+                await land(half)
+            return
+        planner.observe(window, result.total)
+        await asyncio.to_thread(write_window, bronze_dir, user, result)
+        checkpoint.mark_done(window.start, window.end)
+        stats.windows += 1
+        stats.scrobbles += len(result.rows)
+        reporter.on_window(user, window, len(result.rows))
+
+    async def worker() -> None:
+        while (window := planner.next()) is not None:
+            await land(window)
+
+    await gather_all(worker() for _ in range(max(1, workers)))
+    checkpoint.remove()
+    return stats
+
+
+def days_for_run(run_date: date, lookback_days: int) -> tuple[date, date]:
+    """The days the daily job re-reads: run_date and the lookback before it (late/deleted scrobbles)."""
+    return run_date - timedelta(days=lookback_days), run_date
+
+
+def yesterday_utc(now: datetime | None = None) -> date:
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).date() - timedelta(days=1)
+
+
+def expected_pages(total: int, limit: int) -> int:
+    return math.ceil(total / limit)

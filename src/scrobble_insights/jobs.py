@@ -1,0 +1,116 @@
+"""The jobs the CLI and the orchestrator run: extract -> land -> load -> tag, composed.
+
+HTTP and storage never meet here in one function: the extractors write bronze, the loader reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from scrobble_insights.config import Settings
+from scrobble_insights.errors import ConfigError
+from scrobble_insights.extract.artist_tags import extract_artist_tags
+from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
+from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
+from scrobble_insights.load.pipeline import LoadStats, load_scrobbles, load_tags
+from scrobble_insights.load.warehouse import open_warehouse
+
+USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,14}$")
+
+
+@dataclass
+class JobSummary:
+    first_day: date
+    last_day: date
+    extracted: list[ExtractStats] = field(default_factory=list)
+    loaded: LoadStats = field(default_factory=LoadStats)
+    tags_loaded: LoadStats = field(default_factory=LoadStats)
+    artists_tagged: int = 0
+    client: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    warehouse_rows: dict[str, int] = field(default_factory=dict)
+
+
+def check_users(users: list[str]) -> list[str]:
+    """Validated, lower-cased user names (last.fm names are case-insensitive)."""
+    if not users:
+        raise ConfigError("no last.fm user given: pass --user NAME (or set users in scrobble-insights.toml)")
+    for user in users:
+        if not USER_NAME.match(user):
+            raise ConfigError(f"{user!r} is not a valid last.fm user name (2-15 letters, digits, '_' or '-', "
+                              "starting with a letter)")
+    return list(dict.fromkeys(u.lower() for u in users))
+
+
+def build_client(settings: Settings) -> LastfmClient:
+    return LastfmClient(settings.api_key(), settings.lastfm_api_url, ClientOptions(
+        rate_limit=settings.rate_limit, max_concurrency=settings.max_concurrency,
+        timeout_s=settings.request_timeout_s, max_attempts=settings.max_attempts,
+        backoff_s=settings.retry_backoff_s, backoff_max_s=settings.retry_backoff_max_s))
+
+
+def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
+                     reporter: Reporter | None = None, tags: bool = True,
+                     on_artist=lambda artist: None, now: datetime | None = None) -> JobSummary:
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag."""
+    if first_day > last_day:
+        raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
+    users = check_users(users)
+    settings.api_key()   # fail before any work when it is missing
+    started = time.monotonic()
+    summary = JobSummary(first_day, last_day)
+    client = build_client(settings)
+
+    async def extract_all() -> None:
+        async with client:
+            for user in users:
+                summary.extracted.append(await extract_scrobbles(
+                    client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
+                    state_dir=settings.state_dir, limit=settings.page_limit,
+                    target_pages=settings.window_target_pages, workers=settings.max_concurrency,
+                    reporter=reporter))
+
+    asyncio.run(extract_all())
+    warehouse = open_warehouse(settings)
+    try:
+        summary.loaded = load_scrobbles(warehouse, settings.bronze_dir, users)
+        summary.tags_loaded = load_tags(warehouse, settings.bronze_dir)   # batches left by a crash
+        now = now or datetime.now(timezone.utc)
+        artists = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users) if tags else []
+    finally:
+        warehouse.close()
+
+    if artists:
+        async def tag_all() -> None:
+            async with build_client(settings) as tag_client:
+                await extract_artist_tags(tag_client, artists, settings.bronze_dir, on_artist=on_artist)
+                client.stats.update(tag_client.stats)
+        asyncio.run(tag_all())
+        summary.artists_tagged = len(artists)
+    warehouse = open_warehouse(settings)
+    try:
+        if artists:
+            loaded = load_tags(warehouse, settings.bronze_dir)
+            summary.tags_loaded.tag_files += loaded.tag_files
+            summary.tags_loaded.artists += loaded.artists
+        summary.warehouse_rows = {u: warehouse.count_scrobbles(u) for u in users}
+    finally:
+        warehouse.close()
+    summary.client = client.stats
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
+    """Rebuild every raw table from the bronze files alone (no API)."""
+    warehouse = open_warehouse(settings)
+    try:
+        return (load_scrobbles(warehouse, settings.bronze_dir, rebuild=True),
+                load_tags(warehouse, settings.bronze_dir, rebuild=True))
+    finally:
+        warehouse.close()

@@ -1,0 +1,160 @@
+"""Async last.fm API client: rate limit, bounded concurrency, transient-only retries.
+
+No pipeline knowledge here: the client turns a method call into a parsed body or a named error.
+The API key travels in the query string (read methods need no signature), so it is never put in a
+message: errors name the method and parameters, and exceptions from httpx are re-raised without
+their request (whose URL holds the key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from scrobble_insights import __version__
+from scrobble_insights.errors import LastfmError, PermanentLastfmError, TransientLastfmError
+from scrobble_insights.lastfm.parse import (
+    RecentTracksPage,
+    TopTags,
+    UserInfo,
+    decode_body,
+    parse_recent_tracks,
+    parse_top_tags,
+    parse_user_info,
+)
+
+log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO level, api_key included: keep it quiet.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+@dataclass
+class ClientOptions:
+    rate_limit: float = 5.0          # requests per second, sustained, never bursting above it
+    max_concurrency: int = 4         # requests in flight at once
+    timeout_s: float = 30.0
+    max_attempts: int = 8
+    backoff_s: float = 1.0           # first backoff; doubles per attempt, with full jitter
+    backoff_max_s: float = 60.0
+
+
+class LastfmClient:
+    """Use as ``async with LastfmClient(key, url) as client: ...``."""
+
+    def __init__(self, api_key: str, api_url: str, options: ClientOptions | None = None) -> None:
+        self._api_key = api_key
+        self._api_url = api_url
+        self.options = options or ClientOptions()
+        # Leaky bucket of size 1: one request every 1/rate seconds, no bursts.
+        self._limiter = AsyncLimiter(1, 1.0 / self.options.rate_limit)
+        self._slots = asyncio.Semaphore(self.options.max_concurrency)
+        self._http: httpx.AsyncClient | None = None
+        self.stats: Counter[str] = Counter()
+
+    async def __aenter__(self) -> LastfmClient:
+        limits = httpx.Limits(max_connections=self.options.max_concurrency,
+                              max_keepalive_connections=self.options.max_concurrency)
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.options.timeout_s),
+            limits=limits,
+            headers={"User-Agent": f"scrobble-insights/{__version__}"},
+            follow_redirects=False,
+            trust_env=False,      # never route through a proxy from the environment
+        )
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    # -- the one request path --------------------------------------------------------------------
+    async def call(self, method: str, **params: str | int) -> dict:
+        """Call an API method; retry transient failures with exponential backoff and jitter."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TransientLastfmError),
+            wait=wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s),
+            stop=stop_after_attempt(self.options.max_attempts),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._call_once(method, params)
+        raise AssertionError("unreachable")
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        self.stats["retries"] += 1
+        kind = f"error {error.code}" if isinstance(error, LastfmError) and error.code else "transport"
+        self.stats[f"retry:{kind}"] += 1
+        log.info("retrying %s after %s (attempt %d)", state.kwargs.get("method", "request"), error,
+                 state.attempt_number)
+
+    async def _call_once(self, method: str, params: dict) -> dict:
+        query = {"method": method, "format": "json", **{k: str(v) for k, v in params.items()},
+                 "api_key": self._api_key}
+        described = _describe(method, params)
+        assert self._http is not None, "use the client inside 'async with'"
+        async with self._slots:
+            await self._limiter.acquire()
+            self.stats["requests"] += 1
+            try:
+                response = await self._http.get(self._api_url, params=query)
+                text = response.text
+            except httpx.TimeoutException:
+                raise TransientLastfmError(f"{described}: timed out after {self.options.timeout_s:g}s",
+                                           method=method) from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                raise TransientLastfmError(f"{described}: network error ({type(exc).__name__})",
+                                           method=method) from None
+        if response.status_code == 429:
+            self.stats["rate_limited"] += 1
+        try:
+            return decode_body(text, status=response.status_code, method=described)
+        except LastfmError as exc:
+            self.stats[f"error:{exc.code or 'body'}"] += 1
+            raise
+
+    # -- typed methods ---------------------------------------------------------------------------------
+    async def fetch_recent_tracks_page(self, user: str, from_uts: int, to_uts: int, page: int,
+                                       limit: int = 200) -> tuple[RecentTracksPage, dict]:
+        """One page of a [from, to) window: parsed page and the raw body."""
+        body = await self.call("user.getRecentTracks", user=user, limit=limit, page=page,
+                               **{"from": from_uts, "to": to_uts})
+        parsed = parse_recent_tracks(body)
+        if parsed.user and parsed.user.casefold() != user.casefold():
+            # A rare last.fm bug returns another user's tracks; treat as transient.
+            raise TransientLastfmError(f"user.getRecentTracks: asked for {user!r}, got {parsed.user!r}")
+        return parsed, body
+
+    async def fetch_top_tags(self, artist: str) -> tuple[TopTags | None, dict]:
+        """Top tags of an artist; None when last.fm does not know the artist (error 6)."""
+        try:
+            body = await self.call("artist.getTopTags", artist=artist, autocorrect=1)
+        except PermanentLastfmError as exc:
+            if exc.code == 6:
+                return None, {"error": 6, "message": "The artist you supplied could not be found"}
+            raise
+        return parse_top_tags(body), body
+
+    async def fetch_user_info(self, user: str) -> UserInfo:
+        return parse_user_info(await self.call("user.getInfo", user=user))
+
+
+def _describe(method: str, params: dict) -> str:
+    """'method(user=x, page=2)': what we asked, without the key."""
+    inner = ", ".join(f"{k}={v}" for k, v in params.items() if k != "api_key")
+    return f"{method}({inner})"

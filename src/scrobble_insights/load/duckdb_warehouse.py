@@ -1,0 +1,178 @@
+"""The default warehouse: one embedded DuckDB file (``warehouse.duckdb`` in the data directory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from scrobble_insights.errors import WarehouseError
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE TABLE IF NOT EXISTS raw.scrobbles (
+    scrobble_id   VARCHAR NOT NULL,
+    user_name     VARCHAR NOT NULL,
+    played_at_uts BIGINT  NOT NULL,
+    played_date   DATE    NOT NULL,
+    artist_name   VARCHAR NOT NULL,
+    artist_mbid   VARCHAR,
+    track_name    VARCHAR NOT NULL,
+    track_mbid    VARCHAR,
+    album_name    VARCHAR,
+    album_mbid    VARCHAR,
+    track_url     VARCHAR,
+    loved         BOOLEAN,
+    fetched_at    TIMESTAMPTZ,
+    loaded_at     TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.extracted_days (
+    user_name      VARCHAR NOT NULL,
+    day            DATE    NOT NULL,
+    scrobble_count BIGINT  NOT NULL,
+    bronze_path    VARCHAR NOT NULL,
+    bronze_version VARCHAR NOT NULL,
+    extracted_at   TIMESTAMPTZ,
+    loaded_at      TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.artist_tags (
+    artist_name VARCHAR NOT NULL,
+    tag_name    VARCHAR NOT NULL,
+    tag_weight  BIGINT  NOT NULL,
+    tag_rank    BIGINT  NOT NULL,
+    fetched_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.artist_tag_fetches (
+    artist_name VARCHAR NOT NULL,
+    answered_as VARCHAR,
+    status      VARCHAR NOT NULL,
+    tag_count   BIGINT  NOT NULL,
+    fetched_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.bronze_files (
+    path      VARCHAR NOT NULL,
+    loaded_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+
+class DuckDBWarehouse:
+    name = "duckdb"
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if read_only:
+                if not self.path.exists():
+                    raise WarehouseError(f"no warehouse at {self.path}: run `scrobble-insights backfill` first")
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.con = duckdb.connect(str(self.path))
+                self.con.execute(DDL)
+        except duckdb.IOException as exc:
+            raise WarehouseError(f"cannot open the warehouse {self.path}: {str(exc).splitlines()[0]} "
+                                 "(is another scrobble-insights command using it?)") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    # -- scrobbles --------------------------------------------------------------------------------------
+    def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
+        rows = self.con.execute("SELECT user_name, CAST(day AS VARCHAR), bronze_version FROM raw.extracted_days").fetchall()
+        wanted = None if users is None else set(users)
+        return {(u, d): v for u, d, v in rows if wanted is None or u in wanted}
+
+    def replace_days(self, batches: Iterable[tuple[pa.Table, pa.Table]], *, replace_all: bool = False) -> int:
+        inserted = 0
+        with self._transaction() as con:
+            if replace_all:
+                con.execute("DELETE FROM raw.scrobbles")
+                con.execute("DELETE FROM raw.extracted_days")
+            for days, scrobbles in batches:
+                con.register("batch_days", days)
+                con.register("batch_scrobbles", scrobbles)
+                con.execute("""
+                    DELETE FROM raw.scrobbles s USING batch_days d
+                    WHERE s.user_name = d.user_name AND s.played_date = d.day""")
+                con.execute("""
+                    DELETE FROM raw.extracted_days e USING batch_days d
+                    WHERE e.user_name = d.user_name AND e.day = d.day""")
+                con.execute("INSERT INTO raw.scrobbles SELECT *, now() FROM batch_scrobbles")
+                con.execute("INSERT INTO raw.extracted_days SELECT *, now() FROM batch_days")
+                con.unregister("batch_days")
+                con.unregister("batch_scrobbles")
+                inserted += scrobbles.num_rows
+        return inserted
+
+    # -- tags ---------------------------------------------------------------------------------------------
+    def loaded_files(self) -> set[str]:
+        return {row[0] for row in self.con.execute("SELECT path FROM raw.bronze_files").fetchall()}
+
+    def replace_artist_tags(self, files: list[str], tags: pa.Table, fetches: pa.Table, *,
+                            replace_all: bool = False) -> None:
+        with self._transaction() as con:
+            if replace_all:
+                for table in ("artist_tags", "artist_tag_fetches", "bronze_files"):
+                    con.execute(f"DELETE FROM raw.{table}")
+            con.register("batch_tags", tags)
+            con.register("batch_fetches", fetches)
+            # The newest answer per artist wins (a batch may hold an artist twice after a resume).
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE latest AS
+                SELECT * FROM batch_fetches
+                QUALIFY row_number() OVER (PARTITION BY artist_name ORDER BY fetched_at DESC) = 1""")
+            con.execute("DELETE FROM raw.artist_tags WHERE artist_name IN (SELECT artist_name FROM latest)")
+            con.execute("DELETE FROM raw.artist_tag_fetches WHERE artist_name IN (SELECT artist_name FROM latest)")
+            con.execute("""
+                INSERT INTO raw.artist_tags
+                SELECT t.* FROM batch_tags t JOIN latest l USING (artist_name)
+                WHERE t.fetched_at = l.fetched_at""")
+            con.execute("INSERT INTO raw.artist_tag_fetches SELECT * FROM latest")
+            con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
+            con.execute("DROP TABLE latest")
+            con.unregister("batch_tags")
+            con.unregister("batch_fetches")
+
+    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
+        users = list(users) if users is not None else None
+        user_filter = "" if users is None else "WHERE s.user_name IN (SELECT unnest(?))"
+        params: list = [] if users is None else [users]
+        rows = self.con.execute(f"""
+            WITH plays AS (
+                SELECT artist_name, count(*) AS plays FROM raw.scrobbles s {user_filter} GROUP BY 1)
+            SELECT p.artist_name FROM plays p
+            LEFT JOIN raw.artist_tag_fetches f USING (artist_name)
+            WHERE f.fetched_at IS NULL OR f.fetched_at < ?
+            ORDER BY p.plays DESC, p.artist_name""", [*params, older_than]).fetchall()
+        return [r[0] for r in rows]
+
+    def count_scrobbles(self, user: str | None = None) -> int:
+        if user is None:
+            return self.con.execute("SELECT count(*) FROM raw.scrobbles").fetchone()[0]
+        return self.con.execute("SELECT count(*) FROM raw.scrobbles WHERE user_name = ?", [user]).fetchone()[0]
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _transaction(self):
+        return _Transaction(self.con)
+
+
+class _Transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any error (including KeyboardInterrupt)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("BEGIN TRANSACTION")
+        return self.con
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.con.execute("COMMIT")
+        else:
+            self.con.execute("ROLLBACK")

@@ -1,0 +1,113 @@
+"""Turn bronze lines into warehouse rows (column lists, ready for Arrow)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date, datetime, timezone
+
+import pyarrow as pa
+
+from scrobble_insights.lastfm.parse import parse_top_tags, scrobble_record
+
+SCROBBLE_SCHEMA = pa.schema([
+    ("scrobble_id", pa.string()),
+    ("user_name", pa.string()),
+    ("played_at_uts", pa.int64()),
+    ("played_date", pa.date32()),
+    ("artist_name", pa.string()),
+    ("artist_mbid", pa.string()),
+    ("track_name", pa.string()),
+    ("track_mbid", pa.string()),
+    ("album_name", pa.string()),
+    ("album_mbid", pa.string()),
+    ("track_url", pa.string()),
+    ("loved", pa.bool_()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+
+DAY_SCHEMA = pa.schema([
+    ("user_name", pa.string()),
+    ("day", pa.date32()),
+    ("scrobble_count", pa.int64()),
+    ("bronze_path", pa.string()),
+    ("bronze_version", pa.string()),
+    ("extracted_at", pa.timestamp("us", tz="UTC")),
+])
+
+TAG_SCHEMA = pa.schema([
+    ("artist_name", pa.string()),
+    ("tag_name", pa.string()),
+    ("tag_weight", pa.int64()),
+    ("tag_rank", pa.int64()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+
+FETCH_SCHEMA = pa.schema([
+    ("artist_name", pa.string()),
+    ("answered_as", pa.string()),
+    ("status", pa.string()),
+    ("tag_count", pa.int64()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def scrobble_id(user: str, record: dict, occurrence: int) -> str:
+    """Stable id of a scrobble. `occurrence` numbers identical scrobbles (same second, artist,
+    track, album) so that two plays last.fm counts twice stay two rows."""
+    key = "\x1f".join([user, str(record["played_at_uts"]), record["artist_name"], record["track_name"],
+                       record["album_name"], str(occurrence)])
+    return hashlib.md5(key.encode("utf-8")).hexdigest()
+
+
+def scrobble_rows(user: str, lines: list[dict], columns: dict[str, list]) -> int:
+    """Append the rows of one bronze day file to `columns`; returns how many."""
+    seen: Counter[tuple] = Counter()
+    for line in lines:
+        record = scrobble_record(line["track"])
+        identity = (record["played_at_uts"], record["artist_name"], record["track_name"], record["album_name"])
+        occurrence = seen[identity]
+        seen[identity] += 1
+        columns["scrobble_id"].append(scrobble_id(user, record, occurrence))
+        columns["user_name"].append(user)
+        columns["played_date"].append(datetime.fromtimestamp(record["played_at_uts"], timezone.utc).date())
+        columns["fetched_at"].append(datetime.fromisoformat(line["fetched_at"]))
+        for name in ("played_at_uts", "artist_name", "artist_mbid", "track_name", "track_mbid",
+                     "album_name", "album_mbid", "track_url", "loved"):
+            columns[name].append(record[name])
+    return len(lines)
+
+
+def empty_columns(schema: pa.Schema) -> dict[str, list]:
+    return {name: [] for name in schema.names}
+
+
+def tag_rows(record: dict, tags: dict[str, list], fetches: dict[str, list]) -> None:
+    """Append the rows of one landed artist.getTopTags answer."""
+    artist = record["artist"]
+    fetched_at = datetime.fromisoformat(record["fetched_at"])
+    body = record["body"]
+    if "error" in body:
+        parsed_artist, parsed_tags, status = "", [], "not_found"
+    else:
+        parsed = parse_top_tags(body)
+        parsed_artist, parsed_tags, status = parsed.artist, parsed.tags, "ok"
+    for rank, (name, weight) in enumerate(parsed_tags, start=1):
+        tags["artist_name"].append(artist)
+        tags["tag_name"].append(name)
+        tags["tag_weight"].append(weight)
+        tags["tag_rank"].append(rank)
+        tags["fetched_at"].append(fetched_at)
+    fetches["artist_name"].append(artist)
+    fetches["answered_as"].append(parsed_artist)
+    fetches["status"].append(status)
+    fetches["tag_count"].append(len(parsed_tags))
+    fetches["fetched_at"].append(fetched_at)
+
+
+def to_table(columns: dict[str, list], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
