@@ -36,6 +36,7 @@ DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data direct
                                                  "[env SCROBBLE_INSIGHTS_DATA_DIR, default ./scrobble-data]")]
 Users = Annotated[Optional[list[str]], typer.Option("--user", "-u", help="last.fm user name (repeat for several)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries and progress details")]
+SummaryJson = Annotated[Optional[Path], typer.Option("--summary-json", help="Also write the summary to this JSON file")]
 
 
 def _setup(verbose: bool, **overrides) -> Settings:
@@ -93,7 +94,13 @@ def _progress(enabled: bool = True):
         yield Reporter(on_start=on_start, on_page=on_page, on_window=on_window), on_artist
 
 
-def _print_summary(summary, settings: Settings) -> None:
+def _print_summary(summary, settings: Settings, json_path: Path | None = None) -> None:
+    if json_path is not None:
+        import json
+
+        from scrobble_insights.jobs import summary_dict
+
+        json_path.write_text(json.dumps(summary_dict(summary), indent=2))
     table = Table(title=f"Extracted {summary.first_day} .. {summary.last_day} (UTC days)", title_justify="left")
     for column in ("user", "days", "windows", "pages", "scrobbles", "in warehouse"):
         table.add_column(column, justify="left" if column == "user" else "right")
@@ -118,6 +125,7 @@ def backfill(
     until: Annotated[Optional[str], typer.Option(help="Last UTC day to extract (inclusive) [default: yesterday]")] = None,
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+    summary_json: SummaryJson = None,
 ) -> None:
     """Extract a whole date range (the history once), land it, load it. Resumes after a crash."""
     from scrobble_insights.jobs import extract_and_load
@@ -128,7 +136,7 @@ def backfill(
     with _progress() as (reporter, on_artist):
         summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
                                    tags=not no_tags, on_artist=on_artist)
-    _print_summary(summary, settings)
+    _print_summary(summary, settings, summary_json)
 
 
 @app.command()
@@ -138,6 +146,7 @@ def run(
     lookback_days: Annotated[Optional[int], typer.Option(help="Also re-read this many days before it "
                                                          "(late and deleted scrobbles) [default 14]")] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+    summary_json: SummaryJson = None,
 ) -> None:
     """The daily job: yesterday's scrobbles plus a lookback, loaded and tagged."""
     from scrobble_insights.jobs import extract_and_load
@@ -148,7 +157,7 @@ def run(
     with _progress() as (reporter, on_artist):
         summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
                                    tags=not no_tags, on_artist=on_artist)
-    _print_summary(summary, settings)
+    _print_summary(summary, settings, summary_json)
 
 
 @app.command()

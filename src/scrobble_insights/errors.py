@@ -45,3 +45,7 @@ class ExtractError(ScrobbleInsightsError):
 
 class WarehouseError(ScrobbleInsightsError):
     """The warehouse could not be opened or written."""
+
+
+class BronzeError(ScrobbleInsightsError):
+    """A bronze file cannot be read."""

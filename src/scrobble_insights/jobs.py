@@ -33,6 +33,7 @@ class JobSummary:
     artists_tagged: int = 0
     client: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    extract_seconds: float = 0.0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
 
 
@@ -76,6 +77,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
                     reporter=reporter))
 
     asyncio.run(extract_all())
+    summary.extract_seconds = time.monotonic() - started
     warehouse = open_warehouse(settings)
     try:
         summary.loaded = load_scrobbles(warehouse, settings.bronze_dir, users)
@@ -114,3 +116,15 @@ def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
                 load_tags(warehouse, settings.bronze_dir, rebuild=True))
     finally:
         warehouse.close()
+
+
+def summary_dict(summary: JobSummary) -> dict:
+    """The summary as plain JSON-able data (for --summary-json and the orchestrator)."""
+    return {
+        "first_day": summary.first_day.isoformat(), "last_day": summary.last_day.isoformat(),
+        "users": [vars(s) for s in summary.extracted],
+        "loaded_days": summary.loaded.days, "loaded_scrobbles": summary.loaded.scrobbles,
+        "artists_tagged": summary.artists_tagged, "warehouse_rows": summary.warehouse_rows,
+        "client": dict(summary.client), "seconds": round(summary.seconds, 3),
+        "extract_seconds": round(summary.extract_seconds, 3),
+    }

@@ -83,9 +83,16 @@ class LastfmClient:
     # -- the one request path --------------------------------------------------------------------
     async def call(self, method: str, **params: str | int) -> dict:
         """Call an API method; retry transient failures with exponential backoff and jitter."""
+        jitter = wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s)
+
+        def wait(state: RetryCallState) -> float:
+            """Exponential backoff with full jitter, but never shorter than a Retry-After header."""
+            error = state.outcome.exception() if state.outcome else None
+            return max(jitter(state), min(getattr(error, "retry_after", 0.0), self.options.backoff_max_s))
+
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientLastfmError),
-            wait=wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s),
+            wait=wait,
             stop=stop_after_attempt(self.options.max_attempts),
             before_sleep=self._count_retry,
             reraise=True,
@@ -126,6 +133,7 @@ class LastfmClient:
             return decode_body(text, status=response.status_code, method=described)
         except LastfmError as exc:
             self.stats[f"error:{exc.code or 'body'}"] += 1
+            exc.retry_after = _retry_after(response.headers.get("Retry-After"))
             raise
 
     # -- typed methods ---------------------------------------------------------------------------------
@@ -152,6 +160,14 @@ class LastfmClient:
 
     async def fetch_user_info(self, user: str) -> UserInfo:
         return parse_user_info(await self.call("user.getInfo", user=user))
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a Retry-After header given in seconds (last.fm sends none; proxies may)."""
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        return 0.0
 
 
 def _describe(method: str, params: dict) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from scrobble_insights.errors import BronzeError, ScrobbleInsightsError
 from scrobble_insights.extract.bronze import file_version, iter_day_files, iter_tag_files, read_lines
 from scrobble_insights.load.records import (
     DAY_SCHEMA,
@@ -54,8 +55,13 @@ def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | No
         for start in range(0, len(changed), CHUNK_DAYS):
             days, rows = empty_columns(DAY_SCHEMA), empty_columns(SCROBBLE_SCHEMA)
             for user, day, path, version in changed[start:start + CHUNK_DAYS]:
-                lines = read_lines(path)
-                count = scrobble_rows(user, lines, rows)
+                lines = _read(path)
+                try:
+                    count = scrobble_rows(user, lines, rows)
+                except (KeyError, TypeError, ValueError, ScrobbleInsightsError) as exc:
+                    raise BronzeError(f"bronze file {path} holds an unreadable scrobble ({exc}); delete it and "
+                                      f"extract {day} again (scrobble-insights backfill --since {day} "
+                                      f"--until {day})") from None
                 days["user_name"].append(user)
                 days["day"].append(day)
                 days["scrobble_count"].append(count)
@@ -70,6 +76,14 @@ def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | No
     return stats
 
 
+def _read(path: Path) -> list[dict]:
+    try:
+        return read_lines(path)
+    except (OSError, EOFError, ValueError) as exc:
+        raise BronzeError(f"bronze file {path} is damaged ({type(exc).__name__}); delete it and extract "
+                          "that day again") from None
+
+
 def load_tags(warehouse: Warehouse, bronze_dir: Path, *, rebuild: bool = False) -> LoadStats:
     """Load artist.getTopTags batches not loaded yet (all of them when rebuilding)."""
     done = set() if rebuild else warehouse.loaded_files()
@@ -79,7 +93,7 @@ def load_tags(warehouse: Warehouse, bronze_dir: Path, *, rebuild: bool = False) 
         return stats
     tags, fetches = empty_columns(TAG_SCHEMA), empty_columns(FETCH_SCHEMA)
     for path in files:
-        for record in read_lines(path):
+        for record in _read(path):
             tag_rows(record, tags, fetches)
     stats.artists = len(set(fetches["artist_name"]))
     warehouse.replace_artist_tags([p.relative_to(bronze_dir).as_posix() for p in files],

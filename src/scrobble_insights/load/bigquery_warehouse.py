@@ -1,0 +1,170 @@
+"""BigQuery warehouse: the same interface as DuckDB, for many users or a team.
+
+Batches are loaded as Parquet into staging tables, then applied in one multi-statement transaction,
+so a failed load leaves the raw tables as they were. Install with `pip install 'scrobble-insights[bigquery]'`
+and authenticate with Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scrobble_insights.errors import ConfigError, WarehouseError
+
+TABLES = {
+    "scrobbles": """scrobble_id STRING NOT NULL, user_name STRING NOT NULL, played_at_uts INT64 NOT NULL,
+        played_date DATE NOT NULL, artist_name STRING NOT NULL, artist_mbid STRING, track_name STRING NOT NULL,
+        track_mbid STRING, album_name STRING, album_mbid STRING, track_url STRING, loved BOOL,
+        fetched_at TIMESTAMP, loaded_at TIMESTAMP NOT NULL""",
+    "extracted_days": """user_name STRING NOT NULL, day DATE NOT NULL, scrobble_count INT64 NOT NULL,
+        bronze_path STRING NOT NULL, bronze_version STRING NOT NULL, extracted_at TIMESTAMP,
+        loaded_at TIMESTAMP NOT NULL""",
+    "artist_tags": """artist_name STRING NOT NULL, tag_name STRING NOT NULL, tag_weight INT64 NOT NULL,
+        tag_rank INT64 NOT NULL, fetched_at TIMESTAMP NOT NULL""",
+    "artist_tag_fetches": """artist_name STRING NOT NULL, answered_as STRING, status STRING NOT NULL,
+        tag_count INT64 NOT NULL, fetched_at TIMESTAMP NOT NULL""",
+    "bronze_files": "path STRING NOT NULL, loaded_at TIMESTAMP NOT NULL",
+}
+PARTITIONING = {"scrobbles": "PARTITION BY played_date CLUSTER BY user_name"}
+
+
+class BigQueryWarehouse:
+    name = "bigquery"
+
+    def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
+        if not project:
+            raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project to load into")
+        if client is None:
+            try:
+                from google.cloud import bigquery
+            except ImportError:
+                raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
+            client = bigquery.Client(project=project, location=location)
+        self.client = client
+        self.location = location
+        self.raw = f"`{project}.{dataset_prefix}raw`"
+        self._query(f"CREATE SCHEMA IF NOT EXISTS {self.raw} OPTIONS (location = '{location}')")
+        for table, columns in TABLES.items():
+            self._query(f"CREATE TABLE IF NOT EXISTS {self.raw[:-1]}.{table}` ({columns}) "
+                        f"{PARTITIONING.get(table, '')}")
+
+    def _table(self, name: str) -> str:
+        return f"{self.raw[:-1]}.{name}`"
+
+    def _query(self, sql: str, params: list | None = None) -> list:
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(query_parameters=params or [])
+        try:
+            return list(self.client.query(sql, job_config=config, location=self.location).result())
+        except Exception as exc:  # google.api_core errors carry long multi-line texts
+            raise WarehouseError(f"BigQuery query failed: {str(exc).splitlines()[0]}") from None
+
+    def _stage(self, table: pa.Table, name: str) -> str:
+        """Append an Arrow table (as Parquet) to a staging table; returns its name."""
+        from google.cloud import bigquery
+
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        buffer.seek(0)
+        target = f"{self.raw[1:-1]}.{name}"
+        config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
+                                        write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
+        self.client.load_table_from_file(buffer, target, job_config=config, location=self.location).result()
+        return self._table(name)
+
+    def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
+        rows = self._query(f"SELECT user_name, CAST(day AS STRING) AS day, bronze_version "
+                           f"FROM {self._table('extracted_days')}")
+        wanted = None if users is None else set(users)
+        return {(r[0], r[1]): r[2] for r in rows if wanted is None or r[0] in wanted}
+
+    def replace_days(self, batches: Iterable[tuple[pa.Table, pa.Table]], *, replace_all: bool = False) -> int:
+        run = uuid.uuid4().hex[:12]
+        days_t, rows_t, inserted = f"_stage_days_{run}", f"_stage_scrobbles_{run}", 0
+        staged = False
+        try:
+            for days, scrobbles in batches:
+                self._stage(days, days_t)
+                self._stage(scrobbles, rows_t)
+                inserted += scrobbles.num_rows
+                staged = True
+            if not staged and not replace_all:
+                return 0
+            wipe = (f"DELETE FROM {self._table('scrobbles')} WHERE TRUE; "
+                    f"DELETE FROM {self._table('extracted_days')} WHERE TRUE;") if replace_all else ""
+            apply = "" if not staged else f"""
+                DELETE FROM {self._table('scrobbles')} s WHERE EXISTS (SELECT 1 FROM {self._table(days_t)} d
+                    WHERE d.user_name = s.user_name AND d.day = s.played_date);
+                DELETE FROM {self._table('extracted_days')} e WHERE EXISTS (SELECT 1 FROM {self._table(days_t)} d
+                    WHERE d.user_name = e.user_name AND d.day = e.day);
+                INSERT INTO {self._table('scrobbles')} SELECT *, CURRENT_TIMESTAMP() FROM {self._table(rows_t)};
+                INSERT INTO {self._table('extracted_days')} SELECT *, CURRENT_TIMESTAMP() FROM {self._table(days_t)};"""
+            self._query(f"BEGIN TRANSACTION; {wipe} {apply} COMMIT TRANSACTION;")
+            return inserted
+        finally:
+            for name in (days_t, rows_t):
+                self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+
+    def loaded_files(self) -> set[str]:
+        return {r[0] for r in self._query(f"SELECT path FROM {self._table('bronze_files')}")}
+
+    def replace_artist_tags(self, files: list[str], tags: pa.Table, fetches: pa.Table, *,
+                            replace_all: bool = False) -> None:
+        from google.cloud import bigquery
+
+        run = uuid.uuid4().hex[:12]
+        tags_t, fetches_t = f"_stage_tags_{run}", f"_stage_fetches_{run}"
+        try:
+            self._stage(tags, tags_t)
+            self._stage(fetches, fetches_t)
+            wipe = "".join(f"DELETE FROM {self._table(t)} WHERE TRUE; "
+                           for t in ("artist_tags", "artist_tag_fetches", "bronze_files")) if replace_all else ""
+            self._query(f"""BEGIN TRANSACTION; {wipe}
+                CREATE TEMP TABLE latest AS SELECT * FROM {self._table(fetches_t)}
+                    QUALIFY ROW_NUMBER() OVER (PARTITION BY artist_name ORDER BY fetched_at DESC) = 1;
+                DELETE FROM {self._table('artist_tags')} WHERE artist_name IN (SELECT artist_name FROM latest);
+                DELETE FROM {self._table('artist_tag_fetches')} WHERE artist_name IN (SELECT artist_name FROM latest);
+                INSERT INTO {self._table('artist_tags')} SELECT t.* FROM {self._table(tags_t)} t
+                    JOIN latest l USING (artist_name) WHERE t.fetched_at = l.fetched_at;
+                INSERT INTO {self._table('artist_tag_fetches')} SELECT * FROM latest;
+                INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
+                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)])
+        finally:
+            for name in (tags_t, fetches_t):
+                self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+
+    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
+        from google.cloud import bigquery
+
+        params = [bigquery.ScalarQueryParameter("older_than", "TIMESTAMP", older_than)]
+        user_filter = ""
+        if users is not None:
+            user_filter = "WHERE user_name IN UNNEST(@users)"
+            params.append(bigquery.ArrayQueryParameter("users", "STRING", list(users)))
+        rows = self._query(f"""
+            WITH plays AS (SELECT artist_name, COUNT(*) AS plays FROM {self._table('scrobbles')} {user_filter}
+                           GROUP BY artist_name)
+            SELECT p.artist_name FROM plays p LEFT JOIN {self._table('artist_tag_fetches')} f USING (artist_name)
+            WHERE f.fetched_at IS NULL OR f.fetched_at < @older_than
+            ORDER BY p.plays DESC, p.artist_name""", params)
+        return [r[0] for r in rows]
+
+    def count_scrobbles(self, user: str | None = None) -> int:
+        from google.cloud import bigquery
+
+        if user is None:
+            return self._query(f"SELECT COUNT(*) FROM {self._table('scrobbles')}")[0][0]
+        return self._query(f"SELECT COUNT(*) FROM {self._table('scrobbles')} WHERE user_name = @user",
+                           [bigquery.ScalarQueryParameter("user", "STRING", user)])[0][0]
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if close:
+            close()

@@ -1,0 +1,69 @@
+"""The API key appears nowhere: logs, output, exceptions, files under the data directory."""
+
+import asyncio
+import gzip
+import logging
+import socket
+import traceback
+from datetime import timedelta
+
+import pytest
+
+from conftest import TEST_KEY, TODAY, cli_env, run_cli
+from scrobble_insights.errors import TransientLastfmError
+from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
+
+
+def files_contain_key(root) -> list[str]:
+    hits = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        if TEST_KEY.encode() in data:
+            hits.append(str(path))
+    return hits
+
+
+def test_key_never_printed_logged_or_written_during_a_faulty_backfill(simulator, tmp_path):
+    sim, server = simulator(fault_rate=0.3, timeout_fault_s=1.2, years=0.3)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    result = run_cli(["backfill", "-u", "alice", "--since", str(TODAY - timedelta(days=30)), "--verbose"], env,
+                     tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "retrying" in result.stderr                     # the verbose log did talk about the faults
+    assert TEST_KEY not in result.stdout + result.stderr
+    assert files_contain_key(data) == []
+    assert (data / "warehouse.duckdb").exists()
+
+
+def test_invalid_key_error_names_the_problem_not_the_key(simulator, tmp_path):
+    _, server = simulator(api_key="0" * 32)
+    result = run_cli(["backfill", "-u", "alice", "--since", str(TODAY - timedelta(days=3))],
+                     cli_env(server, tmp_path / "data"), tmp_path)
+    assert result.returncode == 1
+    assert "LASTFM_API_KEY" in result.stderr and "error 10" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert TEST_KEY not in result.stdout + result.stderr
+
+
+def test_client_exceptions_and_logs_hold_no_key(caplog):
+    caplog.set_level(logging.DEBUG)
+    with socket.socket() as probe:                         # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def call():
+        options = ClientOptions(rate_limit=100, max_attempts=2, backoff_s=0.01, timeout_s=1)
+        async with LastfmClient(TEST_KEY, f"http://127.0.0.1:{port}/2.0/", options) as client:
+            await client.call("user.getInfo", user="alice")
+
+    with pytest.raises(TransientLastfmError) as caught:
+        asyncio.run(call())
+    rendered = "".join(traceback.format_exception(caught.value))
+    assert "network error" in str(caught.value)
+    assert TEST_KEY not in rendered and TEST_KEY not in repr(caught.value)
+    assert TEST_KEY not in caplog.text

@@ -1,0 +1,67 @@
+"""Loading: bronze rebuilds the warehouse without the API; a failed load leaves it unchanged."""
+
+import gzip
+import json
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from conftest import TODAY, warehouse_rows
+from scrobble_insights.errors import BronzeError
+from scrobble_insights.extract.bronze import iter_day_files
+from scrobble_insights.jobs import extract_and_load, rebuild_from_bronze
+from scrobble_insights.load.pipeline import load_scrobbles
+from scrobble_insights.load.warehouse import open_warehouse
+
+FIRST, LAST = TODAY - timedelta(days=45), TODAY - timedelta(days=1)
+
+
+def table(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return sorted(con.execute(sql).fetchall())
+    finally:
+        con.close()
+
+
+def test_rebuild_from_bronze_alone_gives_the_same_tables(simulator, settings_for):
+    sim, server = simulator()
+    settings = settings_for(server)
+    extract_and_load(settings, ["alice"], FIRST, LAST)
+    server.close()                               # no API from here on
+    before = table(settings.warehouse_path, "SELECT * EXCLUDE (loaded_at, fetched_at), fetched_at::VARCHAR FROM raw.scrobbles")
+    tags_before = table(settings.warehouse_path, "SELECT * EXCLUDE (fetched_at), fetched_at::VARCHAR FROM raw.artist_tags")
+    settings.warehouse_path.unlink()
+    rebuild_from_bronze(settings)
+    assert table(settings.warehouse_path, "SELECT * EXCLUDE (loaded_at, fetched_at), fetched_at::VARCHAR FROM raw.scrobbles") == before
+    assert table(settings.warehouse_path, "SELECT * EXCLUDE (fetched_at), fetched_at::VARCHAR FROM raw.artist_tags") == tags_before
+    assert len(before) > 1000
+
+
+def test_bronze_holds_the_raw_objects_untouched(simulator, settings_for):
+    sim, server = simulator()
+    settings = settings_for(server)
+    extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
+    user, day, path = next(iter_day_files(settings.bronze_dir))
+    line = json.loads(gzip.decompress(path.read_bytes()).splitlines()[0])
+    assert set(line) == {"fetched_at", "window", "page", "track"}
+    assert set(line["track"]) >= {"artist", "name", "mbid", "album", "url", "date", "image", "streamable"}
+    assert isinstance(line["track"]["date"]["uts"], str)         # as sent: a string
+
+
+def test_a_failing_load_leaves_the_warehouse_as_it_was(simulator, settings_for):
+    sim, server = simulator()
+    settings = settings_for(server)
+    extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
+    before = warehouse_rows(settings.warehouse_path, "alice")
+    files = [p for _, _, p in iter_day_files(settings.bronze_dir)]
+    # Rewrite one day with new content and corrupt a later one: the load must not half-apply.
+    lines = gzip.decompress(files[0].read_bytes()).splitlines()
+    files[0].write_bytes(gzip.compress(b"\n".join(lines[1:]) + b"\n"))
+    files[-1].write_bytes(b"this is not gzip")
+    warehouse = open_warehouse(settings)
+    with pytest.raises(BronzeError, match="is damaged"):
+        load_scrobbles(warehouse, settings.bronze_dir)
+    warehouse.close()
+    assert warehouse_rows(settings.warehouse_path, "alice") == before
