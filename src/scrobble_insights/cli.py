@@ -119,6 +119,16 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
     out.print(f"bronze files: {settings.bronze_dir}")
 
 
+def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
+                 summary_json: Path | None) -> None:
+    from scrobble_insights.jobs import extract_and_load
+
+    with _progress() as (reporter, on_artist):
+        summary = extract_and_load(settings, users or settings.users, first, last, reporter=reporter,
+                                   tags=not no_tags, on_artist=on_artist)
+    _print_summary(summary, settings, summary_json)
+
+
 @app.command()
 def backfill(
     since: Annotated[str, typer.Option(help="First UTC day to extract, YYYY-MM-DD")],
@@ -128,15 +138,10 @@ def backfill(
     summary_json: SummaryJson = None,
 ) -> None:
     """Extract a whole date range (the history once), land it, load it. Resumes after a crash."""
-    from scrobble_insights.jobs import extract_and_load
-
     settings = _setup(verbose, data_dir=data_dir)
     first = _parse_day(since, "--since")
     last = _parse_day(until, "--until") if until else yesterday_utc()
-    with _progress() as (reporter, on_artist):
-        summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
-                                   tags=not no_tags, on_artist=on_artist)
-    _print_summary(summary, settings, summary_json)
+    _extract_job(settings, user, first, last, no_tags, summary_json)
 
 
 @app.command()
@@ -149,15 +154,10 @@ def run(
     summary_json: SummaryJson = None,
 ) -> None:
     """The daily job: yesterday's scrobbles plus a lookback, loaded and tagged."""
-    from scrobble_insights.jobs import extract_and_load
-
     settings = _setup(verbose, data_dir=data_dir, lookback_days=lookback_days)
     run_day = _parse_day(day, "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
-    with _progress() as (reporter, on_artist):
-        summary = extract_and_load(settings, user or settings.users, first, last, reporter=reporter,
-                                   tags=not no_tags, on_artist=on_artist)
-    _print_summary(summary, settings, summary_json)
+    _extract_job(settings, user, first, last, no_tags, summary_json)
 
 
 @app.command()
@@ -218,7 +218,7 @@ def simulate(
 def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo's data goes")] = Path("scrobble-demo"),
     years: Annotated[float, typer.Option(help="Years of simulated history")] = 3.0,
-    rate_limit: Annotated[float, typer.Option(help="Requests/s (simulator and client)")] = 20.0,
+    rate_limit: Annotated[float, typer.Option(help="Requests/s (simulator and client)")] = 40.0,
     verbose: Verbose = False,
 ) -> None:
     """Start the simulator on a free local port, backfill a demo user, and show where the data is."""
@@ -237,9 +237,30 @@ def demo(
             summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
                                        on_artist=on_artist)
     _print_summary(summary, settings)
-    out.print(f"\nThe demo warehouse is {settings.warehouse_path}; try:\n"
-              f"  python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
-              f".sql('select artist_name, count(*) n from raw.scrobbles group by 1 order by n desc limit 10'))\"")
+    _print_top_artists(settings)
+
+
+def _print_top_artists(settings: Settings) -> None:
+    """A first look at the data: the demo listener's most played artists and their top tags."""
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT s.artist_name, count(*) AS plays,
+                   (SELECT string_agg(tag_name, ', ' ORDER BY tag_rank) FROM raw.artist_tags t
+                    WHERE t.artist_name = s.artist_name AND tag_rank <= 3) AS tags
+            FROM raw.scrobbles s GROUP BY 1 ORDER BY plays DESC LIMIT 5""").fetchall()
+    finally:
+        con.close()
+    table = Table(title="Most played artists", title_justify="left")
+    for column in ("artist", "plays", "top tags"):
+        table.add_column(column)
+    for artist, plays, tags in rows:
+        table.add_row(artist, f"{plays:,}", tags or "")
+    out.print(table)
+    out.print(f"Warehouse: {settings.warehouse_path} (DuckDB; tables raw.scrobbles, raw.artist_tags, "
+              "raw.extracted_days). Query it with any DuckDB client, read-only.")
 
 
 def main() -> None:
