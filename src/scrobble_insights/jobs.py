@@ -73,7 +73,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
                 summary.extracted.append(await extract_scrobbles(
                     client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
                     state_dir=settings.state_dir, limit=settings.page_limit,
-                    target_pages=settings.window_target_pages, workers=settings.max_concurrency,
+                    target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
                     reporter=reporter))
 
     asyncio.run(extract_all())

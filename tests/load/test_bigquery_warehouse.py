@@ -7,6 +7,7 @@ records the SQL and the Parquet staging loads so we can check what would be sent
 import io
 from datetime import date, datetime, timezone
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -35,8 +36,8 @@ class FakeClient:
             return FakeJob(error=RuntimeError("400 Syntax error: something\n  long details"))
         return FakeJob([("alice", "2026-01-01", "v1")] if "bronze_version" in sql else [])
 
-    def load_table_from_file(self, buffer, target, job_config=None, location=None):
-        self.loads.append((target, pq.read_table(io.BytesIO(buffer.read())), job_config))
+    def load_table_from_file(self, spool, target, job_config=None, location=None):
+        self.loads.append((target, pq.read_table(io.BytesIO(spool.read())), job_config))
         return FakeJob()
 
     def delete_table(self, name, not_found_ok=False):
@@ -51,7 +52,9 @@ def one_day_batch():
     scrobble_rows("alice", [line, line], rows)          # two identical scrobbles: two rows
     days = {"user_name": ["alice"], "day": [date(2026, 1, 1)], "scrobble_count": [2], "bronze_path": ["p"],
             "bronze_version": ["v2"], "extracted_at": [datetime(2026, 1, 2, tzinfo=timezone.utc)]}
-    return to_table(days, DAY_SCHEMA), to_table(rows, SCROBBLE_SCHEMA)
+    keys = pa.table({"user_name": ["alice"], "day": pa.array([date(2026, 1, 1)], pa.date32())})
+    stream = pa.RecordBatchReader.from_batches(SCROBBLE_SCHEMA, to_table(rows, SCROBBLE_SCHEMA).to_batches())
+    return keys, stream, lambda: to_table(days, DAY_SCHEMA)
 
 
 def test_creates_partitioned_raw_tables():
@@ -66,24 +69,25 @@ def test_creates_partitioned_raw_tables():
 def test_replace_days_stages_parquet_and_applies_one_transaction():
     client = FakeClient()
     warehouse = BigQueryWarehouse("proj", client=client)
-    inserted = warehouse.replace_days([one_day_batch()])
+    inserted = warehouse.replace_days(*one_day_batch())
     assert inserted == 2
     staged = {target.split(".")[-1].rsplit("_", 1)[0]: table for target, table, _ in client.loads}
     assert staged["_stage_scrobbles"].num_rows == 2 and staged["_stage_days"].num_rows == 1
+    assert staged["_stage_keys"].column_names == ["user_name", "day"]
     assert len(set(staged["_stage_scrobbles"].column("scrobble_id").to_pylist())) == 2
     script = client.queries[-1][0]
     assert script.strip().startswith("BEGIN TRANSACTION;") and script.strip().endswith("COMMIT TRANSACTION;")
     assert script.index("DELETE FROM `proj.raw.scrobbles`") < script.index("INSERT INTO `proj.raw.scrobbles`")
-    assert len(client.deleted) == 2          # staging tables dropped
+    assert len(client.deleted) == 3          # staging tables dropped
 
 
 def test_failed_transaction_is_a_one_line_error_and_staging_is_dropped():
     client = FakeClient(fail_on="BEGIN TRANSACTION")
     warehouse = BigQueryWarehouse("proj", client=client)
     with pytest.raises(WarehouseError) as caught:
-        warehouse.replace_days([one_day_batch()])
+        warehouse.replace_days(*one_day_batch())
     assert str(caught.value) == "BigQuery query failed: 400 Syntax error: something"
-    assert len(client.deleted) == 2
+    assert len(client.deleted) == 3
 
 
 def test_loaded_versions_and_artists_to_tag_use_parameters():

@@ -7,9 +7,9 @@ and authenticate with Application Default Credentials (GOOGLE_APPLICATION_CREDEN
 
 from __future__ import annotations
 
-import io
+import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import pyarrow as pa
@@ -66,17 +66,23 @@ class BigQueryWarehouse:
         except Exception as exc:  # google.api_core errors carry long multi-line texts
             raise WarehouseError(f"BigQuery query failed: {str(exc).splitlines()[0]}") from None
 
-    def _stage(self, table: pa.Table, name: str) -> str:
-        """Append an Arrow table (as Parquet) to a staging table; returns its name."""
+    def _stage(self, data: pa.Table | pa.RecordBatchReader, name: str) -> str:
+        """Load an Arrow table or stream (spooled to a temporary Parquet file) into a staging table."""
         from google.cloud import bigquery
 
-        buffer = io.BytesIO()
-        pq.write_table(table, buffer)
-        buffer.seek(0)
-        target = f"{self.raw[1:-1]}.{name}"
-        config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
-                                        write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
-        self.client.load_table_from_file(buffer, target, job_config=config, location=self.location).result()
+        with tempfile.TemporaryFile() as spool:
+            with pq.ParquetWriter(spool, data.schema) as writer:
+                if isinstance(data, pa.Table):
+                    writer.write_table(data)
+                else:
+                    for batch in data:
+                        writer.write_batch(batch)
+            spool.seek(0)
+            config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
+                                            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+            job = self.client.load_table_from_file(spool, f"{self.raw[1:-1]}.{name}", job_config=config,
+                                                   location=self.location)
+            job.result()
         return self._table(name)
 
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
@@ -85,31 +91,28 @@ class BigQueryWarehouse:
         wanted = None if users is None else set(users)
         return {(r[0], r[1]): r[2] for r in rows if wanted is None or r[0] in wanted}
 
-    def replace_days(self, batches: Iterable[tuple[pa.Table, pa.Table]], *, replace_all: bool = False) -> int:
+    def replace_days(self, keys: pa.Table, scrobbles: pa.RecordBatchReader, days: Callable[[], pa.Table], *,
+                     replace_all: bool = False) -> int:
         run = uuid.uuid4().hex[:12]
-        days_t, rows_t, inserted = f"_stage_days_{run}", f"_stage_scrobbles_{run}", 0
-        staged = False
+        staged = {name: f"_stage_{name}_{run}" for name in ("keys", "scrobbles", "days")}
         try:
-            for days, scrobbles in batches:
-                self._stage(days, days_t)
-                self._stage(scrobbles, rows_t)
-                inserted += scrobbles.num_rows
-                staged = True
-            if not staged and not replace_all:
-                return 0
+            keys_t = self._stage(keys, staged["keys"])
+            rows_t = self._stage(scrobbles, staged["scrobbles"])
+            day_rows = days()
+            days_t = self._stage(day_rows, staged["days"])
             wipe = (f"DELETE FROM {self._table('scrobbles')} WHERE TRUE; "
                     f"DELETE FROM {self._table('extracted_days')} WHERE TRUE;") if replace_all else ""
-            apply = "" if not staged else f"""
-                DELETE FROM {self._table('scrobbles')} s WHERE EXISTS (SELECT 1 FROM {self._table(days_t)} d
-                    WHERE d.user_name = s.user_name AND d.day = s.played_date);
-                DELETE FROM {self._table('extracted_days')} e WHERE EXISTS (SELECT 1 FROM {self._table(days_t)} d
-                    WHERE d.user_name = e.user_name AND d.day = e.day);
-                INSERT INTO {self._table('scrobbles')} SELECT *, CURRENT_TIMESTAMP() FROM {self._table(rows_t)};
-                INSERT INTO {self._table('extracted_days')} SELECT *, CURRENT_TIMESTAMP() FROM {self._table(days_t)};"""
-            self._query(f"BEGIN TRANSACTION; {wipe} {apply} COMMIT TRANSACTION;")
-            return inserted
+            self._query(f"""BEGIN TRANSACTION; {wipe}
+                DELETE FROM {self._table('scrobbles')} s WHERE EXISTS (SELECT 1 FROM {keys_t} k
+                    WHERE k.user_name = s.user_name AND k.day = s.played_date);
+                DELETE FROM {self._table('extracted_days')} e WHERE EXISTS (SELECT 1 FROM {keys_t} k
+                    WHERE k.user_name = e.user_name AND k.day = e.day);
+                INSERT INTO {self._table('scrobbles')} SELECT *, CURRENT_TIMESTAMP() FROM {rows_t};
+                INSERT INTO {self._table('extracted_days')} SELECT *, CURRENT_TIMESTAMP() FROM {days_t};
+                COMMIT TRANSACTION;""")
+            return int(sum(day_rows.column("scrobble_count").to_pylist()))
         finally:
-            for name in (days_t, rows_t):
+            for name in staged.values():
                 self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
 
     def loaded_files(self) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +10,8 @@ import duckdb
 import pyarrow as pa
 
 from scrobble_insights.errors import WarehouseError
+
+LOADER_MEMORY_LIMIT = "128MB"
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -77,6 +79,9 @@ class DuckDBWarehouse:
             raise WarehouseError(f"cannot open the warehouse {self.path}: {str(exc).splitlines()[0]} "
                                  "(is another scrobble-insights command using it?)") from None
         self.con.execute("SET TimeZone = 'UTC'")
+        # Loading appends and small lookups only: a low cap keeps the loader's memory flat whatever
+        # the history size (DuckDB spills to <warehouse>.tmp/ if it ever needs more).
+        self.con.execute(f"SET memory_limit = '{LOADER_MEMORY_LIMIT}'")
 
     # -- scrobbles --------------------------------------------------------------------------------------
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
@@ -84,26 +89,25 @@ class DuckDBWarehouse:
         wanted = None if users is None else set(users)
         return {(u, d): v for u, d, v in rows if wanted is None or u in wanted}
 
-    def replace_days(self, batches: Iterable[tuple[pa.Table, pa.Table]], *, replace_all: bool = False) -> int:
-        inserted = 0
+    def replace_days(self, keys: pa.Table, scrobbles: pa.RecordBatchReader, days: Callable[[], pa.Table], *,
+                     replace_all: bool = False) -> int:
         with self._transaction() as con:
             if replace_all:
                 con.execute("DELETE FROM raw.scrobbles")
                 con.execute("DELETE FROM raw.extracted_days")
-            for days, scrobbles in batches:
-                con.register("batch_days", days)
-                con.register("batch_scrobbles", scrobbles)
-                con.execute("""
-                    DELETE FROM raw.scrobbles s USING batch_days d
-                    WHERE s.user_name = d.user_name AND s.played_date = d.day""")
-                con.execute("""
-                    DELETE FROM raw.extracted_days e USING batch_days d
-                    WHERE e.user_name = d.user_name AND e.day = d.day""")
-                con.execute("INSERT INTO raw.scrobbles SELECT *, now() FROM batch_scrobbles")
-                con.execute("INSERT INTO raw.extracted_days SELECT *, now() FROM batch_days")
-                con.unregister("batch_days")
-                con.unregister("batch_scrobbles")
-                inserted += scrobbles.num_rows
+            con.register("batch_keys", keys)
+            con.execute("""
+                DELETE FROM raw.scrobbles s USING batch_keys k
+                WHERE s.user_name = k.user_name AND s.played_date = k.day""")
+            con.execute("""
+                DELETE FROM raw.extracted_days e USING batch_keys k
+                WHERE e.user_name = k.user_name AND e.day = k.day""")
+            con.register("batch_scrobbles", scrobbles)     # pulled batch by batch: flat memory
+            inserted = con.execute("INSERT INTO raw.scrobbles SELECT *, now() FROM batch_scrobbles").fetchone()[0]
+            con.register("batch_days", days())
+            con.execute("INSERT INTO raw.extracted_days SELECT *, now() FROM batch_days")
+            for name in ("batch_keys", "batch_scrobbles", "batch_days"):
+                con.unregister(name)
         return inserted
 
     # -- tags ---------------------------------------------------------------------------------------------
@@ -130,7 +134,8 @@ class DuckDBWarehouse:
                 SELECT t.* FROM batch_tags t JOIN latest l USING (artist_name)
                 WHERE t.fetched_at = l.fetched_at""")
             con.execute("INSERT INTO raw.artist_tag_fetches SELECT * FROM latest")
-            con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
+            if files:
+                con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
             con.execute("DROP TABLE latest")
             con.unregister("batch_tags")
             con.unregister("batch_fetches")

@@ -27,7 +27,7 @@ from scrobble_insights.load.records import (
 )
 from scrobble_insights.load.warehouse import Warehouse
 
-CHUNK_DAYS = 500
+BATCH_ROWS = 5000
 
 
 @dataclass
@@ -40,7 +40,11 @@ class LoadStats:
 
 def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | None = None, *,
                    rebuild: bool = False) -> LoadStats:
-    """Load every bronze day file that is new or replaced since it was last loaded."""
+    """Load every bronze day file that is new or replaced since it was last loaded.
+
+    Rows stream into the warehouse as Arrow batches of about BATCH_ROWS scrobbles, inside one
+    transaction, so memory stays flat whatever the size of the history.
+    """
     loaded = {} if rebuild else warehouse.loaded_versions(users)
     changed = []
     for user, day, path in iter_day_files(bronze_dir, None if rebuild else users):
@@ -50,29 +54,49 @@ def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | No
     stats = LoadStats(days=len(changed))
     if not changed and not rebuild:
         return stats
+    keys = pa.table({"user_name": pa.array([c[0] for c in changed], pa.string()),
+                     "day": pa.array([c[1] for c in changed], pa.date32())})
+    days = empty_columns(DAY_SCHEMA)
 
-    def batches() -> Iterator[tuple[pa.Table, pa.Table]]:
-        for start in range(0, len(changed), CHUNK_DAYS):
-            days, rows = empty_columns(DAY_SCHEMA), empty_columns(SCROBBLE_SCHEMA)
-            for user, day, path, version in changed[start:start + CHUNK_DAYS]:
-                lines = _read(path)
-                try:
-                    count = scrobble_rows(user, lines, rows)
-                except (KeyError, TypeError, ValueError, ScrobbleInsightsError) as exc:
-                    raise BronzeError(f"bronze file {path} holds an unreadable scrobble ({exc}); delete it and "
-                                      f"extract {day} again (scrobble-insights backfill --since {day} "
-                                      f"--until {day})") from None
-                days["user_name"].append(user)
-                days["day"].append(day)
-                days["scrobble_count"].append(count)
-                days["bronze_path"].append(path.relative_to(bronze_dir).as_posix())
-                days["bronze_version"].append(version)
-                days["extracted_at"].append(
-                    datetime.fromisoformat(lines[0]["fetched_at"]) if lines else
-                    datetime.fromtimestamp(path.stat().st_mtime).astimezone())
-            yield to_table(days, DAY_SCHEMA), to_table(rows, SCROBBLE_SCHEMA)
+    def batches() -> Iterator[pa.RecordBatch]:
+        rows = empty_columns(SCROBBLE_SCHEMA)
+        for user, day, path, version in changed:
+            lines = _read(path)
+            try:
+                count = scrobble_rows(user, lines, rows)
+            except (KeyError, TypeError, ValueError, ScrobbleInsightsError) as exc:
+                raise BronzeError(f"bronze file {path} holds an unreadable scrobble ({exc}); delete it and "
+                                  f"extract {day} again (scrobble-insights backfill --since {day} "
+                                  f"--until {day})") from None
+            days["user_name"].append(user)
+            days["day"].append(day)
+            days["scrobble_count"].append(count)
+            days["bronze_path"].append(path.relative_to(bronze_dir).as_posix())
+            days["bronze_version"].append(version)
+            days["extracted_at"].append(datetime.fromisoformat(lines[0]["fetched_at"]) if lines else
+                                        datetime.fromtimestamp(path.stat().st_mtime).astimezone())
+            if len(rows["scrobble_id"]) >= BATCH_ROWS:
+                yield pa.RecordBatch.from_pydict(rows, schema=SCROBBLE_SCHEMA)
+                rows = empty_columns(SCROBBLE_SCHEMA)
+        yield pa.RecordBatch.from_pydict(rows, schema=SCROBBLE_SCHEMA)
 
-    stats.scrobbles = warehouse.replace_days(batches(), replace_all=rebuild)
+    failures: list[BronzeError] = []
+
+    def guarded() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches()
+        except BronzeError as exc:      # the warehouse sees a failed stream; we keep the clear message
+            failures.append(exc)
+            raise
+
+    stream = pa.RecordBatchReader.from_batches(SCROBBLE_SCHEMA, guarded())
+    try:
+        stats.scrobbles = warehouse.replace_days(keys, stream, lambda: to_table(days, DAY_SCHEMA),
+                                                 replace_all=rebuild)
+    except Exception:
+        if failures:
+            raise failures[0] from None
+        raise
     return stats
 
 

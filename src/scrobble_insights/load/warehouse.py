@@ -12,7 +12,7 @@ Every write method runs in one transaction: a failure leaves the warehouse as it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -25,10 +25,11 @@ class Warehouse(Protocol):
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
         """{(user, 'YYYY-MM-DD'): bronze_version} of every loaded day."""
 
-    def replace_days(self, batches: Iterable[tuple[pa.Table, pa.Table]], *, replace_all: bool = False) -> int:
-        """For each (days, scrobbles) batch: delete those user-days' rows, insert the new ones,
-        record the days. All batches in one transaction (after emptying the tables if
-        replace_all). Returns rows inserted."""
+    def replace_days(self, keys: pa.Table, scrobbles: pa.RecordBatchReader, days: Callable[[], pa.Table], *,
+                     replace_all: bool = False) -> int:
+        """Replace whole user-days in one transaction: delete the rows of the (user_name, day) `keys`,
+        insert the streamed `scrobbles`, then record `days()` (complete once the stream is read)
+        in raw.extracted_days. With replace_all, empty the tables first. Returns rows inserted."""
 
     def loaded_files(self) -> set[str]:
         """Tag batch files already loaded."""
