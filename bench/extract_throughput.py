@@ -7,7 +7,8 @@ its CPU seconds and peak RSS are its own. Figures are ratios measured in one run
 - pages/s against the rate limit (the ceiling is `rate` pages/s, i.e. rate x 200 scrobbles/s),
 - scrobbles/s against that ceiling,
 - rate-limit errors provoked (error 29 answered because the client went too fast): must be 0,
-- peak RSS of the extractor, for two history sizes (it should not grow with the history).
+- peak RSS of the extractor, for two history sizes at the rate limit, and for 100k and 400k
+  scrobbles with the limits lifted (it should not grow with the history).
 Results go to bench/results/extract.json.
 """
 
@@ -81,6 +82,11 @@ def main() -> None:
     results = {"small": measure(args.scrobbles // 4, args.rate_limit, args.latency_ms),
                "full": measure(args.scrobbles, args.rate_limit, args.latency_ms)}
     results["rss_growth_full_vs_small"] = round(results["full"]["peak_rss_mb"] / results["small"]["peak_rss_mb"], 3)
+    # Memory against history size, limits lifted (fast): 100k vs 400k scrobbles.
+    for size in (100_000, 400_000):
+        results[f"unlimited_{size}"] = measure(size, 1000.0, 0.0)
+    results["rss_growth_400k_vs_100k"] = round(results["unlimited_400000"]["peak_rss_mb"]
+                                               / results["unlimited_100000"]["peak_rss_mb"], 3)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "extract.json").write_text(json.dumps(results, indent=2))
