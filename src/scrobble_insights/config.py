@@ -111,8 +111,10 @@ def build_settings(**overrides) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"]) or "setting"
-        env = "LASTFM_" + name.upper() if name.startswith("api") else "SCROBBLE_INSIGHTS_" + name.upper()
-        raise ConfigError(f"invalid setting {name} ({env}): {err['msg']}") from None
+        env = name.upper() if name.upper().startswith("LASTFM_") else "SCROBBLE_INSIGHTS_" + name.upper()
+        message = err["msg"].removeprefix("Value error, ")
+        shown = "" if "KEY" in env else f" (got {err.get('input')!r})"     # never echo a secret
+        raise ConfigError(f"invalid setting {env}: {message}{shown}") from None
     except ValueError as exc:  # e.g. a broken TOML file
         raise ConfigError(f"could not read the configuration ({CONFIG_FILE}, .env): {exc}") from None
 

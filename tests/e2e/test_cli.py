@@ -76,7 +76,7 @@ def test_bad_setting_in_environment_is_named(tmp_path):
     env = {**cli_env_stub(), "SCROBBLE_INSIGHTS_RATE_LIMIT": "fast", "LASTFM_API_KEY": "k" * 32}
     result = run_cli(["run", "-u", "alice"], env, tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("error: invalid setting rate_limit (SCROBBLE_INSIGHTS_RATE_LIMIT)")
+    assert result.stderr.strip().startswith("error: invalid setting SCROBBLE_INSIGHTS_RATE_LIMIT: ")
 
 
 def test_demo_runs_end_to_end(tmp_path):

@@ -165,7 +165,8 @@ async def fetch_window(client: LastfmClient, user: str, window: Window, *, limit
             on_page(len(parsed.tracks))
             return parsed
 
-        pages = [first, *await gather_all(page(n) for n in range(2, first.total_pages + 1))]
+        page_count = max(first.total_pages, -(-first.total // limit))   # trust neither field alone
+        pages = [first, *await gather_all(page(n) for n in range(2, page_count + 1))]
         rows = [(p.page, track) for p in pages for track in p.tracks]
         totals = {p.total for p in pages}
         outside = sum(1 for _, t in rows if not window.from_uts <= _uts(t) < window.to_uts)
