@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.errors import ExtractError
@@ -276,7 +275,3 @@ def days_for_run(run_date: date, lookback_days: int) -> tuple[date, date]:
 def yesterday_utc(now: datetime | None = None) -> date:
     now = now or datetime.now(timezone.utc)
     return now.astimezone(timezone.utc).date() - timedelta(days=1)
-
-
-def expected_pages(total: int, limit: int) -> int:
-    return math.ceil(total / limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pyarrow as pa
 
@@ -107,7 +107,3 @@ def tag_rows(record: dict, tags: dict[str, list], fetches: dict[str, list]) -> N
 
 def to_table(columns: dict[str, list], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
-
-
-def as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -16,7 +16,12 @@ from zoneinfo import ZoneInfo
 from scrobble_insights.simulator.catalogue import build_catalogue
 from scrobble_insights.simulator.faults import FAULT_KINDS, FaultInjector, RateLimiter
 from scrobble_insights.simulator.history import (
-    DAY, Scrobble, UserHistory, UserSpec, build_user, edited_name,
+    DAY,
+    Scrobble,
+    UserHistory,
+    UserSpec,
+    build_user,
+    edited_name,
 )
 from scrobble_insights.simulator.server import RunningServer
 
