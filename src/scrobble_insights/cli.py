@@ -36,6 +36,7 @@ DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data direct
                                                  "[env SCROBBLE_INSIGHTS_DATA_DIR, default ./scrobble-data]")]
 Users = Annotated[Optional[list[str]], typer.Option("--user", "-u", help="last.fm user name (repeat for several)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries and progress details")]
+NoTransform = Annotated[bool, typer.Option("--no-transform", help="Skip the dbt build after loading")]
 SummaryJson = Annotated[Optional[Path], typer.Option("--summary-json", help="Also write the summary to this JSON file")]
 
 
@@ -120,13 +121,29 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
-                 summary_json: Path | None) -> None:
+                 summary_json: Path | None, transform: bool = True) -> None:
     from scrobble_insights.jobs import extract_and_load
 
     with _progress() as (reporter, on_artist):
-        summary = extract_and_load(settings, users or settings.users, first, last, reporter=reporter,
+        summary = extract_and_load(settings, users or settings.user_names(), first, last, reporter=reporter,
                                    tags=not no_tags, on_artist=on_artist)
     _print_summary(summary, settings, summary_json)
+    if transform:
+        _transform(settings)
+
+
+def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
+    from scrobble_insights.transform import transform as build
+
+    with err.status("dbt build: staging -> intermediate -> marts, with data tests ..."):
+        summary = build(settings, full_refresh=full_refresh, today=today)
+    counts = summary.counts
+    models = sum(v for k, v in counts.items() if k.startswith("model:"))
+    tests = sum(v for k, v in counts.items() if k.startswith("test:"))
+    coverage = "n/a" if summary.genre_coverage is None else f"{summary.genre_coverage:.1%}"
+    out.print(f"dbt build ({'full refresh' if summary.full_refresh else 'incremental'}): {models} models and "
+              f"{tests} data tests passed in {summary.seconds:.1f}s · fact_scrobbles {summary.fact_rows:,} rows · "
+              f"genre coverage {coverage} of plays (vocabulary {summary.vocabulary_version})")
 
 
 @app.command()
@@ -135,13 +152,14 @@ def backfill(
     until: Annotated[Optional[str], typer.Option(help="Last UTC day to extract (inclusive) [default: yesterday]")] = None,
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+    no_transform: NoTransform = False,
     summary_json: SummaryJson = None,
 ) -> None:
-    """Extract a whole date range (the history once), land it, load it. Resumes after a crash."""
+    """Extract a whole date range (the history once), land it, load it, model it. Resumes after a crash."""
     settings = _setup(verbose, data_dir=data_dir)
     first = _parse_day(since, "--since")
     last = _parse_day(until, "--until") if until else yesterday_utc()
-    _extract_job(settings, user, first, last, no_tags, summary_json)
+    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
 
 
 @app.command()
@@ -151,13 +169,14 @@ def run(
     lookback_days: Annotated[Optional[int], typer.Option(help="Also re-read this many days before it "
                                                          "(late and deleted scrobbles) [default 14]")] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
+    no_transform: NoTransform = False,
     summary_json: SummaryJson = None,
 ) -> None:
-    """The daily job: yesterday's scrobbles plus a lookback, loaded and tagged."""
+    """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged and modelled."""
     settings = _setup(verbose, data_dir=data_dir, lookback_days=lookback_days)
     run_day = _parse_day(day, "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
-    _extract_job(settings, user, first, last, no_tags, summary_json)
+    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
 
 
 @app.command()
@@ -181,6 +200,35 @@ def load(
             warehouse.close()
     out.print(f"loaded {scrobbles.days:,} days ({scrobbles.scrobbles:,} scrobbles) and {tags.tag_files} tag "
               f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
+
+
+@app.command()
+def transform(
+    data_dir: DataDir = None, verbose: Verbose = False,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every model from scratch")] = False,
+    today: Annotated[Optional[str], typer.Option(help="The last day of dim_date [default: today, UTC]")] = None,
+) -> None:
+    """Build and test the dbt star schema on the warehouse (incremental unless --full-refresh)."""
+    settings = _setup(verbose, data_dir=data_dir)
+    _transform(settings, full_refresh=full_refresh, today=_parse_day(today, "--today") if today else None)
+
+
+@app.command()
+def docs(
+    data_dir: DataDir = None, verbose: Verbose = False,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8080,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site")] = False,
+) -> None:
+    """Generate dbt's documentation site (models, columns, lineage) and serve it on 127.0.0.1."""
+    from scrobble_insights.transform import generate_docs, serve_docs
+
+    settings = _setup(verbose, data_dir=data_dir)
+    with err.status("dbt docs generate ..."):
+        site = generate_docs(settings)
+    out.print(f"documentation site: {site / 'index.html'}")
+    if not no_serve:
+        out.print(f"serving on http://127.0.0.1:{port}/ — Ctrl-C stops")
+        serve_docs(site, port)
 
 
 def _split_names(values: list[str] | None) -> list[str]:

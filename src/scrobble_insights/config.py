@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +26,37 @@ from scrobble_insights.errors import ConfigError
 
 OFFICIAL_API_URL = "https://ws.audioscrobbler.com/2.0/"
 CONFIG_FILE = "scrobble-insights.toml"
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/London") from None
+    return name
+
+
+class Move(BaseModel):
+    """From `since` (00:00 UTC of that day) on, the user lives in time zone `tz`."""
+
+    since: date
+    tz: str
+
+    _zone = field_validator("tz")(_check_zone)
+
+
+class UserProfile(BaseModel):
+    """One listener: `[[users]]` in scrobble-insights.toml (a plain name is enough)."""
+
+    name: str
+    timezone: str | None = None               # None: SCROBBLE_INSIGHTS_TIMEZONE, else the machine's
+    hemisphere: Literal["north", "south"] = "north"
+    moves: list[Move] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
 
 
 class Settings(BaseSettings):
@@ -46,8 +79,12 @@ class Settings(BaseSettings):
         description="LASTFM_API_URL: the API endpoint (the simulator's URL for the demo and tests)")
     data_dir: Path = Field(Path("scrobble-data"),
                            description="SCROBBLE_INSIGHTS_DATA_DIR: bronze files, state and warehouse")
-    users: list[str] = Field(default_factory=list,
-                             description="SCROBBLE_INSIGHTS_USERS: default last.fm user names (JSON list)")
+    users: list[UserProfile] = Field(
+        default_factory=list,
+        description="SCROBBLE_INSIGHTS_USERS: default users, a JSON list of names; in the TOML file "
+                    "[[users]] tables with name, timezone, hemisphere and moves")
+    timezone: str | None = Field(None, description="SCROBBLE_INSIGHTS_TIMEZONE: default IANA time zone of "
+                                                   "users (default: this machine's)")
     rate_limit: float = Field(5.0, gt=0, description="SCROBBLE_INSIGHTS_RATE_LIMIT: requests per second")
     max_concurrency: int = Field(4, ge=1, le=64,
                                  description="SCROBBLE_INSIGHTS_MAX_CONCURRENCY: requests in flight at once")
@@ -67,6 +104,39 @@ class Settings(BaseSettings):
     bigquery_project: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_PROJECT: GCP project id")
     bigquery_dataset_prefix: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_DATASET_PREFIX")
     bigquery_location: str = Field("US", description="SCROBBLE_INSIGHTS_BIGQUERY_LOCATION")
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _names_to_profiles(cls, value):
+        if isinstance(value, str):
+            value = [value]
+        return [{"name": v} if isinstance(v, str) else v for v in value or []]
+
+    @field_validator("timezone")
+    @classmethod
+    def _default_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
+    def user_names(self) -> list[str]:
+        return [u.name for u in self.users]
+
+    def profile(self, name: str) -> UserProfile:
+        """The configured profile of a user, or the defaults."""
+        for user in self.users:
+            if user.name.lower() == name.lower():
+                return user
+        return UserProfile(name=name)
+
+    def default_timezone(self) -> str:
+        """SCROBBLE_INSIGHTS_TIMEZONE, else the machine's zone, else UTC."""
+        if self.timezone:
+            return self.timezone
+        try:
+            import tzlocal
+
+            return _check_zone(tzlocal.get_localzone_name() or "UTC")
+        except Exception:  # noqa: BLE001 - an odd machine setup must not stop the pipeline
+            return "UTC"
 
     @field_validator("lastfm_api_url")
     @classmethod
@@ -110,8 +180,11 @@ def build_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"]) or "setting"
+        loc = [str(p) for p in err["loc"]] or ["setting"]
+        name = loc[0]
         env = name.upper() if name.upper().startswith("LASTFM_") else "SCROBBLE_INSIGHTS_" + name.upper()
+        if len(loc) > 1:      # inside a structure, e.g. [[users]] in the TOML file
+            env = f"{name}[{loc[1]}]" + "".join(f".{p}" for p in loc[2:]) + f" in {CONFIG_FILE}"
         message = err["msg"].removeprefix("Value error, ")
         shown = "" if "KEY" in env else f" (got {err.get('input')!r})"     # never echo a secret
         raise ConfigError(f"invalid setting {env}: {message}{shown}") from None

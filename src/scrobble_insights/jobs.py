@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta, timezone
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import ConfigError
 from scrobble_insights.extract.artist_tags import extract_artist_tags
+from scrobble_insights.extract.bronze import utc_now, write_user_info
 from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
-from scrobble_insights.load.pipeline import LoadStats, load_scrobbles, load_tags
+from scrobble_insights.load.pipeline import LoadStats, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
 
 USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,14}$")
@@ -70,6 +71,9 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     async def extract_all() -> None:
         async with client:
             for user in users:
+                # The profile first: it fails fast on an unknown user and gives last.fm's own total.
+                _, body = await client.fetch_user_info(user)
+                write_user_info(settings.bronze_dir, user, body, utc_now())
                 summary.extracted.append(await extract_scrobbles(
                     client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
                     state_dir=settings.state_dir, limit=settings.page_limit,
@@ -81,6 +85,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     warehouse = open_warehouse(settings)
     try:
         summary.loaded = load_scrobbles(warehouse, settings.bronze_dir, users)
+        load_user_infos(warehouse, settings.bronze_dir)
         summary.tags_loaded = load_tags(warehouse, settings.bronze_dir)   # batches left by a crash
         now = now or datetime.now(timezone.utc)
         artists = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users) if tags else []
@@ -112,8 +117,9 @@ def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
     """Rebuild every raw table from the bronze files alone (no API)."""
     warehouse = open_warehouse(settings)
     try:
-        return (load_scrobbles(warehouse, settings.bronze_dir, rebuild=True),
-                load_tags(warehouse, settings.bronze_dir, rebuild=True))
+        scrobbles = load_scrobbles(warehouse, settings.bronze_dir, rebuild=True)
+        load_user_infos(warehouse, settings.bronze_dir)
+        return scrobbles, load_tags(warehouse, settings.bronze_dir, rebuild=True)
     finally:
         warehouse.close()
 

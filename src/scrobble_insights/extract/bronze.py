@@ -25,6 +25,7 @@ from pathlib import Path
 
 RECENT_DIR = Path("lastfm") / "recenttracks"
 TAGS_DIR = Path("lastfm") / "toptags"
+USERINFO_DIR = Path("lastfm") / "userinfo"
 _DAY_FILE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 
 
@@ -110,6 +111,24 @@ def iter_tag_files(bronze_dir: Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(root.glob("date=*/part-*.jsonl.gz"))
+
+
+# --- user.getInfo ------------------------------------------------------------------------------------
+
+def write_user_info(bronze_dir: Path, user: str, body: dict, now: datetime) -> Path:
+    """Land one user.getInfo answer (``{"user", "fetched_at", "body"}``)."""
+    path = bronze_dir / USERINFO_DIR / f"user={user}" / f"part-{now.strftime('%Y%m%dT%H%M%S%f')}.jsonl.gz"
+    write_atomic(path, _gzip_lines([{"user": user, "fetched_at": now.isoformat(), "body": body}]))
+    return path
+
+
+def latest_user_infos(bronze_dir: Path) -> list[Path]:
+    """The newest user.getInfo file of each user."""
+    root = bronze_dir / USERINFO_DIR
+    if not root.is_dir():
+        return []
+    return [files[-1] for user_dir in sorted(root.glob("user=*"))
+            if (files := sorted(user_dir.glob("part-*.jsonl.gz")))]
 
 
 def utc_now() -> datetime:

@@ -158,8 +158,10 @@ class LastfmClient:
             raise
         return parse_top_tags(body), body
 
-    async def fetch_user_info(self, user: str) -> UserInfo:
-        return parse_user_info(await self.call("user.getInfo", user=user))
+    async def fetch_user_info(self, user: str) -> tuple[UserInfo, dict]:
+        """The user's profile (playcount, registration) and the raw body."""
+        body = await self.call("user.getInfo", user=user)
+        return parse_user_info(body), body
 
 
 def _retry_after(value: str | None) -> float:

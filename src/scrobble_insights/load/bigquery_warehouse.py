@@ -30,6 +30,9 @@ TABLES = {
     "artist_tag_fetches": """artist_name STRING NOT NULL, answered_as STRING, status STRING NOT NULL,
         tag_count INT64 NOT NULL, fetched_at TIMESTAMP NOT NULL""",
     "bronze_files": "path STRING NOT NULL, loaded_at TIMESTAMP NOT NULL",
+    "build_state": "key STRING NOT NULL, value STRING",
+    "user_infos": """user_name STRING NOT NULL, playcount INT64 NOT NULL, registered_uts INT64 NOT NULL,
+        country STRING, fetched_at TIMESTAMP NOT NULL""",
 }
 PARTITIONING = {"scrobbles": "PARTITION BY played_date CLUSTER BY user_name"}
 
@@ -143,6 +146,22 @@ class BigQueryWarehouse:
             for name in (tags_t, fetches_t):
                 self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
 
+    def replace_user_infos(self, infos: pa.Table) -> None:
+        run = uuid.uuid4().hex[:12]
+        name = f"_stage_user_infos_{run}"
+        try:
+            staged = self._stage(infos, name)
+            self._query(f"""BEGIN TRANSACTION;
+                DELETE FROM {self._table('user_infos')} WHERE user_name IN (SELECT user_name FROM {staged});
+                INSERT INTO {self._table('user_infos')} SELECT * FROM {staged};
+                COMMIT TRANSACTION;""")
+        finally:
+            self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+
+    def replace_table(self, name: str, table: pa.Table) -> None:
+        """Replace a small reference table raw.<name> (one load job, WRITE_TRUNCATE)."""
+        self._stage(table, name)
+
     def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
         from google.cloud import bigquery
 
@@ -158,6 +177,34 @@ class BigQueryWarehouse:
             WHERE f.fetched_at IS NULL OR f.fetched_at < @older_than
             ORDER BY p.plays DESC, p.artist_name""", params)
         return [r[0] for r in rows]
+
+    def distinct_values(self) -> tuple[list[str], list[str]]:
+        users = [r[0] for r in self._query(f"SELECT DISTINCT user_name FROM {self._table('scrobbles')} ORDER BY 1")]
+        tags = [r[0] for r in self._query(f"SELECT DISTINCT tag_name FROM {self._table('artist_tags')} ORDER BY 1")]
+        return users, tags
+
+    def get_state(self, key: str) -> str | None:
+        from google.cloud import bigquery
+
+        rows = self._query(f"SELECT value FROM {self._table('build_state')} WHERE key = @key",
+                           [bigquery.ScalarQueryParameter("key", "STRING", key)])
+        return rows[0][0] if rows else None
+
+    def set_state(self, key: str, value: str) -> None:
+        from google.cloud import bigquery
+
+        self._query(f"""BEGIN TRANSACTION;
+            DELETE FROM {self._table('build_state')} WHERE key = @key;
+            INSERT INTO {self._table('build_state')} VALUES (@key, @value);
+            COMMIT TRANSACTION;""", [bigquery.ScalarQueryParameter("key", "STRING", key),
+                                     bigquery.ScalarQueryParameter("value", "STRING", value)])
+
+    def model_stats(self) -> tuple[int, float | None]:
+        marts = self.raw.replace("raw`", "marts`")
+        rows = self._query(f"""SELECT COUNT(*), COUNTIF(a.has_genre) FROM {marts[:-1]}.fact_scrobbles` f
+            JOIN {marts[:-1]}.dim_artist` a USING (artist_key)""")
+        count, covered = rows[0][0], rows[0][1]
+        return count, (covered / count if count else None)
 
     def count_scrobbles(self, user: str | None = None) -> int:
         from google.cloud import bigquery

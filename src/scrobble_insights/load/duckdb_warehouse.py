@@ -54,6 +54,17 @@ CREATE TABLE IF NOT EXISTS raw.artist_tag_fetches (
     tag_count   BIGINT  NOT NULL,
     fetched_at  TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS raw.user_infos (
+    user_name      VARCHAR NOT NULL,
+    playcount      BIGINT  NOT NULL,
+    registered_uts BIGINT  NOT NULL,
+    country        VARCHAR,
+    fetched_at     TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.build_state (
+    key   VARCHAR NOT NULL,
+    value VARCHAR
+);
 CREATE TABLE IF NOT EXISTS raw.bronze_files (
     path      VARCHAR NOT NULL,
     loaded_at TIMESTAMPTZ NOT NULL
@@ -140,6 +151,20 @@ class DuckDBWarehouse:
             con.unregister("batch_tags")
             con.unregister("batch_fetches")
 
+    def replace_user_infos(self, infos: pa.Table) -> None:
+        with self._transaction() as con:
+            con.register("batch_infos", infos)
+            con.execute("DELETE FROM raw.user_infos WHERE user_name IN (SELECT user_name FROM batch_infos)")
+            con.execute("INSERT INTO raw.user_infos SELECT * FROM batch_infos")
+            con.unregister("batch_infos")
+
+    def replace_table(self, name: str, table: pa.Table) -> None:
+        """Replace a small reference table raw.<name> (written before each dbt build)."""
+        with self._transaction() as con:
+            con.register("replacement", table)
+            con.execute(f"CREATE OR REPLACE TABLE raw.{name} AS SELECT * FROM replacement")
+            con.unregister("replacement")
+
     def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
         users = list(users) if users is not None else None
         user_filter = "" if users is None else "WHERE s.user_name IN (SELECT unnest(?))"
@@ -152,6 +177,28 @@ class DuckDBWarehouse:
             WHERE f.fetched_at IS NULL OR f.fetched_at < ?
             ORDER BY p.plays DESC, p.artist_name""", [*params, older_than]).fetchall()
         return [r[0] for r in rows]
+
+    def distinct_values(self) -> tuple[list[str], list[str]]:
+        """Users with scrobbles, and every distinct tag name (for the reference tables)."""
+        users = [r[0] for r in self.con.execute("SELECT DISTINCT user_name FROM raw.scrobbles ORDER BY 1").fetchall()]
+        tags = [r[0] for r in self.con.execute("SELECT DISTINCT tag_name FROM raw.artist_tags ORDER BY 1").fetchall()]
+        return users, tags
+
+    def get_state(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM raw.build_state WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._transaction() as con:
+            con.execute("DELETE FROM raw.build_state WHERE key = ?", [key])
+            con.execute("INSERT INTO raw.build_state VALUES (?, ?)", [key, value])
+
+    def model_stats(self) -> tuple[int, float | None]:
+        """Rows in marts.fact_scrobbles and the share of them whose artist has a genre."""
+        rows, covered = self.con.execute("""
+            SELECT count(*), sum(CASE WHEN a.has_genre THEN 1 ELSE 0 END)
+            FROM marts.fact_scrobbles f JOIN marts.dim_artist a USING (artist_key)""").fetchone()
+        return rows, (covered / rows if rows else None)
 
     def count_scrobbles(self, user: str | None = None) -> int:
         if user is None:

@@ -14,16 +14,24 @@ from pathlib import Path
 import pyarrow as pa
 
 from scrobble_insights.errors import BronzeError, ScrobbleInsightsError
-from scrobble_insights.extract.bronze import file_version, iter_day_files, iter_tag_files, read_lines
+from scrobble_insights.extract.bronze import (
+    file_version,
+    iter_day_files,
+    iter_tag_files,
+    latest_user_infos,
+    read_lines,
+)
 from scrobble_insights.load.records import (
     DAY_SCHEMA,
     FETCH_SCHEMA,
     SCROBBLE_SCHEMA,
     TAG_SCHEMA,
+    USER_INFO_SCHEMA,
     empty_columns,
     scrobble_rows,
     tag_rows,
     to_table,
+    user_info_rows,
 )
 from scrobble_insights.load.warehouse import Warehouse
 
@@ -106,6 +114,17 @@ def _read(path: Path) -> list[dict]:
     except (OSError, EOFError, ValueError) as exc:
         raise BronzeError(f"bronze file {path} is damaged ({type(exc).__name__}); delete it and extract "
                           "that day again") from None
+
+
+def load_user_infos(warehouse: Warehouse, bronze_dir: Path) -> int:
+    """Load the newest user.getInfo answer of every user; returns how many users."""
+    columns = empty_columns(USER_INFO_SCHEMA)
+    for path in latest_user_infos(bronze_dir):
+        for record in _read(path):
+            user_info_rows(record, columns)
+    if columns["user_name"]:
+        warehouse.replace_user_infos(to_table(columns, USER_INFO_SCHEMA))
+    return len(columns["user_name"])
 
 
 def load_tags(warehouse: Warehouse, bronze_dir: Path, *, rebuild: bool = False) -> LoadStats:

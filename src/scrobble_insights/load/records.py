@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from scrobble_insights.lastfm.parse import parse_top_tags, scrobble_record
+from scrobble_insights.lastfm.parse import parse_top_tags, parse_user_info, scrobble_record
 
 SCROBBLE_SCHEMA = pa.schema([
     ("scrobble_id", pa.string()),
@@ -48,6 +48,15 @@ FETCH_SCHEMA = pa.schema([
     ("answered_as", pa.string()),
     ("status", pa.string()),
     ("tag_count", pa.int64()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+USER_INFO_SCHEMA = pa.schema([
+    ("user_name", pa.string()),
+    ("playcount", pa.int64()),
+    ("registered_uts", pa.int64()),
+    ("country", pa.string()),
     ("fetched_at", pa.timestamp("us", tz="UTC")),
 ])
 
@@ -107,3 +116,13 @@ def tag_rows(record: dict, tags: dict[str, list], fetches: dict[str, list]) -> N
 
 def to_table(columns: dict[str, list], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
+
+
+def user_info_rows(record: dict, columns: dict[str, list]) -> None:
+    """Append the row of one landed user.getInfo answer."""
+    info = parse_user_info(record["body"])
+    columns["user_name"].append(record["user"])
+    columns["playcount"].append(info.playcount)
+    columns["registered_uts"].append(info.registered_uts)
+    columns["country"].append(info.country)
+    columns["fetched_at"].append(datetime.fromisoformat(record["fetched_at"]))

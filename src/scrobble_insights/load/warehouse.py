@@ -5,7 +5,9 @@ Raw tables (schema ``raw``):
 - ``raw.extracted_days``  one row per user and UTC day landed in bronze (empty days included)
 - ``raw.artist_tags``     artist.getTopTags answers: artist, tag, weight, rank, fetched_at
 - ``raw.artist_tag_fetches`` one row per artist asked for tags (also artists last.fm did not know)
+- ``raw.user_infos``      the latest user.getInfo answer per user (last.fm's playcount, registration)
 - ``raw.bronze_files``    which tag batch files were loaded
+- ``raw.users``, ``raw.user_timezones``, ``raw.tag_genres``: reference tables written before dbt runs
 
 Every write method runs in one transaction: a failure leaves the warehouse as it was.
 """
@@ -37,6 +39,12 @@ class Warehouse(Protocol):
     def replace_artist_tags(self, files: list[str], tags: pa.Table, fetches: pa.Table, *,
                             replace_all: bool = False) -> None:
         """Replace the tags of the artists in `fetches`; record the files. One transaction."""
+
+    def replace_user_infos(self, infos: pa.Table) -> None:
+        """Replace the user.getInfo row of each user in `infos`."""
+
+    def replace_table(self, name: str, table: pa.Table) -> None:
+        """Replace the small reference table raw.<name> with `table`."""
 
     def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
         """Artists never tagged, or tagged before `older_than`; most played first."""

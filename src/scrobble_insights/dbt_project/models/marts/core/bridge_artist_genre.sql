@@ -1,0 +1,12 @@
+-- Artist <-> genre with weights (an artist has several genres); artists without a genre map to
+-- 'unknown' with share 1, so splitting plays by share always adds up to the plays.
+select
+    a.artist_key,
+    {{ surrogate_key(["coalesce(g.genre, 'unknown')"]) }} as genre_key,
+    coalesce(g.genre, 'unknown') as genre,
+    coalesce(g.weight, 0) as weight,
+    coalesce(g.share, 1.0) as share,
+    coalesce(g.genre_rank, 1) as genre_rank,
+    coalesce(g.genre_rank, 1) = 1 as is_primary
+from {{ ref('dim_artist') }} as a
+left join {{ ref('int_artist_genres_ranked') }} as g on g.artist_name = a.artist_name

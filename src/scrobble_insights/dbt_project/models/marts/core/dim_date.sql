@@ -1,0 +1,39 @@
+-- Every calendar day from the first scrobble (local or UTC, whichever is earlier) to `today` (or the
+-- last scrobble if later, e.g. a clock set wrong),
+-- days without plays included, with calendar attributes and the season for each hemisphere.
+with bounds as (
+    select
+        least(
+            coalesce(min(cast(played_at_local as date)), cast('{{ var("today") }}' as date)),
+            coalesce(min(utc_date), cast('{{ var("today") }}' as date))
+        ) as first_day,
+        greatest(
+            coalesce(max(cast(played_at_local as date)), cast('{{ var("today") }}' as date)),
+            coalesce(max(utc_date), cast('{{ var("today") }}' as date)),
+            cast('{{ var("today") }}' as date)
+        ) as last_day
+    from {{ ref('int_scrobbles_localized') }}
+),
+
+days as (
+    {{ date_spine("(select " ~ dbt.dateadd('day', -1, 'first_day') ~ " from bounds)",
+                  "(select " ~ dbt.dateadd('day', 1, 'last_day') ~ " from bounds)") }}
+)
+
+select
+    cast({{ dbt.date_trunc('day', 'date_day') }} as date) as date_day,
+    extract(year from date_day) * 10000 + extract(month from date_day) * 100 + extract(day from date_day) as date_key,
+    extract(year from date_day) as year,
+    extract(quarter from date_day) as quarter,
+    extract(month from date_day) as month,
+    extract(day from date_day) as day_of_month,
+    {{ iso_week('date_day') }} as iso_week,
+    {{ iso_year('date_day') }} as iso_year,
+    {{ iso_weekday('date_day') }} as weekday,
+    case {{ iso_weekday('date_day') }}
+        when 1 then 'Monday' when 2 then 'Tuesday' when 3 then 'Wednesday' when 4 then 'Thursday'
+        when 5 then 'Friday' when 6 then 'Saturday' else 'Sunday' end as weekday_name,
+    {{ iso_weekday('date_day') }} >= 6 as is_weekend,
+    {{ season('extract(month from date_day)', "'north'") }} as season_north,
+    {{ season('extract(month from date_day)', "'south'") }} as season_south
+from days

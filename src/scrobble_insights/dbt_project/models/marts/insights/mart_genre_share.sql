@@ -1,0 +1,62 @@
+-- Share of listening per genre and per parent genre, by year, season, calendar month and month of
+-- the year. `plays` credits each play to the artist's primary genre; `weighted_plays` splits each
+-- play across the artist's genres by their weight (both sum to the period's plays).
+with plays as (
+    select
+        f.user_key,
+        f.artist_key,
+        cast(d.year as {{ dbt.type_string() }}) as year_label,
+        case when u.hemisphere = 'south' then d.season_south else d.season_north end as season_label,
+        cast(d.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(d.month as {{ dbt.type_string() }}), 2)
+            as month_label,
+        right('0' || cast(d.month as {{ dbt.type_string() }}), 2) as month_of_year_label
+    from {{ ref('fact_scrobbles') }} as f
+    inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    inner join {{ ref('dim_user') }} as u on u.user_key = f.user_key
+),
+
+periods as (
+    select user_key, artist_key, 'year' as period_grain, year_label as period from plays
+    union all
+    select user_key, artist_key, 'season', season_label from plays
+    union all
+    select user_key, artist_key, 'month', month_label from plays
+    union all
+    select user_key, artist_key, 'month_of_year', month_of_year_label from plays
+),
+
+credited as (
+    select
+        p.user_key, p.period_grain, p.period, g.genre, g.dashboard_parent,
+        case when b.is_primary then 1.0 else 0.0 end as primary_play,
+        b.share as weighted_play
+    from periods as p
+    inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = p.artist_key
+    inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
+),
+
+by_level as (
+    select user_key, period_grain, period, 'genre' as genre_level, genre,
+           sum(primary_play) as plays, sum(weighted_play) as weighted_plays
+    from credited group by user_key, period_grain, period, genre
+    union all
+    select user_key, period_grain, period, 'parent', dashboard_parent,
+           sum(primary_play), sum(weighted_play)
+    from credited group by user_key, period_grain, period, dashboard_parent
+)
+
+select
+    l.user_key,
+    u.user_name,
+    l.period_grain,
+    l.period,
+    l.genre_level,
+    l.genre,
+    cast(l.plays as {{ dbt.type_int() }}) as plays,
+    l.weighted_plays,
+    l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level) as share,
+    l.weighted_plays / sum(l.weighted_plays) over (
+        partition by l.user_key, l.period_grain, l.period, l.genre_level) as weighted_share
+from by_level as l
+inner join {{ ref('dim_user') }} as u on u.user_key = l.user_key
+where l.plays > 0 or l.weighted_plays > 0
