@@ -78,7 +78,7 @@ class DbtRun:
     results: list[dict]              # target/run_results.json "results"
 
 
-def run_dbt(settings: Settings, args: list[str], today: date) -> DbtRun:
+def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict | None = None) -> DbtRun:
     """Run dbt in a child process with our project, profile, paths and vars.
 
     A child process keeps dbt's global state and its open warehouse connection out of ours.
@@ -90,7 +90,7 @@ def run_dbt(settings: Settings, args: list[str], today: date) -> DbtRun:
     command = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args,
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
                "--target-path", str(target), "--log-path", str(directory / "logs"),
-               "--vars", json.dumps(dbt_vars(settings, today)), "--quiet"]
+               "--vars", json.dumps({**dbt_vars(settings, today), **(extra_vars or {})}), "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []

@@ -53,10 +53,11 @@ select
     l.genre_level,
     l.genre,
     cast(l.plays as {{ dbt.type_int() }}) as plays,
-    l.weighted_plays,
-    l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level) as share,
-    l.weighted_plays / sum(l.weighted_plays) over (
-        partition by l.user_key, l.period_grain, l.period, l.genre_level) as weighted_share
+    round(l.weighted_plays, 4) as weighted_plays,
+    round(l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level), 6)
+        as share,
+    round(l.weighted_plays / sum(l.weighted_plays) over (
+        partition by l.user_key, l.period_grain, l.period, l.genre_level), 6) as weighted_share
 from by_level as l
 inner join {{ ref('dim_user') }} as u on u.user_key = l.user_key
 where l.plays > 0 or l.weighted_plays > 0
