@@ -28,7 +28,7 @@ def test_precedence_env_over_dotenv_over_toml(clean_env, monkeypatch):
     (clean_env / ".env").write_text("SCROBBLE_INSIGHTS_RATE_LIMIT=3\nLASTFM_API_KEY=abc123abc123\n")
     monkeypatch.setenv("SCROBBLE_INSIGHTS_DATA_DIR", "from-env")
     settings = build_settings()
-    assert (settings.rate_limit, settings.lookback_days, settings.users) == (3, 7, ["alice"])
+    assert (settings.rate_limit, settings.lookback_days, settings.user_names()) == (3, 7, ["alice"])
     assert str(settings.data_dir) == "from-env"
     assert settings.api_key() == "abc123abc123"
     assert build_settings(rate_limit=9).rate_limit == 9          # command-line options win
@@ -54,4 +54,22 @@ def test_invalid_values_name_the_variable(clean_env, monkeypatch):
     monkeypatch.delenv("LASTFM_API_URL")
     (clean_env / "scrobble-insights.toml").write_text("rate_limit = [broken")
     with pytest.raises(ConfigError, match="could not read the configuration"):
+        build_settings()
+
+
+def test_users_with_time_zones_moves_and_hemisphere_from_toml(clean_env, monkeypatch):
+    (clean_env / "scrobble-insights.toml").write_text(
+        '[[users]]\nname = "alice"\ntimezone = "Europe/London"\n\n'
+        '[[users]]\nname = "bob"\nhemisphere = "south"\n'
+        'moves = [{since = 2019-06-01, tz = "America/New_York"}]\n')
+    monkeypatch.setenv("SCROBBLE_INSIGHTS_TIMEZONE", "Australia/Sydney")
+    settings = build_settings()
+    assert settings.user_names() == ["alice", "bob"]
+    bob = settings.profile("BOB")
+    assert (bob.hemisphere, bob.timezone, bob.moves[0].tz, str(bob.moves[0].since)) == (
+        "south", None, "America/New_York", "2019-06-01")
+    assert settings.default_timezone() == "Australia/Sydney"
+    assert settings.profile("carol").timezone is None           # unknown users get the defaults
+    (clean_env / "scrobble-insights.toml").write_text('[[users]]\nname = "x"\ntimezone = "Mars/Base"\n')
+    with pytest.raises(ConfigError, match=r"users\[0\].timezone in scrobble-insights.toml: unknown time zone"):
         build_settings()

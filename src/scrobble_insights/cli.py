@@ -269,7 +269,7 @@ def demo(
     rate_limit: Annotated[float, typer.Option(help="Requests/s (simulator and client)")] = 40.0,
     verbose: Verbose = False,
 ) -> None:
-    """Start the simulator on a free local port, backfill a demo user, and show where the data is."""
+    """Start the simulator on a free local port, backfill a demo user, model it, and show where the data is."""
     from scrobble_insights.jobs import extract_and_load
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
@@ -277,7 +277,7 @@ def demo(
     sim = Simulator(SimulatorConfig(seed=42, users=["demo"], years=years, rate_limit=rate_limit))
     with sim.serve(host="127.0.0.1", port=0) as server:
         settings = _setup(verbose, data_dir=data_dir, lastfm_api_url=server.url, lastfm_api_key="demo-key",
-                          rate_limit=rate_limit)
+                          rate_limit=rate_limit, users=[{"name": "demo", "timezone": "Europe/London"}])
         today = datetime.now(timezone.utc).date()
         first = today - timedelta(days=int(years * 365.25))
         err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
@@ -285,30 +285,39 @@ def demo(
             summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
                                        on_artist=on_artist)
     _print_summary(summary, settings)
-    _print_top_artists(settings)
+    _transform(settings)
+    _print_first_insights(settings)
 
 
-def _print_top_artists(settings: Settings) -> None:
-    """A first look at the data: the demo listener's most played artists and their top tags."""
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _print_first_insights(settings: Settings) -> None:
+    """A first look at the modelled data: a few answers straight from the marts."""
     import duckdb
 
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        rows = con.execute("""
-            SELECT s.artist_name, count(*) AS plays,
-                   (SELECT string_agg(tag_name, ', ' ORDER BY tag_rank) FROM raw.artist_tags t
-                    WHERE t.artist_name = s.artist_name AND tag_rank <= 3) AS tags
-            FROM raw.scrobbles s GROUP BY 1 ORDER BY plays DESC LIMIT 5""").fetchall()
+        per_day, days = con.execute("SELECT avg(plays), count(*) FROM marts.mart_daily_plays").fetchone()
+        weekday, hour = con.execute(
+            "SELECT weekday, hour FROM marts.mart_listening_clock ORDER BY plays DESC LIMIT 1").fetchone()
+        genres = con.execute("""SELECT parent_genre, count(*) * 1.0 / sum(count(*)) OVER () FROM marts.scrobbles
+                                GROUP BY 1 ORDER BY 2 DESC LIMIT 3""").fetchall()
+        artists = con.execute("""SELECT artist_name, primary_genre, count(*) FROM marts.scrobbles
+                                 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5""").fetchall()
     finally:
         con.close()
+    out.print(f"\nYou play {per_day:.1f} tracks a day on average (over {days:,} days, quiet days included), "
+              f"most often at {hour:02d}:00 on {WEEKDAYS[weekday - 1]}s.")
+    out.print("Your top genres: " + ", ".join(f"{genre} {share:.0%}" for genre, share in genres) + ".")
     table = Table(title="Most played artists", title_justify="left")
-    for column in ("artist", "plays", "top tags"):
+    for column in ("artist", "genre", "plays"):
         table.add_column(column)
-    for artist, plays, tags in rows:
-        table.add_row(artist, f"{plays:,}", tags or "")
+    for artist, genre, plays in artists:
+        table.add_row(artist, genre, f"{plays:,}")
     out.print(table)
-    out.print(f"Warehouse: {settings.warehouse_path} (DuckDB; tables raw.scrobbles, raw.artist_tags, "
-              "raw.extracted_days). Query it with any DuckDB client, read-only.")
+    out.print(f"Warehouse: {settings.warehouse_path} (DuckDB): raw.* tables and the star schema in marts.* "
+              "(fact_scrobbles, dim_*, mart_*). Query it with any DuckDB client, read-only.")
 
 
 def main() -> None:

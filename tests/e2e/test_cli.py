@@ -10,7 +10,7 @@ import urllib.request
 
 import duckdb
 
-from conftest import run_cli
+from support import run_cli
 
 
 def cli_env_stub() -> dict:
@@ -83,7 +83,7 @@ def test_demo_runs_end_to_end(tmp_path):
     result = run_cli(["demo", "--years", "0.25", "--rate-limit", "300", "--data-dir", str(tmp_path / "demo")],
                      cli_env_stub(), tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Most played artists" in result.stdout
+    assert "Most played artists" in result.stdout and "tracks a day on average" in result.stdout
     con = duckdb.connect(str(tmp_path / "demo" / "warehouse.duckdb"), read_only=True)
     scrobbles, artists_tagged = con.execute(
         "SELECT (SELECT count(*) FROM raw.scrobbles), (SELECT count(*) FROM raw.artist_tag_fetches)").fetchone()

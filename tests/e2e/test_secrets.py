@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import TEST_KEY, TODAY, cli_env, run_cli
 from scrobble_insights.errors import TransientLastfmError
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
+from support import TEST_KEY, TODAY, cli_env, run_cli
 
 
 def files_contain_key(root) -> list[str]:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import duckdb
 
-from conftest import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows
+from support import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 
 
 def test_run_makes_the_warehouse_equal_to_the_simulator_after_late_and_deleted_scrobbles(simulator, tmp_path):

@@ -8,8 +8,8 @@ import sys
 import time
 from datetime import timedelta
 
-from conftest import TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 from scrobble_insights.simulator import UserSpec
+from support import TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 
 FIRST = TODAY - timedelta(days=400)
 LAST = TODAY - timedelta(days=1)
@@ -28,7 +28,7 @@ def test_backfill_killed_at_random_points_resumes_to_the_exact_set(simulator, tm
     sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=150)], latency_ms=20, years=1.2)
     data = tmp_path / "data"
     env = cli_env(server, data, SCROBBLE_INSIGHTS_WINDOW_TARGET_PAGES="5")
-    args = ["backfill", "--user", "alice", "--since", str(FIRST), "--until", str(LAST), "--no-tags"]
+    args = ["backfill", "--user", "alice", "--since", str(FIRST), "--until", str(LAST), "--no-tags", "--no-transform"]
     rng = random.Random(7)
     checkpoints = data / "state" / "checkpoints" / "user=alice"
     landed_after_kill = []

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from conftest import TODAY, truth_rows, warehouse_rows
 from scrobble_insights.errors import ConfigError, PermanentLastfmError
 from scrobble_insights.extract.scrobbles import Window, WindowPlanner
 from scrobble_insights.jobs import extract_and_load
 from scrobble_insights.simulator import UserSpec
+from support import TODAY, truth_rows, warehouse_rows
 
 FIRST = TODAY - timedelta(days=120)
 LAST = TODAY - timedelta(days=1)

@@ -7,12 +7,12 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from conftest import TODAY, warehouse_rows
 from scrobble_insights.errors import BronzeError
 from scrobble_insights.extract.bronze import iter_day_files
 from scrobble_insights.jobs import extract_and_load, rebuild_from_bronze
 from scrobble_insights.load.pipeline import load_scrobbles
 from scrobble_insights.load.warehouse import open_warehouse
+from support import TODAY, warehouse_rows
 
 FIRST, LAST = TODAY - timedelta(days=45), TODAY - timedelta(days=1)
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import duckdb
 
-from conftest import NOW, TODAY
 from scrobble_insights.jobs import extract_and_load
 from scrobble_insights.transform import transform
+from support import NOW, TODAY
 
 TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
           "scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
