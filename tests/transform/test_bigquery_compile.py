@@ -43,7 +43,7 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
         assert all(r["status"] == "success" for r in run.results) and len(run.results) > 50
         fact = (compiled_dir / "marts" / "core" / "fact_scrobbles.sql").read_text()
         assert "`placeholder-project`.`si_intermediate`.`int_scrobbles_localized`" in fact
-        assert ("`placeholder-project`.`si_marts`.`fact_scrobbles`" in fact) == incremental
+        assert ("`placeholder-project`.`si_marts`.`fact_scrobbles__changes`" in fact) == incremental
     localized = (compiled_dir / "intermediate" / "int_scrobbles_localized.sql").read_text()
     staging = (compiled_dir / "staging" / "lastfm" / "stg_lastfm__scrobbles.sql").read_text()
     assert "datetime(s.played_at_utc, z.timezone)" in localized

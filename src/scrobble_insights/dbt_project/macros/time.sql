@@ -57,3 +57,8 @@
 {% macro number_spine(count) -%}{{ return(adapter.dispatch('number_spine')(count)) }}{%- endmacro %}
 {% macro default__number_spine(count) -%}select cast(unnest(range(0, {{ count }})) as integer) as n{%- endmacro %}
 {% macro bigquery__number_spine(count) -%}select n from unnest(generate_array(0, {{ count }} - 1)) as n{%- endmacro %}
+
+{#- A date's midnight UTC as Unix seconds. -#}
+{% macro date_to_unix_seconds(d) -%}{{ return(adapter.dispatch('date_to_unix_seconds')(d)) }}{%- endmacro %}
+{% macro default__date_to_unix_seconds(d) -%}cast(epoch(cast({{ d }} as timestamp)) as bigint){%- endmacro %}
+{% macro bigquery__date_to_unix_seconds(d) -%}unix_seconds(timestamp({{ d }})){%- endmacro %}

@@ -3,20 +3,24 @@
     unique_key='scrobble_id',
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     on_schema_change='fail',
-    pre_hook="{{ fact_scrobbles_delete_changed_days() }}",
-    post_hook="{{ fact_scrobbles_refresh_derived() }}",
+    pre_hook=["{{ fact_scrobbles_record_changes() }}", "{{ fact_scrobbles_delete_changed_days() }}"],
+    post_hook=["{{ fact_scrobbles_refresh_sessions() }}",
+               "{{ fact_scrobbles_refresh_discovery('artist_key', 'is_artist_discovery') }}",
+               "{{ fact_scrobbles_refresh_discovery('track_key', 'is_track_discovery') }}",
+               "{{ fact_scrobbles_refresh_genres() }}",
+               "{{ fact_scrobbles_drop_changes() }}"],
 ) }}
 
 -- Grain: one scrobble. Keys to every dimension, UTC and local time, session, discovery flags.
 -- Incremental: only user-days (re)loaded since the last build are processed; their old rows are
--- deleted first (pre-hook), and cross-day columns are refreshed after (post-hook), so an
--- incremental build equals a full rebuild.
+-- deleted first (pre-hooks), and the columns that depend on other days are refreshed after, only
+-- where a change can reach them (post-hooks), so an incremental build equals a full rebuild.
 
 with localized as (
     select l.*
     from {{ ref('int_scrobbles_localized') }} as l
     {% if is_incremental() %}
-    inner join ({{ fact_changed_days(this) }}) as changed
+    inner join (select distinct user_name, utc_date from {{ fact_changes_relation() }}) as changed
         on changed.user_name = l.user_name and changed.utc_date = l.utc_date
     {% endif %}
 ),
@@ -62,6 +66,7 @@ select
     k.date_key,
     k.time_key,
     x.session_id,
+    x.session_started_at_uts,
     k.user_name,
     k.played_at_uts,
     k.played_at_utc,
