@@ -84,6 +84,7 @@ def test_demo_runs_end_to_end(tmp_path):
                      cli_env_stub(), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Most played artists" in result.stdout and "tracks a day on average" in result.stdout
+    assert "data tests passed" in result.stdout          # dbt's own tests pass on the demo data
     con = duckdb.connect(str(tmp_path / "demo" / "warehouse.duckdb"), read_only=True)
     scrobbles, artists_tagged = con.execute(
         "SELECT (SELECT count(*) FROM raw.scrobbles), (SELECT count(*) FROM raw.artist_tag_fetches)").fetchone()
