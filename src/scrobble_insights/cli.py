@@ -231,6 +231,22 @@ def docs(
         serve_docs(site, port)
 
 
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or hyper (a Tableau extract)")] = "parquet",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory to write (replaced)")] = Path("export"),
+    data_dir: DataDir = None, verbose: Verbose = False,
+) -> None:
+    """Export the star schema's tables for other BI tools (Parquet, CSV, or one Tableau Hyper extract)."""
+    from scrobble_insights.serve.exports import export as run_export
+
+    settings = _setup(verbose, data_dir=data_dir)
+    summary = run_export(settings.warehouse_path, fmt, output)
+    out.print(f"exported {len(summary.rows)} tables ({sum(summary.rows.values()):,} rows) as {fmt} to "
+              f"{summary.directory}: {', '.join(p.name for p in summary.files[:4])}"
+              f"{' ...' if len(summary.files) > 4 else ''}")
+
+
 def _split_names(values: list[str] | None) -> list[str]:
     return [name for value in values or [] for name in value.replace(",", " ").split() if name]
 

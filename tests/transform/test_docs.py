@@ -8,10 +8,10 @@ import urllib.request
 from datetime import date
 
 import duckdb
-from history import write_history
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.transform import dbt_dir, transform
+from transform_history import write_history
 
 
 def test_every_model_and_column_is_described_and_docs_are_served(tmp_path, monkeypatch):

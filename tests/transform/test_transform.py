@@ -4,11 +4,11 @@ from datetime import date
 
 import duckdb
 import pytest
-from history import write_history
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import WarehouseError
 from scrobble_insights.transform import transform
+from transform_history import write_history
 
 TODAY = date(2026, 12, 1)
 

@@ -1,0 +1,77 @@
+"""Exports round-trip: read back, each table has the warehouse's row count and keys."""
+
+from datetime import date
+
+import duckdb
+import pytest
+from tableauhyperapi import Connection, HyperProcess, Telemetry
+
+from scrobble_insights.config import build_settings
+from scrobble_insights.errors import ConfigError, WarehouseError
+from scrobble_insights.serve.exports import HYPER_FILE, TABLES, export
+from scrobble_insights.transform import transform
+from transform_history import write_history
+
+KEYS = {"fact_scrobbles": "scrobble_id", "dim_artist": "artist_key", "dim_date": "date_key",
+        "mart_daily_plays": "local_date"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("exports")
+    settings = build_settings(data_dir=root / "data", users=[{"name": "exp", "timezone": "Europe/Paris"}])
+    plays = [(f"2026-02-{day:02d} {hour:02d}:15", f"Artist {hour % 3}", f"Track {day}-{hour}")
+             for day in range(1, 11) for hour in (8, 12, 20, 21)]
+    write_history(settings, "exp", plays, first=date(2026, 2, 1), last=date(2026, 2, 12),
+                  tags={"Artist 0": [("rock", 100)], "Artist 1": [("Hip-Hop", 100)], "Artist 2": [("seen live", 100)]})
+    transform(settings, today=date(2026, 2, 13))
+    return settings.warehouse_path
+
+
+def expected(warehouse_path, table: str) -> tuple[int, list]:
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        count = con.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
+        key = KEYS.get(table)
+        keys = sorted(str(r[0]) for r in con.execute(f"SELECT {key} FROM marts.{table}").fetchall()) if key else []
+        return count, keys
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_parquet_and_csv_exports_round_trip(warehouse, tmp_path, fmt):
+    summary = export(warehouse, fmt, tmp_path / "out")
+    assert sorted(p.name for p in summary.files) == sorted(f"{t}.{fmt}" for t in TABLES)
+    con = duckdb.connect()
+    reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
+    for table in TABLES:
+        count, keys = expected(warehouse, table)
+        path = tmp_path / "out" / f"{table}.{fmt}"
+        assert con.execute(f"SELECT count(*) FROM {reader}('{path}')").fetchone()[0] == count, table
+        if keys:
+            got = sorted(str(r[0]) for r in con.execute(f"SELECT {KEYS[table]} FROM {reader}('{path}')").fetchall())
+            assert got == keys, table
+    assert count > 0
+
+
+def test_hyper_extract_round_trips_in_hyper(warehouse, tmp_path):
+    summary = export(warehouse, "hyper", tmp_path / "out")
+    assert [p.name for p in summary.files] == [HYPER_FILE]
+    with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(tmp_path)}) as hyper:
+        with Connection(hyper.endpoint, str(tmp_path / "out" / HYPER_FILE)) as connection:
+            for table in TABLES:
+                count, keys = expected(warehouse, table)
+                got = connection.execute_scalar_query(f'SELECT count(*) FROM "Extract"."{table}"')
+                assert got == count, table
+                if keys:
+                    rows = connection.execute_list_query(f'SELECT {KEYS[table]} FROM "Extract"."{table}"')
+                    assert sorted(str(r[0]) for r in rows) == keys, table
+
+
+def test_export_errors_are_one_line(tmp_path, warehouse):
+    with pytest.raises(ConfigError, match="--format 'xlsx' is not one of parquet, csv, hyper"):
+        export(warehouse, "xlsx", tmp_path / "out")
+    with pytest.raises(WarehouseError, match="run `scrobble-insights backfill` first"):
+        export(tmp_path / "nothing.duckdb", "csv", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
