@@ -1,0 +1,286 @@
+"""The questions the dashboard and the report answer, as SQL over the marts (read-only).
+
+Every function takes an open read-only DuckDB connection and `Filters`, and returns a pandas
+DataFrame. Views filtered by date range or genre aggregate the fact (DuckDB does that in tens of
+milliseconds for a million scrobbles); "per day" figures come from mart_daily_plays, so days without
+plays count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from scrobble_insights.errors import WarehouseError
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    user: str
+    start: date | None = None          # local dates, inclusive
+    end: date | None = None
+    genre: str | None = None           # a dashboard parent genre (rock, pop, ...) or None for all
+
+    def where(self, alias: str = "s") -> tuple[str, list]:
+        """SQL conditions on marts.scrobbles (alias `s`) and their parameters."""
+        conditions, params = [f"{alias}.user_name = ?"], [self.user]
+        if self.start:
+            conditions.append(f"{alias}.local_date >= ?")
+            params.append(self.start)
+        if self.end:
+            conditions.append(f"{alias}.local_date <= ?")
+            params.append(self.end)
+        if self.genre:
+            conditions.append(f"{alias}.parent_genre = ?")
+            params.append(self.genre)
+        return " AND ".join(conditions), params
+
+    def for_year(self, year: int) -> Filters:
+        return Filters(self.user, date(year, 1, 1), date(year, 12, 31), self.genre)
+
+
+def connect(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; a clear error when there is nothing to show yet."""
+    if not Path(warehouse_path).exists():
+        raise WarehouseError(f"no warehouse at {warehouse_path}: run `scrobble-insights demo` or "
+                             "`scrobble-insights backfill --user NAME --since YYYY-MM-DD` first")
+    try:
+        con = duckdb.connect(str(warehouse_path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open {warehouse_path}: {str(exc).splitlines()[0]}") from None
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
+    if "fact_scrobbles" not in tables:
+        con.close()
+        raise WarehouseError(f"the warehouse {warehouse_path} has no star schema yet: run `scrobble-insights transform`")
+    return con
+
+
+def df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+# --- scope -------------------------------------------------------------------------------------------
+
+def users(con) -> list[str]:
+    return [r[0] for r in con.execute("SELECT user_name FROM marts.dim_user ORDER BY 1").fetchall()]
+
+
+def years(con, user: str) -> list[int]:
+    return [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year FROM marts.mart_daily_plays WHERE user_name = ? ORDER BY 1 DESC", [user]).fetchall()]
+
+
+def date_bounds(con, user: str) -> tuple[date | None, date | None]:
+    return con.execute("SELECT min(local_date), max(local_date) FROM marts.mart_daily_plays WHERE user_name = ?",
+                       [user]).fetchone()
+
+
+def parent_genres(con, user: str) -> list[str]:
+    return [r[0] for r in con.execute("""SELECT parent_genre FROM marts.scrobbles WHERE user_name = ?
+                                         GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
+
+
+# --- overview ------------------------------------------------------------------------------------------
+
+def kpis(con, f: Filters) -> dict:
+    """Scrobbles, average per day (quiet days counted), distinct artists / albums / tracks."""
+    where, params = f.where()
+    row = con.execute(f"""SELECT count(*), count(DISTINCT artist_name), count(DISTINCT artist_name || '|' || album_name),
+                                 count(DISTINCT artist_name || '|' || track_name)
+                          FROM marts.scrobbles s WHERE {where}""", params).fetchone()
+    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
+    days = con.execute(f"SELECT count(*) FROM marts.mart_daily_plays d WHERE {day_where}", day_params).fetchone()[0]
+    return {"scrobbles": row[0], "artists": row[1], "albums": row[2], "tracks": row[3], "days": days,
+            "per_day": row[0] / days if days else 0.0}
+
+
+def weekday_profile(con, f: Filters) -> pd.DataFrame:
+    """Average plays per weekday (quiet days counted): weekday, weekday_name, per_day."""
+    where, params = f.where()
+    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
+    return df(con, f"""
+        WITH days AS (SELECT weekday, count(*) AS days FROM marts.mart_daily_plays d WHERE {day_where} GROUP BY 1),
+             plays AS (SELECT weekday, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1)
+        SELECT d.weekday, d.days, coalesce(p.plays, 0) AS plays, coalesce(p.plays, 0) * 1.0 / d.days AS per_day
+        FROM days d LEFT JOIN plays p USING (weekday) ORDER BY 1""", day_params + params).assign(
+        weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
+
+
+def plays_per_year(con, f: Filters) -> pd.DataFrame:
+    where, params = f.where()
+    return df(con, f"SELECT year, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1 ORDER BY 1",
+              params)
+
+
+# --- genres ----------------------------------------------------------------------------------------------
+
+def genre_totals(con, f: Filters, level: str = "parent_genre", limit: int = 12) -> pd.DataFrame:
+    """Share of plays per genre (level: parent_genre or primary_genre)."""
+    where, params = f.where()
+    return df(con, f"""SELECT {level} AS genre, count(*) AS plays, count(*) * 1.0 / sum(count(*)) OVER () AS share
+                       FROM marts.scrobbles s WHERE {where} GROUP BY 1 ORDER BY plays DESC LIMIT {int(limit)}""",
+              params)
+
+
+def genre_by_year(con, f: Filters, top: int = 8) -> pd.DataFrame:
+    """Share of plays per parent genre and year (genres outside the top `top` folded into 'other')."""
+    where, params = f.where()
+    return df(con, f"""
+        WITH base AS (SELECT year, parent_genre FROM marts.scrobbles s WHERE {where}),
+             top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+        SELECT year, CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END
+                   AS genre,
+               count(*) AS plays,
+               count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY year) AS share
+        FROM base GROUP BY 1, 2 ORDER BY 1, 2""", params)
+
+
+def genre_by_season(con, f: Filters, top: int = 8) -> pd.DataFrame:
+    """Share of plays per parent genre and season (the user's hemisphere) and per month of the year."""
+    where, params = f.where()
+    return df(con, f"""
+        WITH base AS (SELECT season, month, parent_genre FROM marts.scrobbles s WHERE {where}),
+             top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+        SELECT season, month,
+               CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END AS genre,
+               count(*) AS plays
+        FROM base GROUP BY 1, 2, 3 ORDER BY 2, 3""", params)
+
+
+# --- time ------------------------------------------------------------------------------------------------
+
+def listening_clock(con, f: Filters) -> pd.DataFrame:
+    """Plays per local weekday x hour (all 168 cells)."""
+    where, params = f.where()
+    return df(con, f"""
+        WITH cells AS (SELECT w.weekday, h.hour FROM range(1, 8) w(weekday), range(0, 24) h(hour)),
+             plays AS (SELECT weekday, hour, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1, 2)
+        SELECT c.weekday, c.hour, coalesce(p.plays, 0) AS plays
+        FROM cells c LEFT JOIN plays p USING (weekday, hour) ORDER BY 1, 2""", params).assign(
+        weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
+
+
+def hour_profile(con, f: Filters) -> pd.DataFrame:
+    where, params = f.where()
+    return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
+                       LEFT JOIN (SELECT hour, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1) p
+                       USING (hour) ORDER BY 1""", params)
+
+
+def daily_plays(con, f: Filters) -> pd.DataFrame:
+    """Plays per local day in the range, quiet days included (for the calendar heatmap)."""
+    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
+    if f.genre is None:
+        return df(con, f"""SELECT local_date, year, iso_week, weekday, plays FROM marts.mart_daily_plays d
+                           WHERE {day_where} ORDER BY 1""", day_params)
+    where, params = f.where()
+    return df(con, f"""
+        SELECT d.local_date, d.year, d.iso_week, d.weekday, coalesce(p.plays, 0) AS plays
+        FROM marts.mart_daily_plays d
+        LEFT JOIN (SELECT local_date, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1) p
+            USING (local_date)
+        WHERE {day_where} ORDER BY 1""", params + day_params)
+
+
+def sessions(con, f: Filters) -> pd.DataFrame:
+    """One row per session started in the range: tracks, span_minutes, start_hour, day_part."""
+    day_where, day_params = Filters(f.user, f.start, f.end).where("m")
+    return df(con, f"""SELECT local_date, tracks, span_minutes, start_hour, day_part
+                       FROM marts.mart_sessions m WHERE {day_where}""", day_params)
+
+
+# --- top music --------------------------------------------------------------------------------------------
+
+def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
+    """Top artists / albums / tracks in the range, with rank and movement against the period before
+    (the same length, just before)."""
+    column = {"artist": "artist_name", "album": "album_name", "track": "track_name"}[entity]
+    where, params = f.where()
+    previous = previous_period(f)
+    current = df(con, f"""SELECT {column} AS name, artist_name AS artist, count(*) AS plays,
+                                 rank() OVER (ORDER BY count(*) DESC) AS rank
+                          FROM marts.scrobbles s WHERE {where} GROUP BY 1, 2 ORDER BY plays DESC, name
+                          LIMIT {int(limit)}""", params)
+    if previous is not None:
+        p_where, p_params = previous.where()
+        before = df(con, f"""SELECT {column} AS name, artist_name AS artist,
+                                    rank() OVER (ORDER BY count(*) DESC) AS previous_rank
+                             FROM marts.scrobbles s WHERE {p_where} GROUP BY 1, 2""", p_params)
+        current = current.merge(before, on=["name", "artist"], how="left")
+        current["movement"] = current["previous_rank"] - current["rank"]
+    else:
+        current["previous_rank"] = None
+        current["movement"] = None
+    return current
+
+
+def previous_period(f: Filters) -> Filters | None:
+    """The period just before: the previous calendar year for a whole year, else the same length before."""
+    if not (f.start and f.end):
+        return None
+    if (f.start.month, f.start.day, f.end.month, f.end.day) == (1, 1, 12, 31) and f.start.year == f.end.year:
+        return f.for_year(f.start.year - 1)
+    length = f.end - f.start
+    return Filters(f.user, f.start - length - timedelta(days=1), f.start - timedelta(days=1), f.genre)
+
+
+def discovery_by_month(con, f: Filters) -> pd.DataFrame:
+    """New artists per month and the share of plays on artists discovered that year."""
+    where, params = f.where()
+    return df(con, f"""
+        WITH firsts AS (SELECT artist_name, min(year) AS discovered_year FROM marts.scrobbles
+                        WHERE user_name = ? AND is_artist_discovery GROUP BY 1)
+        SELECT strftime(s.local_date, '%Y-%m') AS month, count(*) AS plays,
+               sum(CASE WHEN s.is_artist_discovery THEN 1 ELSE 0 END) AS new_artists,
+               avg(CASE WHEN fi.discovered_year = s.year THEN 1.0 ELSE 0.0 END) AS share_on_new
+        FROM marts.scrobbles s JOIN firsts fi USING (artist_name)
+        WHERE {where} GROUP BY 1 ORDER BY 1""", [f.user] + params)
+
+
+# --- one artist ---------------------------------------------------------------------------------------------
+
+def artist_names(con, f: Filters, limit: int = 200) -> list[str]:
+    where, params = f.where()
+    return [r[0] for r in con.execute(f"""SELECT artist_name FROM marts.scrobbles s WHERE {where}
+                                          GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(limit)}""", params).fetchall()]
+
+
+def artist_monthly(con, f: Filters, artist: str) -> pd.DataFrame:
+    where, params = f.where()
+    return df(con, f"""SELECT strftime(local_date, '%Y-%m') AS month, count(*) AS plays FROM marts.scrobbles s
+                       WHERE {where} AND artist_name = ? GROUP BY 1 ORDER BY 1""", params + [artist])
+
+
+def artist_tags(con, artist: str) -> pd.DataFrame:
+    """The artist's last.fm tags with the canonical genre each folds into (or none)."""
+    return df(con, """SELECT t.tag_name AS tag, t.tag_weight AS weight, g.genre
+                      FROM raw.artist_tags t LEFT JOIN raw.tag_genres g USING (tag_name)
+                      WHERE t.artist_name = ? ORDER BY t.tag_rank""", [artist])
+
+
+def artist_genres(con, artist: str) -> pd.DataFrame:
+    return df(con, """SELECT b.genre, b.share, b.is_primary FROM marts.bridge_artist_genre b
+                      JOIN marts.dim_artist a USING (artist_key) WHERE a.artist_name = ? ORDER BY b.genre_rank""",
+              [artist])
+
+
+def artist_top_tracks(con, f: Filters, artist: str, limit: int = 10) -> pd.DataFrame:
+    where, params = f.where()
+    return df(con, f"""SELECT track_name AS track, count(*) AS plays FROM marts.scrobbles s
+                       WHERE {where} AND artist_name = ? GROUP BY 1 ORDER BY plays DESC, track LIMIT {int(limit)}""",
+              params + [artist])
+
+
+def artist_hours(con, f: Filters, artist: str) -> pd.DataFrame:
+    where, params = f.where()
+    return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
+                       LEFT JOIN (SELECT hour, count(*) AS plays FROM marts.scrobbles s
+                                  WHERE {where} AND artist_name = ? GROUP BY 1) p USING (hour)
+                       ORDER BY 1""", params + [artist])
