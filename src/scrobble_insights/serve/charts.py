@@ -27,6 +27,13 @@ def _empty(headline: str) -> tuple[alt.Chart, str]:
     return chart, headline
 
 
+def genre_colors(genres) -> alt.Scale:
+    """The same colour for the same genre in every chart: genres by name, 'other' and 'unknown' last."""
+    names = sorted({str(g) for g in genres} - {"other", "unknown"})
+    names += [g for g in ("other", "unknown") if g in set(map(str, genres))]
+    return alt.Scale(domain=names, range=(OKABE_ITO * 3)[:len(names)])
+
+
 def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_label: str) -> tuple[alt.Chart, str]:
     """Average plays per weekday, this period against the one before."""
     if this.empty or this.plays.sum() == 0:
@@ -38,7 +45,7 @@ def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_l
         frames.append(before.assign(period=before_label))
     data = pd.concat(frames)
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("weekday_name:N", sort=WEEKDAYS, title="Weekday"),
+        x=alt.X("weekday_name:N", sort=WEEKDAYS, title="Weekday", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("period:N", sort=[label, before_label]),
         y=alt.Y("per_day:Q", title="Tracks per day (average)"),
         color=alt.Color("period:N", sort=[label, before_label], scale=alt.Scale(range=OKABE_ITO[4:6]), title=None),
@@ -53,7 +60,8 @@ def years_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     best = data.loc[data.plays.idxmax()]
     headline = f"{int(best.year)} was your biggest year: {int(best.plays):,} plays"
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
-        x=alt.X("year:O", title="Year"), y=alt.Y("plays:Q", title="Plays"), tooltip=["year", "plays"],
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)), y=alt.Y("plays:Q", title="Plays"),
+        tooltip=["year", "plays"],
     ).properties(title=_title(headline), width=WIDTH, height=240)
     return chart, headline
 
@@ -63,9 +71,8 @@ def genre_share_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         return _empty("No plays in this period")
     top = data.iloc[0]
     headline = f"{str(top.genre).capitalize()} is your top genre: {top.share:.0%} of plays"
-    chart = alt.Chart(data).mark_bar().encode(
+    chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
         y=alt.Y("genre:N", sort="-x", title=None), x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of plays"),
-        color=alt.Color("genre:N", scale=alt.Scale(range=OKABE_ITO), legend=None),
         tooltip=["genre", "plays", alt.Tooltip("share:Q", format=".1%")],
     ).properties(title=_title(headline), width=WIDTH, height=max(160, 22 * len(data)))
     return chart, headline
@@ -84,7 +91,7 @@ def genre_trend_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     chart = alt.Chart(data).mark_area().encode(
         x=alt.X("year:O", title="Year"),
         y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of plays"),
-        color=alt.Color("genre:N", scale=alt.Scale(range=OKABE_ITO), title="Genre"),
+        color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["year", "genre", "plays", alt.Tooltip("share:Q", format=".1%")],
     ).properties(title=_title(headline), width=WIDTH, height=300)
     return chart, headline
@@ -105,15 +112,15 @@ def season_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     headline = (f"In {top.season} you play more {top.genre}: {top.share:.0%} of plays, "
                 f"{top.lift * 100:+.0f} points on the whole year")
     seasons = alt.Chart(by_season).mark_bar().encode(
-        x=alt.X("season:N", sort=SEASONS, title="Season"),
+        x=alt.X("season:N", sort=SEASONS, title="Season", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of plays"),
-        color=alt.Color("genre:N", scale=alt.Scale(range=OKABE_ITO), title="Genre"),
+        color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["season", "genre", "plays", alt.Tooltip("share:Q", format=".1%")],
     ).properties(width=260, height=260)
     months = alt.Chart(data).mark_bar().encode(
-        x=alt.X("month:O", title="Month of the year"),
+        x=alt.X("month:O", title="Month of the year", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("plays:Q", stack="normalize", axis=alt.Axis(format="%"), title=None),
-        color=alt.Color("genre:N", scale=alt.Scale(range=OKABE_ITO), title="Genre"),
+        color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["month", "genre", "plays"],
     ).properties(width=420, height=260)
     return alt.hconcat(seasons, months).properties(title=_title(headline)), headline
@@ -126,7 +133,7 @@ def clock_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     peak = data.loc[data.plays.idxmax()]
     headline = f"You listen most at {int(peak.hour):02d}:00 on {peak.weekday_name}s"
     chart = alt.Chart(data).mark_rect().encode(
-        x=alt.X("hour:O", title="Hour of the day (local time)"),
+        x=alt.X("hour:O", title="Hour of the day (local time)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("weekday_name:N", sort=WEEKDAYS, title=None),
         color=alt.Color("plays:Q", scale=alt.Scale(scheme=SEQUENTIAL), title="Plays"),
         tooltip=["weekday_name", "hour", "plays"],
@@ -141,8 +148,8 @@ def hour_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     night = data[data.hour < 6].plays.sum() / data.plays.sum()
     headline = f"Your peak hour is {int(peak.hour):02d}:00; {night:.0%} of your plays are between midnight and 6:00"
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
-        x=alt.X("hour:O", title="Hour of the day (local time)"), y=alt.Y("plays:Q", title="Plays"),
-        tooltip=["hour", "plays"],
+        x=alt.X("hour:O", title="Hour of the day (local time)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("plays:Q", title="Plays"), tooltip=["hour", "plays"],
     ).properties(title=_title(headline), width=WIDTH, height=220)
     return chart, headline
 
@@ -175,7 +182,8 @@ def sessions_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     frame = data.assign(length=pd.cut(data.tracks, [0, 1, 5, 10, 20, 50, 100, 10**6],
                                       labels=["1", "2-5", "6-10", "11-20", "21-50", "51-100", "100+"]).astype(str))
     chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("length:N", sort=["1", "2-5", "6-10", "11-20", "21-50", "51-100", "100+"], title="Tracks in the session"),
+        x=alt.X("length:N", sort=["1", "2-5", "6-10", "11-20", "21-50", "51-100", "100+"], title="Tracks in the session",
+                axis=alt.Axis(labelAngle=0)),
         y=alt.Y("count():Q", title="Sessions"),
         color=alt.Color("day_part:N", sort=["morning", "afternoon", "evening", "night"],
                         scale=alt.Scale(range=OKABE_ITO), title="Started in the"),
@@ -195,7 +203,7 @@ def top_chart(data: pd.DataFrame, entity: str, label: str) -> tuple[alt.Chart, s
         label=[f"{int(r['rank'])}. {r['name']}" + ("" if entity == "artist" else f" — {r.artist}") for _, r in data.iterrows()],
         move=["new" if pd.isna(m) else ("=" if m == 0 else f"{int(m):+d}") for m in data.movement])
     bars = alt.Chart(frame).mark_bar(color=OKABE_ITO[2]).encode(
-        y=alt.Y("label:N", sort=None, title=None), x=alt.X("plays:Q", title="Plays"),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)), x=alt.X("plays:Q", title="Plays"),
         tooltip=["name", "artist", "plays", "rank", "previous_rank", "move"])
     moves = bars.mark_text(align="left", dx=4).encode(text="move:N")
     return (bars + moves).properties(title=_title(headline), width=WIDTH, height=max(160, 24 * len(frame))), headline
