@@ -232,6 +232,27 @@ def docs(
 
 
 @app.command()
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file (or, with --format png, a directory)")]
+        = Path("report.html"),
+    year: Annotated[Optional[int], typer.Option(help="The year to report [default: all time]")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="The user (needed when there are several)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html (one self-contained file) or png (one image per chart)")]
+        = "html",
+    data_dir: DataDir = None, verbose: Verbose = False,
+) -> None:
+    """Write a shareable report: one self-contained HTML file that opens offline, or the charts as PNG."""
+    from scrobble_insights.serve.report import write_report
+
+    settings = _setup(verbose, data_dir=data_dir)
+    if fmt == "png" and output.suffix == ".html":
+        output = output.with_suffix("")
+    written = write_report(settings.warehouse_path, output, user=user, year=year, fmt=fmt)
+    where = written[0] if fmt == "html" else f"{output}/ ({len(written)} images)"
+    out.print(f"report written: {where}")
+
+
+@app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or hyper (a Tableau extract)")] = "parquet",
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory to write (replaced)")] = Path("export"),

@@ -1,0 +1,87 @@
+"""The shareable report: opens in Chromium with networking disabled and draws every chart; PNGs too."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from scrobble_insights.config import build_settings
+from scrobble_insights.errors import ConfigError, WarehouseError
+from scrobble_insights.serve.report import write_report
+from scrobble_insights.transform import transform
+from transform_history import write_history
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """Two years of a known listener: most plays on Fridays at 22:00 (London time, winter = UTC)."""
+    root = tmp_path_factory.mktemp("report")
+    settings = build_settings(data_dir=root / "data", users=[{"name": "owl", "timezone": "Europe/London"}])
+    plays = []
+    for year in (2024, 2025):
+        for day in range(1, 29):
+            when = date(year, 2, day)
+            hours = [22, 22, 22, 8] if when.weekday() == 4 else [9, 18]
+            plays += [(f"{when} {hour:02d}:{10 + n:02d}", f"Artist {day % 4}", f"Track {day}-{n}")
+                      for n, hour in enumerate(hours)]
+    write_history(settings, "owl", plays, first=date(2024, 2, 1), last=date(2025, 2, 28),
+                  tags={"Artist 0": [("rock", 100)], "Artist 1": [("hip hop", 100)], "Artist 2": [("jazz", 90)],
+                        "Artist 3": [("seen live", 100)]})
+    transform(settings, today=date(2025, 3, 1))
+    return settings.warehouse_path
+
+
+def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
+    [path] = write_report(warehouse, tmp_path / "report.html", year=2025)
+    text = path.read_text()
+    assert "<script src=" not in text and "http://" not in text.split("<script")[0]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+        outside = []
+
+        def only_files(route):
+            if route.request.url.startswith("file:"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_files)
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(path.as_uri())
+        sections = page.locator("section.chart").count()
+        page.wait_for_function(f"window.chartsDrawn === {sections}", timeout=60_000)
+        assert sections == 13
+        assert page.locator("section.chart svg").count() == sections
+        assert page.get_by_text("Chart failed").count() == 0
+        assert page.get_by_text("You listen most at 22:00 on Fridays").count() == 1
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == [] and outside == []
+
+
+def test_png_format_writes_one_image_per_chart(warehouse, tmp_path):
+    written = write_report(warehouse, tmp_path / "charts", fmt="png")
+    assert len(written) == 13
+    for image in written:
+        data = image.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(data[16:20], "big")
+        assert width >= 800
+
+
+def test_bad_requests_are_one_line_errors(warehouse, tmp_path):
+    with pytest.raises(ConfigError, match="no data for 1999: owl has plays in 2025, 2024"):
+        write_report(warehouse, tmp_path / "r.html", year=1999)
+    with pytest.raises(ConfigError, match="unknown user 'nobody': the warehouse holds owl"):
+        write_report(warehouse, tmp_path / "r.html", user="nobody")
+    with pytest.raises(WarehouseError, match="no warehouse at"):
+        write_report(tmp_path / "missing.duckdb", tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
