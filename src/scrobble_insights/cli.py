@@ -232,6 +232,27 @@ def docs(
 
 
 @app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8501,
+    data_dir: DataDir = None, verbose: Verbose = False,
+) -> None:
+    """Serve the interactive dashboard on 127.0.0.1 over the warehouse (read-only)."""
+    settings = _setup(verbose, data_dir=data_dir)
+    _serve_dashboard(settings, port)
+
+
+def _serve_dashboard(settings: Settings, port: int) -> None:
+    from scrobble_insights.serve.dashboard import serve
+    from scrobble_insights.serve.queries import connect
+
+    connect(settings.warehouse_path).close()       # a clear error now rather than in the browser
+    out.print(f"dashboard on http://127.0.0.1:{port}/ (reading {settings.warehouse_path}) — Ctrl-C stops it")
+    code = serve(settings.warehouse_path, port)
+    if code not in (0, -2, 130):
+        raise ScrobbleInsightsError(f"the dashboard server stopped with exit code {code}; run with --verbose")
+
+
+@app.command()
 def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file (or, with --format png, a directory)")]
         = Path("report.html"),
@@ -304,9 +325,12 @@ def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo's data goes")] = Path("scrobble-demo"),
     years: Annotated[float, typer.Option(help="Years of simulated history")] = 3.0,
     rate_limit: Annotated[float, typer.Option(help="Requests/s (simulator and client)")] = 40.0,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the report instead of serving the dashboard")]
+        = False,
+    port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1")] = 8501,
     verbose: Verbose = False,
 ) -> None:
-    """Start the simulator on a free local port, backfill a demo user, model it, and show where the data is."""
+    """The whole pipeline on simulated data: simulator -> backfill -> warehouse -> dbt -> report -> dashboard."""
     from scrobble_insights.jobs import extract_and_load
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
@@ -324,6 +348,12 @@ def demo(
     _print_summary(summary, settings)
     _transform(settings)
     _print_first_insights(settings)
+    from scrobble_insights.serve.report import write_report
+
+    [report_path] = write_report(settings.warehouse_path, settings.data_dir / "report.html")
+    out.print(f"Shareable report (opens offline): {report_path}")
+    if not no_serve:
+        _serve_dashboard(settings, port)
 
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

@@ -80,11 +80,12 @@ def test_bad_setting_in_environment_is_named(tmp_path):
 
 
 def test_demo_runs_end_to_end(tmp_path):
-    result = run_cli(["demo", "--years", "0.25", "--rate-limit", "300", "--data-dir", str(tmp_path / "demo")],
+    result = run_cli(["demo", "--years", "0.25", "--rate-limit", "300", "--no-serve", "--data-dir", str(tmp_path / "demo")],
                      cli_env_stub(), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Most played artists" in result.stdout and "tracks a day on average" in result.stdout
     assert "data tests passed" in result.stdout          # dbt's own tests pass on the demo data
+    assert (tmp_path / "demo" / "report.html").stat().st_size > 100_000
     con = duckdb.connect(str(tmp_path / "demo" / "warehouse.duckdb"), read_only=True)
     scrobbles, artists_tagged = con.execute(
         "SELECT (SELECT count(*) FROM raw.scrobbles), (SELECT count(*) FROM raw.artist_tag_fetches)").fetchone()
