@@ -19,6 +19,24 @@ from scrobble_insights.errors import WarehouseError
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
+# One row per play with what the views filter and group by: the fact with the two small dimensions
+# it needs (artist, user); names of tracks and albums are joined after aggregating. Much cheaper
+# than the wide `marts.scrobbles` view, which joins every dimension for every row.
+PLAYS = """(
+    SELECT f.user_name, f.local_date, f.played_at_local, f.artist_key, f.album_key, f.track_key,
+           f.is_artist_discovery,
+           year(f.local_date) AS year, month(f.local_date) AS month, isodow(f.local_date) AS weekday,
+           hour(f.played_at_local) AS hour,
+           CASE WHEN month(f.local_date) IN (12, 1, 2) THEN CASE WHEN u.hemisphere = 'south' THEN 'summer' ELSE 'winter' END
+                WHEN month(f.local_date) IN (3, 4, 5) THEN CASE WHEN u.hemisphere = 'south' THEN 'autumn' ELSE 'spring' END
+                WHEN month(f.local_date) IN (6, 7, 8) THEN CASE WHEN u.hemisphere = 'south' THEN 'winter' ELSE 'summer' END
+                ELSE CASE WHEN u.hemisphere = 'south' THEN 'spring' ELSE 'autumn' END END AS season,
+           a.artist_name, a.primary_genre, a.parent_genre
+    FROM marts.fact_scrobbles f
+    JOIN marts.dim_artist a ON a.artist_key = f.artist_key
+    JOIN marts.dim_user u ON u.user_key = f.user_key
+)"""
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -28,7 +46,7 @@ class Filters:
     genre: str | None = None           # a dashboard parent genre (rock, pop, ...) or None for all
 
     def where(self, alias: str = "s") -> tuple[str, list]:
-        """SQL conditions on marts.scrobbles (alias `s`) and their parameters."""
+        """SQL conditions on PLAYS or mart_daily_plays (under `alias`) and their parameters."""
         conditions, params = [f"{alias}.user_name = ?"], [self.user]
         if self.start:
             conditions.append(f"{alias}.local_date >= ?")
@@ -83,8 +101,8 @@ def date_bounds(con, user: str) -> tuple[date | None, date | None]:
 
 
 def parent_genres(con, user: str) -> list[str]:
-    return [r[0] for r in con.execute("""SELECT parent_genre FROM marts.scrobbles WHERE user_name = ?
-                                         GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
+    return [r[0] for r in con.execute(f"""SELECT parent_genre FROM {PLAYS} s WHERE user_name = ?
+                                          GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
 
 
 # --- overview ------------------------------------------------------------------------------------------
@@ -92,9 +110,8 @@ def parent_genres(con, user: str) -> list[str]:
 def kpis(con, f: Filters) -> dict:
     """Scrobbles, average per day (quiet days counted), distinct artists / albums / tracks."""
     where, params = f.where()
-    row = con.execute(f"""SELECT count(*), count(DISTINCT artist_name), count(DISTINCT artist_name || '|' || album_name),
-                                 count(DISTINCT artist_name || '|' || track_name)
-                          FROM marts.scrobbles s WHERE {where}""", params).fetchone()
+    row = con.execute(f"""SELECT count(*), count(DISTINCT artist_key), count(DISTINCT album_key), count(DISTINCT track_key)
+                          FROM {PLAYS} s WHERE {where}""", params).fetchone()
     day_where, day_params = Filters(f.user, f.start, f.end).where("d")
     days = con.execute(f"SELECT count(*) FROM marts.mart_daily_plays d WHERE {day_where}", day_params).fetchone()[0]
     return {"scrobbles": row[0], "artists": row[1], "albums": row[2], "tracks": row[3], "days": days,
@@ -107,7 +124,7 @@ def weekday_profile(con, f: Filters) -> pd.DataFrame:
     day_where, day_params = Filters(f.user, f.start, f.end).where("d")
     return df(con, f"""
         WITH days AS (SELECT weekday, count(*) AS days FROM marts.mart_daily_plays d WHERE {day_where} GROUP BY 1),
-             plays AS (SELECT weekday, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1)
+             plays AS (SELECT weekday, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1)
         SELECT d.weekday, d.days, coalesce(p.plays, 0) AS plays, coalesce(p.plays, 0) * 1.0 / d.days AS per_day
         FROM days d LEFT JOIN plays p USING (weekday) ORDER BY 1""", day_params + params).assign(
         weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
@@ -115,7 +132,7 @@ def weekday_profile(con, f: Filters) -> pd.DataFrame:
 
 def plays_per_year(con, f: Filters) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"SELECT year, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1 ORDER BY 1",
+    return df(con, f"SELECT year, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1 ORDER BY 1",
               params)
 
 
@@ -125,7 +142,7 @@ def genre_totals(con, f: Filters, level: str = "parent_genre", limit: int = 12) 
     """Share of plays per genre (level: parent_genre or primary_genre)."""
     where, params = f.where()
     return df(con, f"""SELECT {level} AS genre, count(*) AS plays, count(*) * 1.0 / sum(count(*)) OVER () AS share
-                       FROM marts.scrobbles s WHERE {where} GROUP BY 1 ORDER BY plays DESC LIMIT {int(limit)}""",
+                       FROM {PLAYS} s WHERE {where} GROUP BY 1 ORDER BY plays DESC LIMIT {int(limit)}""",
               params)
 
 
@@ -133,7 +150,7 @@ def genre_by_year(con, f: Filters, top: int = 8) -> pd.DataFrame:
     """Share of plays per parent genre and year (genres outside the top `top` folded into 'other')."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT year, parent_genre FROM marts.scrobbles s WHERE {where}),
+        WITH base AS (SELECT year, parent_genre FROM {PLAYS} s WHERE {where}),
              top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
         SELECT year, CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END
                    AS genre,
@@ -146,7 +163,7 @@ def genre_by_season(con, f: Filters, top: int = 8) -> pd.DataFrame:
     """Share of plays per parent genre and season (the user's hemisphere) and per month of the year."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT season, month, parent_genre FROM marts.scrobbles s WHERE {where}),
+        WITH base AS (SELECT season, month, parent_genre FROM {PLAYS} s WHERE {where}),
              top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
         SELECT season, month,
                CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END AS genre,
@@ -161,7 +178,7 @@ def listening_clock(con, f: Filters) -> pd.DataFrame:
     where, params = f.where()
     return df(con, f"""
         WITH cells AS (SELECT w.weekday, h.hour FROM range(1, 8) w(weekday), range(0, 24) h(hour)),
-             plays AS (SELECT weekday, hour, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1, 2)
+             plays AS (SELECT weekday, hour, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1, 2)
         SELECT c.weekday, c.hour, coalesce(p.plays, 0) AS plays
         FROM cells c LEFT JOIN plays p USING (weekday, hour) ORDER BY 1, 2""", params).assign(
         weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
@@ -170,7 +187,7 @@ def listening_clock(con, f: Filters) -> pd.DataFrame:
 def hour_profile(con, f: Filters) -> pd.DataFrame:
     where, params = f.where()
     return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
-                       LEFT JOIN (SELECT hour, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1) p
+                       LEFT JOIN (SELECT hour, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1) p
                        USING (hour) ORDER BY 1""", params)
 
 
@@ -184,7 +201,7 @@ def daily_plays(con, f: Filters) -> pd.DataFrame:
     return df(con, f"""
         SELECT d.local_date, d.year, d.iso_week, d.weekday, coalesce(p.plays, 0) AS plays
         FROM marts.mart_daily_plays d
-        LEFT JOIN (SELECT local_date, count(*) AS plays FROM marts.scrobbles s WHERE {where} GROUP BY 1) p
+        LEFT JOIN (SELECT local_date, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1) p
             USING (local_date)
         WHERE {day_where} ORDER BY 1""", params + day_params)
 
@@ -198,27 +215,34 @@ def sessions(con, f: Filters) -> pd.DataFrame:
 
 # --- top music --------------------------------------------------------------------------------------------
 
+ENTITIES = {  # entity: (key in the fact, dimension, name column)
+    "artist": ("artist_key", "dim_artist", "artist_name"),
+    "album": ("album_key", "dim_album", "album_name"),
+    "track": ("track_key", "dim_track", "track_name"),
+}
+
+
 def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
-    """Top artists / albums / tracks in the range, with rank and movement against the period before
-    (the same length, just before)."""
-    column = {"artist": "artist_name", "album": "album_name", "track": "track_name"}[entity]
+    """Top artists / albums / tracks in the range (name, artist, plays, rank), with the rank in the
+    period before (the previous year for a whole year) and the movement."""
+    key, dimension, column = ENTITIES[entity]
     where, params = f.where()
     previous = previous_period(f)
-    current = df(con, f"""SELECT {column} AS name, artist_name AS artist, count(*) AS plays,
-                                 rank() OVER (ORDER BY count(*) DESC) AS rank
-                          FROM marts.scrobbles s WHERE {where} GROUP BY 1, 2 ORDER BY plays DESC, name
-                          LIMIT {int(limit)}""", params)
+    ranked = f"""SELECT {key}, count(*) AS plays, rank() OVER (ORDER BY count(*) DESC) AS rank
+                 FROM {PLAYS} s WHERE {{where}} GROUP BY 1"""
+    current = df(con, f"""SELECT d.{column} AS name, d.artist_name AS artist, r.plays, r.rank, r.{key} AS entity_key
+                          FROM ({ranked.format(where=where)}) r JOIN marts.{dimension} d USING ({key})
+                          ORDER BY r.plays DESC, name LIMIT {int(limit)}""", params)
     if previous is not None:
         p_where, p_params = previous.where()
-        before = df(con, f"""SELECT {column} AS name, artist_name AS artist,
-                                    rank() OVER (ORDER BY count(*) DESC) AS previous_rank
-                             FROM marts.scrobbles s WHERE {p_where} GROUP BY 1, 2""", p_params)
-        current = current.merge(before, on=["name", "artist"], how="left")
+        before = df(con, f"SELECT {key} AS entity_key, rank AS previous_rank FROM ({ranked.format(where=p_where)})",
+                    p_params)
+        current = current.merge(before, on="entity_key", how="left")
         current["movement"] = current["previous_rank"] - current["rank"]
     else:
         current["previous_rank"] = None
         current["movement"] = None
-    return current
+    return current.drop(columns="entity_key")
 
 
 def previous_period(f: Filters) -> Filters | None:
@@ -235,12 +259,12 @@ def discovery_by_month(con, f: Filters) -> pd.DataFrame:
     """New artists per month and the share of plays on artists discovered that year."""
     where, params = f.where()
     return df(con, f"""
-        WITH firsts AS (SELECT artist_name, min(year) AS discovered_year FROM marts.scrobbles
+        WITH firsts AS (SELECT artist_key, min(year(local_date)) AS discovered_year FROM marts.fact_scrobbles
                         WHERE user_name = ? AND is_artist_discovery GROUP BY 1)
         SELECT strftime(s.local_date, '%Y-%m') AS month, count(*) AS plays,
                sum(CASE WHEN s.is_artist_discovery THEN 1 ELSE 0 END) AS new_artists,
                avg(CASE WHEN fi.discovered_year = s.year THEN 1.0 ELSE 0.0 END) AS share_on_new
-        FROM marts.scrobbles s JOIN firsts fi USING (artist_name)
+        FROM {PLAYS} s JOIN firsts fi USING (artist_key)
         WHERE {where} GROUP BY 1 ORDER BY 1""", [f.user] + params)
 
 
@@ -248,13 +272,13 @@ def discovery_by_month(con, f: Filters) -> pd.DataFrame:
 
 def artist_names(con, f: Filters, limit: int = 200) -> list[str]:
     where, params = f.where()
-    return [r[0] for r in con.execute(f"""SELECT artist_name FROM marts.scrobbles s WHERE {where}
+    return [r[0] for r in con.execute(f"""SELECT artist_name FROM {PLAYS} s WHERE {where}
                                           GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(limit)}""", params).fetchall()]
 
 
 def artist_monthly(con, f: Filters, artist: str) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"""SELECT strftime(local_date, '%Y-%m') AS month, count(*) AS plays FROM marts.scrobbles s
+    return df(con, f"""SELECT strftime(local_date, '%Y-%m') AS month, count(*) AS plays FROM {PLAYS} s
                        WHERE {where} AND artist_name = ? GROUP BY 1 ORDER BY 1""", params + [artist])
 
 
@@ -273,14 +297,15 @@ def artist_genres(con, artist: str) -> pd.DataFrame:
 
 def artist_top_tracks(con, f: Filters, artist: str, limit: int = 10) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"""SELECT track_name AS track, count(*) AS plays FROM marts.scrobbles s
-                       WHERE {where} AND artist_name = ? GROUP BY 1 ORDER BY plays DESC, track LIMIT {int(limit)}""",
-              params + [artist])
+    return df(con, f"""SELECT t.track_name AS track, p.plays
+                       FROM (SELECT track_key, count(*) AS plays FROM {PLAYS} s WHERE {where} AND artist_name = ?
+                             GROUP BY 1) p JOIN marts.dim_track t USING (track_key)
+                       ORDER BY p.plays DESC, track LIMIT {int(limit)}""", params + [artist])
 
 
 def artist_hours(con, f: Filters, artist: str) -> pd.DataFrame:
     where, params = f.where()
     return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
-                       LEFT JOIN (SELECT hour, count(*) AS plays FROM marts.scrobbles s
+                       LEFT JOIN (SELECT hour, count(*) AS plays FROM {PLAYS} s
                                   WHERE {where} AND artist_name = ? GROUP BY 1) p USING (hour)
                        ORDER BY 1""", params + [artist])
