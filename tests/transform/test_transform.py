@@ -107,6 +107,16 @@ def test_genre_spellings_fold_and_junk_only_artists_get_no_genre(settings):
     assert summary.genre_coverage == pytest.approx(2 / 3)
 
 
+def test_a_user_east_of_utc_keeps_plays_whose_local_day_is_after_the_last_utc_day(settings):
+    s = settings(users=[{"name": "syd", "timezone": "Australia/Sydney"}])
+    # 2026-02-01 20:00 UTC is 2026-02-02 07:00 in Sydney (AEDT, UTC+11): after the last UTC day.
+    write_history(s, "syd", [("2026-02-01 09:00", "A", "t1"), ("2026-02-01 20:00", "A", "t2")],
+                  first=date(2026, 2, 1), last=date(2026, 2, 1))
+    transform(s, today=TODAY)
+    assert query(s, "SELECT local_date::VARCHAR, plays FROM marts.mart_daily_plays ORDER BY 1") == [
+        ("2026-02-01", 1), ("2026-02-02", 1)]
+
+
 def test_listening_clock_and_sessions_on_a_known_evening(settings):
     s = settings(users=[{"name": "owl", "timezone": "Europe/London"}])
     # Friday 2026-02-06: a session of 3 tracks at 21:00-21:10, then a new one after a 40-minute gap.

@@ -45,7 +45,8 @@ def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_l
         frames.append(before.assign(period=before_label))
     data = pd.concat(frames)
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("weekday_name:N", sort=WEEKDAYS, title="Weekday", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("weekday_name:N", sort=WEEKDAYS, title="Weekday",
+                axis=alt.Axis(labelAngle=0, labelExpr="slice(datum.label, 0, 3)")),     # Mon .. Sun: never hidden
         xOffset=alt.XOffset("period:N", sort=[label, before_label]),
         y=alt.Y("per_day:Q", title="Tracks per day (average)"),
         color=alt.Color("period:N", sort=[label, before_label], scale=alt.Scale(range=OKABE_ITO[4:6]), title=None),
@@ -89,7 +90,7 @@ def genre_trend_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     headline = (f"{grew.capitalize()} grew most: {shares.loc[grew, first]:.0%} of your plays in {first}, "
                 f"{shares.loc[grew, last]:.0%} in {last}" if first != last else f"{grew.capitalize()} leads in {last}")
     chart = alt.Chart(data).mark_area().encode(
-        x=alt.X("year:O", title="Year"),
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of plays"),
         color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["year", "genre", "plays", alt.Tooltip("share:Q", format=".1%")],
@@ -240,7 +241,8 @@ def artist_hours_chart(data: pd.DataFrame, artist: str) -> tuple[alt.Chart, str]
     peak = data.loc[data.plays.idxmax()]
     headline = f"You play {artist} most at {int(peak.hour):02d}:00"
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[0]).encode(
-        x=alt.X("hour:O", title="Hour of the day (local time)"), y=alt.Y("plays:Q", title="Plays"),
+        x=alt.X("hour:O", title="Hour of the day (local time)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("plays:Q", title="Plays"),
         tooltip=["hour", "plays"],
     ).properties(title=_title(headline), width=WIDTH, height=200)
     return chart, headline

@@ -146,11 +146,21 @@ def genre_totals(con, f: Filters, level: str = "parent_genre", limit: int = 12) 
               params)
 
 
-def genre_by_year(con, f: Filters, top: int = 8) -> pd.DataFrame:
-    """Share of plays per parent genre and year (genres outside the top `top` folded into 'other')."""
+GENRE_LEVELS = ("parent_genre", "primary_genre")
+
+
+def _genre_level(level: str) -> str:
+    if level not in GENRE_LEVELS:
+        raise ValueError(f"genre level {level!r} is not one of {', '.join(GENRE_LEVELS)}")
+    return level
+
+
+def genre_by_year(con, f: Filters, top: int = 8, level: str = "parent_genre") -> pd.DataFrame:
+    """Share of plays per genre and year (genres outside the top `top` folded into 'other'); level:
+    parent_genre (families) or primary_genre (e.g. the genres within one family)."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT year, parent_genre FROM {PLAYS} s WHERE {where}),
+        WITH base AS (SELECT year, {_genre_level(level)} AS parent_genre FROM {PLAYS} s WHERE {where}),
              top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
         SELECT year, CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END
                    AS genre,
@@ -159,11 +169,13 @@ def genre_by_year(con, f: Filters, top: int = 8) -> pd.DataFrame:
         FROM base GROUP BY 1, 2 ORDER BY 1, 2""", params)
 
 
-def genre_by_season(con, f: Filters, top: int = 8) -> pd.DataFrame:
-    """Share of plays per parent genre and season (the user's hemisphere) and per month of the year."""
+def genre_by_season(con, f: Filters, top: int = 8, level: str = "parent_genre") -> pd.DataFrame:
+    """Share of plays per genre (level as in genre_by_year) and season (the user's hemisphere) and per
+    month of the year."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT season, month, parent_genre FROM {PLAYS} s WHERE {where}),
+        WITH base AS (SELECT season, month, {_genre_level(level)} AS parent_genre FROM {PLAYS} s
+                      WHERE {where}),
              top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
         SELECT season, month,
                CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END AS genre,

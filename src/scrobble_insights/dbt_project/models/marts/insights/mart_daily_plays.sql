@@ -1,11 +1,15 @@
 -- Plays per user and local day, every day from the user's first play to the last extracted day
 -- (days without plays are rows with 0), so "average tracks per day" counts the quiet days too.
 with bounds as (
+    -- to the last extracted day, or later when a play's local day is after it (zones east of UTC)
     select
         f.user_key,
         min(f.local_date) as first_day,
-        (select max(e.utc_date) from {{ ref('stg_lastfm__extracted_days') }} as e
-         where e.user_name = f.user_name) as last_day
+        greatest(
+            max(f.local_date),
+            (select max(e.utc_date) from {{ ref('stg_lastfm__extracted_days') }} as e
+             where e.user_name = f.user_name)
+        ) as last_day
     from {{ ref('fact_scrobbles') }} as f
     group by f.user_key, f.user_name
 ),
@@ -44,5 +48,5 @@ select
 from bounds as b
 inner join {{ ref('dim_user') }} as u on u.user_key = b.user_key
 inner join {{ ref('dim_date') }} as d
-    on d.date_day >= b.first_day and d.date_day <= greatest(b.first_day, b.last_day)
+    on d.date_day >= b.first_day and d.date_day <= b.last_day
 left join plays as p on p.user_key = b.user_key and p.local_date = d.date_day
