@@ -27,11 +27,22 @@ def _empty(headline: str) -> tuple[alt.Chart, str]:
     return chart, headline
 
 
+# Paul Tol's "muted" scheme, also safe for colour-vision deficiencies, extends Okabe-Ito for genres.
+TOL_MUTED = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499"]
+PARENT_ORDER = ["rock", "metal", "pop", "electronic", "hip hop", "r&b", "jazz", "blues", "folk", "country",
+                "classical", "reggae", "latin", "world", "soundtrack", "other", "unknown"]
+PARENT_COLORS = dict(zip(PARENT_ORDER, OKABE_ITO[:7] + TOL_MUTED + ["#BBBBBB"], strict=True))
+
+
 def genre_colors(genres) -> alt.Scale:
-    """The same colour for the same genre in every chart: genres by name, 'other' and 'unknown' last."""
-    names = sorted({str(g) for g in genres} - {"other", "unknown"})
-    names += [g for g in ("other", "unknown") if g in set(map(str, genres))]
-    return alt.Scale(domain=names, range=(OKABE_ITO * 3)[:len(names)])
+    """The same colour for the same parent genre in every chart and page; other names (subgenres)
+    take the remaining colours in alphabetical order."""
+    present = {str(g) for g in genres}
+    fixed = [g for g in PARENT_ORDER if g in present]
+    others = sorted(present - set(fixed))
+    spare = [c for c in OKABE_ITO + TOL_MUTED if c not in {PARENT_COLORS[g] for g in fixed}]
+    colors = [PARENT_COLORS[g] for g in fixed] + (spare * 3)[:len(others)]
+    return alt.Scale(domain=fixed + others, range=colors)
 
 
 def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_label: str) -> tuple[alt.Chart, str]:
