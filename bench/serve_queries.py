@@ -5,7 +5,9 @@
 
 For each view (overview, genres, time, top music, artist) all its queries run back to back on a
 fresh read-only connection, as the dashboard does on a filter change; p50 and p95 over the runs.
-Target: every view <= 300 ms at p95. Results go to bench/results/serve.json.
+Target: every view <= 300 ms at p95. Then (unless --no-render) the time to first render of the
+overview in Debian's Chromium: from navigation until the metrics and every chart are drawn, the
+first time (Streamlit's cache cold) and then p50 over reloads. Results go to bench/results/serve.json.
 """
 
 from __future__ import annotations
@@ -37,10 +39,48 @@ def views(con, user: str, year: int, artist: str) -> dict:
     }
 
 
+def first_render(warehouse: Path, reloads: int = 5) -> dict:
+    """Seconds from navigation to the overview's metrics and charts drawn in headless Chromium."""
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    from scrobble_insights.serve.dashboard import start, wait_until_healthy
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = start(warehouse, port, quiet=True)
+    try:
+        wait_until_healthy(port, timeout=60, process=server)
+        timings = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+            for _ in range(reloads + 1):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                started = time.perf_counter()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
+                page.wait_for_function("""() => {
+                    const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+                    return charts.length >= 2 && [...charts].every(c => c.querySelector('svg, canvas'));
+                }""", timeout=120_000)
+                timings.append(time.perf_counter() - started)
+                page.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"cold_s": round(timings[0], 2), "warm_p50_s": round(statistics.median(timings[1:]), 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-render", action="store_true", help="skip the Chromium measurement")
     args = parser.parse_args()
     con = q.connect(args.warehouse)
     user = q.users(con)[0]
@@ -60,6 +100,8 @@ def main() -> None:
         timings.sort()
         results[name] = {"p50_ms": round(statistics.median(timings), 1),
                          "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1)}
+    if not args.no_render:
+        results["overview_first_render"] = first_render(args.warehouse)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "serve.json").write_text(json.dumps(results, indent=2))
