@@ -120,16 +120,35 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
     out.print(f"bronze files: {settings.bronze_dir}")
 
 
+@contextmanager
+def _job(settings: Settings, command: str, **details):
+    """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl."""
+    from scrobble_insights.runlog import pipeline_lock, record_run
+
+    with pipeline_lock(settings.data_dir, command):
+        record = {"command": command, **details}
+        try:
+            yield record
+        except BaseException as exc:
+            error = redact(str(exc), _secrets).splitlines()[0] if str(exc) else type(exc).__name__
+            record_run(settings.data_dir, {**record, "status": "failed", "error": error})
+            raise
+        record_run(settings.data_dir, {**record, "status": "ok"})
+
+
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
-                 summary_json: Path | None, transform: bool = True) -> None:
+                 summary_json: Path | None, transform: bool = True, command: str = "run") -> None:
     from scrobble_insights.jobs import extract_and_load
 
-    with _progress() as (reporter, on_artist):
-        summary = extract_and_load(settings, users or settings.user_names(), first, last, reporter=reporter,
-                                   tags=not no_tags, on_artist=on_artist)
-    _print_summary(summary, settings, summary_json)
-    if transform:
-        _transform(settings)
+    names = users or settings.user_names()
+    with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
+        with _progress() as (reporter, on_artist):
+            summary = extract_and_load(settings, names, first, last, reporter=reporter,
+                                       tags=not no_tags, on_artist=on_artist)
+        record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
+        _print_summary(summary, settings, summary_json)
+        if transform:
+            _transform(settings)
 
 
 def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
@@ -159,7 +178,7 @@ def backfill(
     settings = _setup(verbose, data_dir=data_dir)
     first = _parse_day(since, "--since")
     last = _parse_day(until, "--until") if until else yesterday_utc()
-    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
+    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, command="backfill")
 
 
 @app.command()
@@ -190,14 +209,16 @@ def load(
     from scrobble_insights.load.warehouse import open_warehouse
 
     settings = _setup(verbose, data_dir=data_dir)
-    if rebuild:
-        scrobbles, tags = rebuild_from_bronze(settings)
-    else:
-        warehouse = open_warehouse(settings)
-        try:
-            scrobbles, tags = load_scrobbles(warehouse, settings.bronze_dir), load_tags(warehouse, settings.bronze_dir)
-        finally:
-            warehouse.close()
+    with _job(settings, "load --rebuild" if rebuild else "load"):
+        if rebuild:
+            scrobbles, tags = rebuild_from_bronze(settings)
+        else:
+            warehouse = open_warehouse(settings)
+            try:
+                scrobbles, tags = (load_scrobbles(warehouse, settings.bronze_dir),
+                                   load_tags(warehouse, settings.bronze_dir))
+            finally:
+                warehouse.close()
     out.print(f"loaded {scrobbles.days:,} days ({scrobbles.scrobbles:,} scrobbles) and {tags.tag_files} tag "
               f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
 
@@ -210,7 +231,8 @@ def transform(
 ) -> None:
     """Build and test the dbt star schema on the warehouse (incremental unless --full-refresh)."""
     settings = _setup(verbose, data_dir=data_dir)
-    _transform(settings, full_refresh=full_refresh, today=_parse_day(today, "--today") if today else None)
+    with _job(settings, "transform"):
+        _transform(settings, full_refresh=full_refresh, today=_parse_day(today, "--today") if today else None)
 
 
 @app.command()
@@ -229,6 +251,90 @@ def docs(
     if not no_serve:
         out.print(f"serving on http://127.0.0.1:{port}/ — Ctrl-C stops")
         serve_docs(site, port)
+
+
+@app.command()
+def status(
+    data_dir: DataDir = None, verbose: Verbose = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists; sizes on disk."""
+    import json
+
+    from scrobble_insights.status import status_report
+
+    settings = _setup(verbose, data_dir=data_dir)
+    report = status_report(settings)
+    if as_json:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    out.print(f"data directory {report['data_dir']}: warehouse {report['warehouse_bytes'] / 1e6:.1f} MB, "
+              f"bronze {report['bronze_bytes'] / 1e6:.1f} MB")
+    if not report["users"]:
+        out.print("no data yet: run `scrobble-insights backfill --user NAME --since YYYY-MM-DD`")
+        return
+    table = Table(title_justify="left")
+    for column in ("user", "scrobbles", "last.fm count", "days", "gaps", "last day", "untagged", "last success",
+                   "last failure"):
+        table.add_column(column)
+    for user in report["users"]:
+        success, failure = user["last_success"], user["last_failure"]
+        table.add_row(user["user"], f"{user['scrobbles']:,}", f"{user['lastfm_playcount'] or 0:,}",
+                      str(user["days_extracted"]), str(user["gaps"]),
+                      f"{user['last_day']} ({user['freshness_days']}d ago)", str(user["untagged_artists"]),
+                      f"{success['finished_at']} {success['command']}" if success else "-",
+                      f"{failure['finished_at']}: {failure.get('error', '')[:60]}" if failure else "-")
+    out.print(table)
+
+
+@app.command()
+def schedule(
+    print_format: Annotated[str, typer.Option("--print", help="cron or systemd")] = "cron",
+    hour: Annotated[int, typer.Option(help="Hour of the day (local time) to run at")] = 6,
+    user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
+) -> None:
+    """Print a crontab line or a systemd service + timer that runs `scrobble-insights run` daily."""
+    import shlex
+    import shutil
+
+    settings = _setup(verbose, data_dir=data_dir)
+    if print_format not in ("cron", "systemd"):
+        raise ConfigError(f"--print {print_format!r} is not cron or systemd")
+    if not 0 <= hour <= 23:
+        raise ConfigError(f"--hour {hour} is not between 0 and 23")
+    executable = shutil.which("scrobble-insights") or f"{sys.executable} -m scrobble_insights"
+    data = settings.data_dir.resolve()
+    users = " ".join(f"--user {shlex.quote(u)}" for u in (user or settings.user_names()))
+    command = f"{executable} run {users} --data-dir {shlex.quote(str(data))}".replace("  ", " ")
+    cwd = Path.cwd().resolve()
+    if print_format == "cron":
+        print(f"# scrobble-insights: yesterday's scrobbles every day at {hour:02d}:07 (add with `crontab -e`)")
+        print(f"7 {hour} * * * cd {shlex.quote(str(cwd))} && {command} >> {shlex.quote(str(data / 'cron.log'))} 2>&1")
+        return
+    print(f"""# /etc/systemd/system/scrobble-insights.service
+[Unit]
+Description=Scrobble Insights daily run (last.fm -> warehouse -> dbt)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+WorkingDirectory={cwd}
+EnvironmentFile=-{cwd}/.env
+ExecStart={command}
+
+# /etc/systemd/system/scrobble-insights.timer
+[Unit]
+Description=Run Scrobble Insights every day
+
+[Timer]
+OnCalendar=*-*-* {hour:02d}:07:00
+Persistent=true
+RandomizedDelaySec=600
+
+[Install]
+WantedBy=timers.target
+# then: systemctl daemon-reload && systemctl enable --now scrobble-insights.timer""")
 
 
 @app.command()

@@ -1,0 +1,65 @@
+"""Running unattended: one job per data directory, status, and the schedule printers."""
+
+import json
+from datetime import timedelta
+
+from scrobble_insights.runlog import pipeline_lock
+from support import TODAY, cli_env, run_cli
+
+
+def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simulator, tmp_path):
+    _, server = simulator(years=0.2)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    with pipeline_lock(data, "run --user alice"):          # the first run, still going
+        second = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform"],
+                         env, tmp_path)
+    assert second.returncode == 3
+    [line] = second.stderr.strip().splitlines()
+    assert line.startswith(f"error: {data} is in use by `scrobble-insights run --user alice` (pid ")
+    assert line.endswith("wait for it to finish (a scheduled run will try again next time)")
+    # once the first is done, the same command runs
+    third = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform",
+                     "--no-tags"], env, tmp_path)
+    assert third.returncode == 0, third.stderr
+
+
+def test_status_json_fresh_after_backfill_and_after_a_failure(simulator, tmp_path):
+    sim, server = simulator(years=0.3)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    fresh = json.loads(run_cli(["status", "--json"], env, tmp_path).stdout)
+    assert fresh["users"] == [] and fresh["warehouse_exists"] is False and fresh["last_run"] is None
+
+    first = TODAY - timedelta(days=30)
+    for since, until in ((first, first + timedelta(days=9)), (first + timedelta(days=15), TODAY - timedelta(days=1))):
+        assert run_cli(["backfill", "-u", "alice", "--since", str(since), "--until", str(until), "--no-transform",
+                        "--no-tags"], env, tmp_path).returncode == 0
+    after = json.loads(run_cli(["status", "--json"], env, tmp_path).stdout)
+    [alice] = after["users"]
+    expected = len(sim.truth("alice"))
+    assert alice["scrobbles"] > 0 and alice["days_extracted"] == 25 and alice["gaps"] == 5
+    assert alice["gap_ranges"] == [[str(first + timedelta(days=10)), str(first + timedelta(days=14))]]
+    assert alice["untagged_artists"] > 0                     # backfilled with --no-tags
+    assert alice["last_success"]["command"] == "backfill" and alice["last_failure"] is None
+    assert expected > alice["scrobbles"]                     # only 25 of the history's days are extracted
+
+    bad = dict(env, LASTFM_API_KEY="0" * 32)
+    sim.config.api_key = "f" * 32                            # the simulator now refuses our key
+    failed = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform"], bad, tmp_path)
+    assert failed.returncode == 1
+    later = json.loads(run_cli(["status", "--json"], env, tmp_path).stdout)
+    failure = later["users"][0]["last_failure"]
+    assert failure["command"] == "run" and "error 10" in failure["error"] and "0" * 32 not in json.dumps(later)
+    assert later["last_run"]["status"] == "failed"
+
+
+def test_schedule_prints_a_crontab_line_and_systemd_units(tmp_path):
+    env = cli_env(type("S", (), {"url": "http://127.0.0.1:9/2.0/"})(), tmp_path / "data")
+    cron = run_cli(["schedule", "--print", "cron", "--hour", "5", "-u", "alice"], env, tmp_path)
+    assert cron.returncode == 0
+    line = [li for li in cron.stdout.splitlines() if not li.startswith("#")][0]
+    assert line.startswith("7 5 * * * cd ") and " run --user alice --data-dir " in line
+    systemd = run_cli(["schedule", "--print", "systemd", "-u", "alice"], env, tmp_path)
+    assert "OnCalendar=*-*-* 06:07:00" in systemd.stdout and "Type=oneshot" in systemd.stdout
+    assert run_cli(["schedule", "--print", "launchd"], env, tmp_path).returncode == 2
