@@ -288,6 +288,37 @@ def status(
 
 
 @app.command()
+def verify(
+    user: Annotated[str, typer.Option("--user", "-u", help="last.fm user name")],
+    since: Annotated[Optional[str], typer.Option(help="First day to check [default: the first extracted]")] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Re-extract the months that disagree")] = False,
+    data_dir: DataDir = None, verbose: Verbose = False,
+) -> None:
+    """Compare the warehouse with last.fm's own totals month by month; list (and --repair) what disagrees."""
+    from scrobble_insights.verify import verify_user
+
+    settings = _setup(verbose, data_dir=data_dir)
+    first = _parse_day(since, "--since") if since else None
+    checks, playcount, stored = verify_user(settings, user, first)
+    bad = [c for c in checks if not c.agrees]
+    out.print(f"{user}: {len(checks)} months checked, {len(bad)} disagree; warehouse {stored:,} scrobbles, "
+              f"last.fm profile playcount {playcount:,}")
+    for check in bad:
+        out.print(f"  {check.first_day} .. {check.last_day}: last.fm {check.lastfm:,}, warehouse {check.warehouse:,}")
+    if bad and repair:
+        for check in bad:
+            _extract_job(settings, [user], check.first_day, check.last_day, no_tags=False, summary_json=None,
+                         transform=False, command="verify --repair")
+        with _job(settings, "transform"):
+            _transform(settings)
+        checks, _, _ = verify_user(settings, user, first)
+        bad = [c for c in checks if not c.agrees]
+        out.print(f"after repair: {len(bad)} months disagree")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
 def schedule(
     print_format: Annotated[str, typer.Option("--print", help="cron or systemd")] = "cron",
     hour: Annotated[int, typer.Option(help="Hour of the day (local time) to run at")] = 6,

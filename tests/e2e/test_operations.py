@@ -1,7 +1,9 @@
 """Running unattended: one job per data directory, status, and the schedule printers."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
 from support import TODAY, cli_env, run_cli
@@ -63,3 +65,30 @@ def test_schedule_prints_a_crontab_line_and_systemd_units(tmp_path):
     systemd = run_cli(["schedule", "--print", "systemd", "-u", "alice"], env, tmp_path)
     assert "OnCalendar=*-*-* 06:07:00" in systemd.stdout and "Type=oneshot" in systemd.stdout
     assert run_cli(["schedule", "--print", "launchd"], env, tmp_path).returncode == 2
+
+
+def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path):
+    sim, server = simulator(years=0.4)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    first = TODAY - timedelta(days=100)
+    assert run_cli(["backfill", "-u", "alice", "--since", str(first), "--no-transform", "--no-tags"], env,
+                   tmp_path).returncode == 0
+    clean = run_cli(["verify", "-u", "alice"], env, tmp_path)
+    assert clean.returncode == 0 and ", 0 disagree" in clean.stdout
+
+    con = duckdb.connect(str(data / "warehouse.duckdb"))               # lose one row in the warehouse ...
+    lost_uts = con.execute("SELECT played_at_uts FROM raw.scrobbles ORDER BY played_at_uts LIMIT 1 OFFSET 10"
+                           ).fetchone()[0]
+    con.execute("DELETE FROM raw.scrobbles WHERE played_at_uts = ?", [lost_uts])
+    con.close()
+    late = sim.add_late_scrobbles("alice", 1, max_age_days=5)            # ... and gain one upstream
+    found = run_cli(["verify", "-u", "alice"], env, tmp_path)
+    assert found.returncode == 1
+    months = [line.split(":")[0].strip() for line in found.stdout.splitlines() if line.startswith("  ")]
+    month_of = {datetime.fromtimestamp(u, timezone.utc).strftime("%Y-%m") for u in (lost_uts, late[0].uts)}
+    assert {m[:7] for m in months} == month_of and len(months) == len(month_of)
+
+    repaired = run_cli(["verify", "-u", "alice", "--repair"], env, tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "after repair: 0 months disagree" in repaired.stdout
