@@ -132,8 +132,23 @@ def _job(settings: Settings, command: str, **details):
         except BaseException as exc:
             error = redact(str(exc), _secrets).splitlines()[0] if str(exc) else type(exc).__name__
             record_run(settings.data_dir, {**record, "status": "failed", "error": error})
+            if not isinstance(exc, KeyboardInterrupt):
+                _alert(settings, command, error)
             raise
         record_run(settings.data_dir, {**record, "status": "ok"})
+
+
+def _alert(settings: Settings, command: str, error: str) -> None:
+    """Tell a person: the log always, the configured webhook if any (exactly one POST per failure)."""
+    import shlex
+
+    from scrobble_insights.alerts import failure_message, send_alert
+
+    webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
+    if webhook:
+        _secrets.append(webhook)
+    retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
+    send_alert(webhook, failure_message(command, error, retry, str(settings.data_dir)))
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     tags_max_age_days: int = Field(90, ge=0,
                                    description="SCROBBLE_INSIGHTS_TAGS_MAX_AGE_DAYS: refresh tags older than this")
 
+    alert_webhook: SecretStr | None = Field(
+        None, description="SCROBBLE_INSIGHTS_ALERT_WEBHOOK: URL that gets a JSON POST when a job fails "
+                          "(Slack or Discord incoming webhook)")
     warehouse: Literal["duckdb", "bigquery"] = Field(
         "duckdb", description="SCROBBLE_INSIGHTS_WAREHOUSE: duckdb (embedded, default) or bigquery")
     bigquery_project: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_PROJECT: GCP project id")

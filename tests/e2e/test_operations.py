@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
-from support import TODAY, cli_env, run_cli
+from support import TEST_KEY, TODAY, cli_env, run_cli
 
 
 def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simulator, tmp_path):
@@ -92,3 +92,38 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
     repaired = run_cli(["verify", "-u", "alice", "--repair"], env, tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "after repair: 0 months disagree" in repaired.stdout
+
+
+def test_a_failing_run_posts_exactly_one_alert_to_the_webhook(simulator, tmp_path):
+    import http.server
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        _, server = simulator(api_key="f" * 32)                    # refuses the test's key: error 10
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hooks/secret-token"
+        env = cli_env(server, tmp_path / "data", SCROBBLE_INSIGHTS_ALERT_WEBHOOK=hook)
+        failed = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1))], env, tmp_path)
+    finally:
+        receiver.shutdown()
+    assert failed.returncode == 1
+    assert len(received) == 1
+    path, payload = received[0]
+    assert path == "/hooks/secret-token"
+    assert payload["command"] == "run" and "error 10" in payload["error"]
+    assert payload["retry"].startswith("scrobble-insights run -u alice --date ")
+    assert payload["text"] == payload["content"] and "Retry with" in payload["text"]      # Slack and Discord
+    assert TEST_KEY not in json.dumps(payload)
+    assert "secret-token" not in failed.stdout + failed.stderr and "retry with" in failed.stderr

@@ -1,0 +1,34 @@
+"""Alerts: when a job fails, POST one JSON message to a webhook (Slack- and Discord-compatible) and
+write it to the log. The webhook URL is a secret (it embeds a token): it is never printed."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+def failure_message(command: str, error: str, retry: str, data_dir: str) -> dict:
+    """The payload: `text` for Slack, `content` for Discord, and the fields for anything else."""
+    host = socket.gethostname()
+    text = (f":warning: scrobble-insights `{command}` failed on {host}: {error}\n"
+            f"Retry with: `{retry}`")
+    return {"text": text, "content": text[:2000], "command": command, "error": error, "retry": retry,
+            "host": host, "data_dir": data_dir}
+
+
+def send_alert(webhook_url: str | None, payload: dict) -> bool:
+    """Log the failure and POST it to the webhook if one is configured; True when delivered."""
+    log.error("job failed: %s — retry with: %s", payload["error"], payload["retry"])
+    if not webhook_url:
+        return False
+    try:
+        response = httpx.post(webhook_url, json=payload, timeout=10, trust_env=False)
+        response.raise_for_status()
+        return True
+    except httpx.HTTPError as exc:
+        log.error("could not deliver the alert to the webhook (%s)", type(exc).__name__)
+        return False
