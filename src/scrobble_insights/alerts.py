@@ -3,8 +3,11 @@ write it to the log. The webhook URL is a secret (it embeds a token): it is neve
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+from datetime import datetime, timezone
+from pathlib import Path
 
 import httpx
 
@@ -21,8 +24,12 @@ def failure_message(command: str, error: str, retry: str, data_dir: str) -> dict
 
 
 def send_alert(webhook_url: str | None, payload: dict) -> bool:
-    """Log the failure and POST it to the webhook if one is configured; True when delivered."""
-    log.error("job failed: %s — retry with: %s", payload["error"], payload["retry"])
+    """Append the failure to <data>/state/alerts.log and POST it to the webhook if one is configured;
+    True when delivered. (The console already shows the one-line error.)"""
+    path = Path(payload["data_dir"]) / "state" / "alerts.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}) + "\n")
     if not webhook_url:
         return False
     try:

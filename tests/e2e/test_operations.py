@@ -126,4 +126,6 @@ def test_a_failing_run_posts_exactly_one_alert_to_the_webhook(simulator, tmp_pat
     assert payload["retry"].startswith("scrobble-insights run -u alice --date ")
     assert payload["text"] == payload["content"] and "Retry with" in payload["text"]      # Slack and Discord
     assert TEST_KEY not in json.dumps(payload)
-    assert "secret-token" not in failed.stdout + failed.stderr and "retry with" in failed.stderr
+    assert "secret-token" not in failed.stdout + failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    [logged] = [json.loads(line) for line in (tmp_path / "data" / "state" / "alerts.log").read_text().splitlines()]
+    assert logged["error"] == payload["error"] and "secret-token" not in json.dumps(logged)
