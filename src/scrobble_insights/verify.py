@@ -55,10 +55,11 @@ def verify_user(settings: Settings, user: str, since: date | None = None) -> tup
             raise WarehouseError(f"nothing extracted for {user} yet: run `scrobble-insights backfill --user {user}`")
         first = max(first, since) if since else first
         windows = month_windows(first, last)
-        counts = [con.execute("SELECT count(*) FROM raw.scrobbles WHERE user_name = ? AND played_at_uts >= ? "
-                              "AND played_at_uts < ?",
-                              [user, Window(a, b + timedelta(days=1)).from_uts,
-                               Window(a, b + timedelta(days=1)).to_uts]).fetchone()[0] for a, b in windows]
+        # One pass over the user's rows: scrobbles per UTC month of the checked range.
+        per_month = dict(con.execute(
+            "SELECT strftime(played_date, '%Y-%m'), count(*) FROM raw.scrobbles "
+            "WHERE user_name = ? AND played_date BETWEEN ? AND ? GROUP BY 1", [user, first, last]).fetchall())
+        counts = [per_month.get(a.strftime("%Y-%m"), 0) for a, _ in windows]
         stored = con.execute("SELECT count(*) FROM raw.scrobbles WHERE user_name = ?", [user]).fetchone()[0]
     finally:
         con.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import altair as alt
@@ -175,7 +175,3 @@ def _bundle(snippet: str) -> str:
     import vl_convert as vlc
 
     return vlc.javascript_bundle(snippet)
-
-
-def default_year(today: date | None = None) -> int:
-    return (today or datetime.now(timezone.utc).date()).year
