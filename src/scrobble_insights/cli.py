@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -22,15 +23,18 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from scrobble_insights.config import RedactFilter, Settings, build_settings, disable_telemetry, redact
+from scrobble_insights.config import Settings, build_settings, disable_telemetry, redact
 from scrobble_insights.errors import ConfigError, ScrobbleInsightsError
 from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
+from scrobble_insights.logs import current_run_id, log_context, setup_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn a last.fm listening history into a tested warehouse and a dashboard.")
 out = Console()
 err = Console(stderr=True)
 _secrets: list[str] = []
+_json_logs = False         # --log-format json: stderr holds JSON lines only (no progress bars)
+log = logging.getLogger(__name__)
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory "
                                                  "[env SCROBBLE_INSIGHTS_DATA_DIR, default ./scrobble-data]")]
@@ -38,17 +42,20 @@ Users = Annotated[Optional[list[str]], typer.Option("--user", "-u", help="last.f
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries and progress details")]
 NoTransform = Annotated[bool, typer.Option("--no-transform", help="Skip the dbt build after loading")]
 SummaryJson = Annotated[Optional[Path], typer.Option("--summary-json", help="Also write the summary to this JSON file")]
+LogFormat = Annotated[Optional[str], typer.Option("--log-format", help="text or json (one JSON object per line on "
+                                                  "stderr) [env SCROBBLE_INSIGHTS_LOG_FORMAT, default text]")]
 
 
-def _setup(verbose: bool, **overrides) -> Settings:
+def _setup(verbose: bool, log_format: str | None = None, **overrides) -> Settings:
+    global _json_logs
+    if log_format is not None and log_format not in ("text", "json"):
+        raise ConfigError(f"--log-format {log_format} is not text or json")
     settings = build_settings(**overrides)
     if settings.lastfm_api_key is not None:
         _secrets.append(settings.lastfm_api_key.get_secret_value())
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactFilter(_secrets))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_format = log_format or settings.log_format
+    _json_logs = log_format == "json"
+    setup_logging(settings, verbose=verbose, log_format=log_format, secrets=_secrets)
     return settings
 
 
@@ -125,17 +132,22 @@ def _job(settings: Settings, command: str, **details):
     """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl."""
     from scrobble_insights.runlog import pipeline_lock, record_run
 
-    with pipeline_lock(settings.data_dir, command):
-        record = {"command": command, **details}
+    with pipeline_lock(settings.data_dir, command), log_context(command=command):
+        record = {"command": command, **details, "run_id": current_run_id()}
+        started = time.monotonic()
+        log.info("job started", extra=details)
         try:
             yield record
         except BaseException as exc:
             error = redact(str(exc), _secrets).splitlines()[0] if str(exc) else type(exc).__name__
             record_run(settings.data_dir, {**record, "status": "failed", "error": error})
+            log.info("job failed", extra={**record, "status": "failed", "error": error,
+                                          "seconds": round(time.monotonic() - started, 3)})
             if not isinstance(exc, KeyboardInterrupt):
                 _alert(settings, command, error)
             raise
         record_run(settings.data_dir, {**record, "status": "ok"})
+        log.info("job finished", extra={**record, "status": "ok", "seconds": round(time.monotonic() - started, 3)})
 
 
 def _alert(settings: Settings, command: str, error: str) -> None:
@@ -148,7 +160,8 @@ def _alert(settings: Settings, command: str, error: str) -> None:
     if webhook:
         _secrets.append(webhook)
     retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
-    send_alert(webhook, failure_message(command, error, retry, str(settings.data_dir)))
+    payload = failure_message(command, error, retry, str(settings.data_dir))
+    send_alert(webhook, {**payload, "run_id": current_run_id()})
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
@@ -157,7 +170,7 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
 
     names = users or settings.user_names()
     with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
-        with _progress() as (reporter, on_artist):
+        with _progress(enabled=not _json_logs) as (reporter, on_artist):
             summary = extract_and_load(settings, names, first, last, reporter=reporter,
                                        tags=not no_tags, on_artist=on_artist)
         record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
@@ -169,7 +182,8 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
 def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
     from scrobble_insights.transform import transform as build
 
-    with err.status("dbt build: staging -> intermediate -> marts, with data tests ..."):
+    spinner = err.status("dbt build: staging -> intermediate -> marts, with data tests ...")
+    with nullcontext() if _json_logs else spinner:
         summary = build(settings, full_refresh=full_refresh, today=today)
     counts = summary.counts
     models = sum(v for k, v in counts.items() if k.startswith("model:"))
@@ -187,10 +201,10 @@ def backfill(
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
     no_transform: NoTransform = False,
-    summary_json: SummaryJson = None,
+    summary_json: SummaryJson = None, log_format: LogFormat = None,
 ) -> None:
     """Extract a whole date range (the history once), land it, load it, model it. Resumes after a crash."""
-    settings = _setup(verbose, data_dir=data_dir)
+    settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since")
     last = _parse_day(until, "--until") if until else yesterday_utc()
     _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, command="backfill")
@@ -204,10 +218,10 @@ def run(
                                                          "(late and deleted scrobbles) [default 14]")] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
     no_transform: NoTransform = False,
-    summary_json: SummaryJson = None,
+    summary_json: SummaryJson = None, log_format: LogFormat = None,
 ) -> None:
     """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged and modelled."""
-    settings = _setup(verbose, data_dir=data_dir, lookback_days=lookback_days)
+    settings = _setup(verbose, log_format, data_dir=data_dir, lookback_days=lookback_days)
     run_day = _parse_day(day, "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
     _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
@@ -217,13 +231,14 @@ def run(
 def load(
     data_dir: DataDir = None, verbose: Verbose = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the raw tables and reload all of bronze")] = False,
+    log_format: LogFormat = None,
 ) -> None:
     """Load bronze files into the warehouse (only changed days, or everything with --rebuild). No API."""
     from scrobble_insights.jobs import rebuild_from_bronze
     from scrobble_insights.load.pipeline import load_scrobbles, load_tags
     from scrobble_insights.load.warehouse import open_warehouse
 
-    settings = _setup(verbose, data_dir=data_dir)
+    settings = _setup(verbose, log_format, data_dir=data_dir)
     with _job(settings, "load --rebuild" if rebuild else "load"):
         if rebuild:
             scrobbles, tags = rebuild_from_bronze(settings)
@@ -243,9 +258,10 @@ def transform(
     data_dir: DataDir = None, verbose: Verbose = False,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every model from scratch")] = False,
     today: Annotated[Optional[str], typer.Option(help="The last day of dim_date [default: today, UTC]")] = None,
+    log_format: LogFormat = None,
 ) -> None:
     """Build and test the dbt star schema on the warehouse (incremental unless --full-refresh)."""
-    settings = _setup(verbose, data_dir=data_dir)
+    settings = _setup(verbose, log_format, data_dir=data_dir)
     with _job(settings, "transform"):
         _transform(settings, full_refresh=full_refresh, today=_parse_day(today, "--today") if today else None)
 
@@ -272,13 +288,14 @@ def docs(
 def status(
     data_dir: DataDir = None, verbose: Verbose = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+    log_format: LogFormat = None,
 ) -> None:
     """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists; sizes on disk."""
     import json
 
     from scrobble_insights.status import status_report
 
-    settings = _setup(verbose, data_dir=data_dir)
+    settings = _setup(verbose, log_format, data_dir=data_dir)
     report = status_report(settings)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
@@ -307,12 +324,12 @@ def verify(
     user: Annotated[str, typer.Option("--user", "-u", help="last.fm user name")],
     since: Annotated[Optional[str], typer.Option(help="First day to check [default: the first extracted]")] = None,
     repair: Annotated[bool, typer.Option("--repair", help="Re-extract the months that disagree")] = False,
-    data_dir: DataDir = None, verbose: Verbose = False,
+    data_dir: DataDir = None, verbose: Verbose = False, log_format: LogFormat = None,
 ) -> None:
     """Compare the warehouse with last.fm's own totals month by month; list (and --repair) what disagrees."""
     from scrobble_insights.verify import verify_user
 
-    settings = _setup(verbose, data_dir=data_dir)
+    settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since") if since else None
     checks, playcount, stored = verify_user(settings, user, first)
     bad = [c for c in checks if not c.agrees]
@@ -494,7 +511,7 @@ def demo(
         today = datetime.now(timezone.utc).date()
         first = today - timedelta(days=int(years * 365.25))
         err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
-        with _progress() as (reporter, on_artist):
+        with _progress(enabled=not _json_logs) as (reporter, on_artist):
             summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
                                        on_artist=on_artist)
     _print_summary(summary, settings)

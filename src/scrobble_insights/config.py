@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     alert_webhook: SecretStr | None = Field(
         None, description="SCROBBLE_INSIGHTS_ALERT_WEBHOOK: URL that gets a JSON POST when a job fails "
                           "(Slack or Discord incoming webhook)")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="SCROBBLE_INSIGHTS_LOG_FORMAT: console logs as text, or json (one object per line)")
     warehouse: Literal["duckdb", "bigquery"] = Field(
         "duckdb", description="SCROBBLE_INSIGHTS_WAREHOUSE: duckdb (embedded, default) or bigquery")
     bigquery_project: str = Field("", description="SCROBBLE_INSIGHTS_BIGQUERY_PROJECT: GCP project id")

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from scrobble_insights.errors import ExtractError
 from scrobble_insights.extract.bronze import utc_now, write_day
 from scrobble_insights.extract.checkpoint import Checkpoint
-from scrobble_insights.lastfm.client import LastfmClient
+from scrobble_insights.lastfm.client import LastfmClient, count_retries
 from scrobble_insights.lastfm.parse import RecentTracksPage
 
 log = logging.getLogger(__name__)
@@ -224,6 +224,7 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
     stats.days, stats.days_skipped = len(all_days), len(all_days) - len(todo)
     if not todo:
         checkpoint.remove()
+        _log_user(stats, first_day, last_day, client)
         return stats
 
     # One cheap probe (limit=1) of the whole range: the expected count, for sizing and the ETA.
@@ -239,12 +240,17 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         reporter.on_page(user, scrobbles)
 
     async def land(window: Window) -> None:
+        refetched = 0
+
         def on_refetch() -> None:
+            nonlocal refetched
+            refetched += 1
             stats.windows_refetched += 1
 
         try:
-            result = await fetch_window(client, user, window, limit=limit, split_above_pages=4 * target_pages,
-                                        on_page=on_page, on_refetch=on_refetch)
+            with count_retries() as retries:
+                result = await fetch_window(client, user, window, limit=limit, split_above_pages=4 * target_pages,
+                                            on_page=on_page, on_refetch=on_refetch)
         except WindowTooLarge as too_large:      # far denser than planned: split, walk the halves
             stats.windows_split += 1
             planner.observe(window, too_large.total)
@@ -256,6 +262,9 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         checkpoint.mark_done(window.start, window.end)
         stats.windows += 1
         stats.scrobbles += len(result.rows)
+        log.info("window landed", extra={"user": user, "window": str(window), "pages": result.pages,
+                                         "scrobbles": len(result.rows), "refetched": refetched,
+                                         "retries": retries["retries"]})
         reporter.on_window(user, window, len(result.rows))
 
     async def worker() -> None:
@@ -264,7 +273,16 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
 
     await gather_all(worker() for _ in range(max(1, workers)))
     checkpoint.remove()
+    _log_user(stats, first_day, last_day, client)
     return stats
+
+
+def _log_user(stats: ExtractStats, first_day: date, last_day: date, client: LastfmClient) -> None:
+    """One structured record per user and range; `retries` is the client's total so far."""
+    log.info("user extracted", extra={"user": stats.user, "window": f"{first_day}..{last_day}", "days": stats.days,
+                                      "days_skipped": stats.days_skipped, "windows": stats.windows,
+                                      "pages": stats.pages, "scrobbles": stats.scrobbles,
+                                      "refetched": stats.windows_refetched, "retries": client.stats["retries"]})
 
 
 def days_for_run(run_date: date, lookback_days: int) -> tuple[date, date]:

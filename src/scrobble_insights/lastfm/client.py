@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
@@ -39,6 +41,18 @@ log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO level, api_key included: keep it quiet.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
+_tally: ContextVar[Counter | None] = ContextVar("retry_tally", default=None)
+
+
+@contextmanager
+def count_retries():
+    """Counts the retries of the calls made inside the block (and the tasks it starts): a Counter."""
+    tally: Counter[str] = Counter()
+    token = _tally.set(tally)
+    try:
+        yield tally
+    finally:
+        _tally.reset(token)
 
 
 @dataclass
@@ -94,7 +108,7 @@ class LastfmClient:
             retry=retry_if_exception_type(TransientLastfmError),
             wait=wait,
             stop=stop_after_attempt(self.options.max_attempts),
-            before_sleep=self._count_retry,
+            before_sleep=lambda state: self._count_retry(state, method),
             reraise=True,
         )
         async for attempt in retrying:
@@ -102,13 +116,15 @@ class LastfmClient:
                 return await self._call_once(method, params)
         raise AssertionError("unreachable")
 
-    def _count_retry(self, state: RetryCallState) -> None:
+    def _count_retry(self, state: RetryCallState, method: str) -> None:
         error = state.outcome.exception() if state.outcome else None
         self.stats["retries"] += 1
+        if (tally := _tally.get()) is not None:
+            tally["retries"] += 1
         kind = f"error {error.code}" if isinstance(error, LastfmError) and error.code else "transport"
         self.stats[f"retry:{kind}"] += 1
-        log.info("retrying %s after %s (attempt %d)", state.kwargs.get("method", "request"), error,
-                 state.attempt_number)
+        log.info("retrying %s after %s (attempt %d)", method, error, state.attempt_number,
+                 extra={"method": method, "attempt": state.attempt_number, "retries": self.stats["retries"]})
 
     async def _call_once(self, method: str, params: dict) -> dict:
         query = {"method": method, "format": "json", **{k: str(v) for k, v in params.items()},
