@@ -285,6 +285,27 @@ def docs(
 
 
 @app.command()
+def orchestrate(
+    user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
+    port: Annotated[int, typer.Option(help="Port of Dagster's web UI on 127.0.0.1")] = 3000,
+) -> None:
+    """Dagster's web UI and daemon on 127.0.0.1: the daily schedule, date-range backfills, retries, alerts."""
+    from scrobble_insights.jobs import check_users
+    from scrobble_insights.orchestrate import launch
+    from scrobble_insights.transform import prepare_manifest
+
+    settings = _setup(verbose, data_dir=data_dir, users=user)
+    check_users(settings.user_names())
+    settings.api_key()
+    with err.status("dbt parse ..."):
+        prepare_manifest(settings)
+    out.print(f"Dagster on http://127.0.0.1:{port}/ for {', '.join(settings.user_names())} (data in "
+              f"{settings.data_dir}; schedule: daily at {settings.schedule_hour:02d}:00 UTC) — Ctrl-C stops it")
+    sys.stdout.flush()
+    launch(settings, port, user)
+
+
+@app.command()
 def status(
     data_dir: DataDir = None, verbose: Verbose = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     tags_max_age_days: int = Field(90, ge=0,
                                    description="SCROBBLE_INSIGHTS_TAGS_MAX_AGE_DAYS: refresh tags older than this")
 
+    schedule_hour: int = Field(6, ge=0, le=23, description="SCROBBLE_INSIGHTS_SCHEDULE_HOUR: the UTC hour of "
+                                                         "the orchestrator's daily run")
+    history_start: date = Field(date(2002, 1, 1), description="SCROBBLE_INSIGHTS_HISTORY_START: first day "
+                                                              "the orchestrator offers as a partition")
     alert_webhook: SecretStr | None = Field(
         None, description="SCROBBLE_INSIGHTS_ALERT_WEBHOOK: URL that gets a JSON POST when a job fails "
                           "(Slack or Discord incoming webhook)")

@@ -56,17 +56,15 @@ def build_client(settings: Settings) -> LastfmClient:
         backoff_s=settings.retry_backoff_s, backoff_max_s=settings.retry_backoff_max_s))
 
 
-def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
-                     reporter: Reporter | None = None, tags: bool = True,
-                     on_artist=lambda artist: None, now: datetime | None = None) -> JobSummary:
-    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag."""
+def extract(settings: Settings, users: list[str], first_day: date, last_day: date, *,
+            reporter: Reporter | None = None) -> tuple[list[ExtractStats], Counter]:
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive) in bronze."""
     if first_day > last_day:
         raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
     users = check_users(users)
     settings.api_key()   # fail before any work when it is missing
-    started = time.monotonic()
-    summary = JobSummary(first_day, last_day)
     client = build_client(settings)
+    extracted: list[ExtractStats] = []
 
     async def extract_all() -> None:
         async with client:
@@ -74,41 +72,79 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
                 # The profile first: it fails fast on an unknown user and gives last.fm's own total.
                 _, body = await client.fetch_user_info(user)
                 write_user_info(settings.bronze_dir, user, body, utc_now())
-                summary.extracted.append(await extract_scrobbles(
+                extracted.append(await extract_scrobbles(
                     client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
                     state_dir=settings.state_dir, limit=settings.page_limit,
                     target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
                     reporter=reporter))
 
     asyncio.run(extract_all())
-    summary.extract_seconds = time.monotonic() - started
+    return extracted, client.stats
+
+
+def load(settings: Settings, users: list[str] | None = None) -> tuple[LoadStats, LoadStats]:
+    """Load the bronze days (and tag batches) that changed since the last load; no API."""
     warehouse = open_warehouse(settings)
     try:
-        summary.loaded = load_scrobbles(warehouse, settings.bronze_dir, users)
+        scrobbles = load_scrobbles(warehouse, settings.bronze_dir, users)
         load_user_infos(warehouse, settings.bronze_dir)
-        summary.tags_loaded = load_tags(warehouse, settings.bronze_dir)   # batches left by a crash
-        now = now or datetime.now(timezone.utc)
-        artists = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users) if tags else []
+        return scrobbles, load_tags(warehouse, settings.bronze_dir)   # includes batches left by a crash
     finally:
         warehouse.close()
 
-    if artists:
-        async def tag_all() -> None:
-            async with build_client(settings) as tag_client:
-                await extract_artist_tags(tag_client, artists, settings.bronze_dir, on_artist=on_artist)
-                client.stats.update(tag_client.stats)
-        asyncio.run(tag_all())
-        summary.artists_tagged = len(artists)
+
+def tag(settings: Settings, users: list[str] | None, now: datetime | None = None, *,
+        on_artist=lambda artist: None) -> tuple[int, LoadStats, Counter]:
+    """artist.getTopTags for the users' untagged or stale artists, landed then loaded.
+
+    Returns (artists tagged, tag load stats, client stats).
+    """
+    now = now or datetime.now(timezone.utc)
     warehouse = open_warehouse(settings)
     try:
-        if artists:
-            loaded = load_tags(warehouse, settings.bronze_dir)
-            summary.tags_loaded.tag_files += loaded.tag_files
-            summary.tags_loaded.artists += loaded.artists
-        summary.warehouse_rows = {u: warehouse.count_scrobbles(u) for u in users}
+        artists = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users)
     finally:
         warehouse.close()
-    summary.client = client.stats
+    if not artists:
+        return 0, LoadStats(), Counter()
+    client = build_client(settings)
+
+    async def tag_all() -> None:
+        async with client:
+            await extract_artist_tags(client, artists, settings.bronze_dir, on_artist=on_artist)
+
+    asyncio.run(tag_all())
+    warehouse = open_warehouse(settings)
+    try:
+        return len(artists), load_tags(warehouse, settings.bronze_dir), client.stats
+    finally:
+        warehouse.close()
+
+
+def count_rows(settings: Settings, users: list[str]) -> dict[str, int]:
+    warehouse = open_warehouse(settings)
+    try:
+        return {u: warehouse.count_scrobbles(u) for u in users}
+    finally:
+        warehouse.close()
+
+
+def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
+                     reporter: Reporter | None = None, tags: bool = True,
+                     on_artist=lambda artist: None, now: datetime | None = None) -> JobSummary:
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag."""
+    started = time.monotonic()
+    summary = JobSummary(first_day, last_day)
+    users = check_users(users)
+    summary.extracted, summary.client = extract(settings, users, first_day, last_day, reporter=reporter)
+    summary.extract_seconds = time.monotonic() - started
+    summary.loaded, summary.tags_loaded = load(settings, users)
+    if tags:
+        summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
+        summary.tags_loaded.tag_files += tags_loaded.tag_files
+        summary.tags_loaded.artists += tags_loaded.artists
+        summary.client.update(tag_client)
+    summary.warehouse_rows = count_rows(settings, users)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -90,6 +90,34 @@ def _writable(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
 
 
+def _log_file(settings: Settings, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> logging.Handler | None:
+    """The rotating JSON-lines file in <data>/logs, or None when the data directory cannot be written."""
+    directory = settings.data_dir / "logs"
+    if not _writable(directory):
+        return None
+    file = _LogFile(directory / LOG_FILE, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
+    file.setLevel(logging.INFO)
+    file.setFormatter(json_formatter())
+    return file
+
+
+def attach_log_file(settings: Settings, secrets: list[str]) -> None:
+    """For processes whose logging belongs to someone else (Dagster's run workers): our own records
+    also go to the rotating file, without touching the root logger. Idempotent."""
+    logger = logging.getLogger("scrobble_insights")
+    for handler in [h for h in logger.handlers if isinstance(h, _LogFile)]:
+        if handler.baseFilename == os.path.abspath(settings.data_dir / "logs" / LOG_FILE):
+            return
+        logger.removeHandler(handler)       # another data directory (tests build several)
+        handler.close()
+    file = _log_file(settings)
+    if file is not None:
+        file.addFilter(RedactFilter(secrets))
+        file.addFilter(ContextFilter())
+        logger.addHandler(file)
+    logger.setLevel(logging.INFO)
+
+
 def setup_logging(settings: Settings, *, verbose: bool, log_format: str, secrets: list[str],
                   run_id: str | None = None, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> str:
     """Configure the root logger; returns the run id. `log_format` is "text" or "json"."""
@@ -97,12 +125,8 @@ def setup_logging(settings: Settings, *, verbose: bool, log_format: str, secrets
     console.setLevel(logging.INFO if verbose or log_format == "json" else logging.WARNING)
     console.setFormatter(json_formatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     handlers: list[logging.Handler] = [console]
-    directory = settings.data_dir / "logs"
-    if _writable(directory):
-        file = _LogFile(directory / LOG_FILE, maxBytes=max_bytes, backupCount=backups, encoding="utf-8",
-                        delay=True)
-        file.setLevel(logging.INFO)
-        file.setFormatter(json_formatter())
+    file = _log_file(settings, max_bytes, backups)
+    if file is not None:
         handlers.append(file)
     for handler in handlers:
         handler.addFilter(RedactFilter(secrets))

@@ -179,14 +179,36 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
     if run.returncode != 0:
         first = next((line for line in run.output.splitlines() if line.strip()), "no output")
         raise TransformError(f"dbt could not run: {first.strip()[:300]} (log: {log})")
+    mark_built(settings, fingerprint)
     warehouse = open_warehouse(settings)
     try:
-        warehouse.set_state("reference_fingerprint", fingerprint)
         summary.fact_rows, summary.genre_coverage = warehouse.model_stats()
     finally:
         warehouse.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def mark_built(settings: Settings, fingerprint: str) -> None:
+    """Remember the time zone setup the fact was built with (a change means a full refresh)."""
+    warehouse = open_warehouse(settings)
+    try:
+        warehouse.set_state("reference_fingerprint", fingerprint)
+    finally:
+        warehouse.close()
+
+
+def prepare_manifest(settings: Settings, today: date | None = None) -> Path:
+    """dbt's manifest.json for the orchestrator (`dbt parse`, skipped when newer than the project)."""
+    manifest = dbt_dir(settings) / "target" / "manifest.json"
+    newest = max(p.stat().st_mtime for p in PROJECT_DIR.rglob("*") if p.is_file())
+    if manifest.exists() and manifest.stat().st_mtime > newest:
+        return manifest
+    run = run_dbt(settings, ["parse"], today or datetime.now(timezone.utc).date())
+    if run.returncode != 0 or not manifest.exists():
+        first = next((line for line in run.output.splitlines() if line.strip()), "no output")
+        raise TransformError(f"dbt parse failed: {first.strip()[:300]} (log: {dbt_dir(settings) / 'logs'})")
+    return manifest
 
 
 def generate_docs(settings: Settings, today: date | None = None) -> Path:

@@ -1,0 +1,51 @@
+"""`scrobble-insights orchestrate`: Dagster's web UI and daemon on 127.0.0.1 with our definitions.
+
+Dagster itself is imported only by `definitions.py` (in Dagster's own processes), so the CLI stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from scrobble_insights.config import Settings, disable_telemetry
+
+LOCATION = "scrobble_insights.orchestrate.location"
+
+# The Dagster instance: telemetry off, one run at a time (runs queue rather than race for the lock).
+INSTANCE = {
+    "telemetry": {"enabled": False},
+    "concurrency": {"runs": {"max_concurrent_runs": 1}},
+    # Our log records (windows, pages, retries) also show in each run's log in the UI.
+    "python_logs": {"managed_python_loggers": ["scrobble_insights"], "python_log_level": "INFO"},
+}
+
+
+def dagster_home(settings: Settings) -> Path:
+    """$DAGSTER_HOME in the data directory, with our dagster.yaml."""
+    home = settings.data_dir.resolve() / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(yaml.safe_dump(INSTANCE, sort_keys=False))
+    return home
+
+
+def dagster_env(settings: Settings, users: list[str] | None = None) -> dict[str, str]:
+    """The environment Dagster's processes need to build the same Settings as ours."""
+    disable_telemetry()
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home(settings)),
+           "SCROBBLE_INSIGHTS_DATA_DIR": str(settings.data_dir.resolve())}
+    if users:
+        env["SCROBBLE_INSIGHTS_USERS"] = json.dumps(users)
+    return env
+
+
+def launch(settings: Settings, port: int, users: list[str] | None = None) -> None:
+    """Become `dagster dev` (web UI + daemon + code server) on 127.0.0.1: Ctrl-C or SIGTERM reach it
+    directly and it stops its children."""
+    dagster = str(Path(sys.executable).parent / "dagster")
+    os.execve(dagster, [dagster, "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
+              dagster_env(settings, users))
