@@ -176,7 +176,8 @@ def test_a_failed_run_posts_exactly_one_alert_and_is_in_the_run_log(simulator, s
     [alert] = received
     assert alert["command"] == f"dagster {JOB}"
     assert alert["error"].startswith("bronze__alice__scrobbles") and "API key" in alert["error"]
-    assert alert["retry"].startswith(f"scrobble-insights backfill --since {day} --until {day} --data-dir ")
+    assert alert["retry"] == (f"scrobble-insights backfill --since {day} --until {day} --user alice "
+                              f"--data-dir {settings.data_dir.resolve()}")
     assert alert["text"] == alert["content"] and "t0ken" not in json.dumps(alert)
     [run] = read_runs(settings.data_dir)
     assert run["status"] == "failed" and run["run_id"] == result.run_id and run["users"] == ["alice"]

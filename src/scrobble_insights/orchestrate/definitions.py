@@ -17,6 +17,7 @@ every run is written to state/runs.jsonl so `scrobble-insights status` sees it.
 # No `from __future__ import annotations`: Dagster reads the context annotations at definition time.
 import json
 import os
+import shlex
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -107,6 +108,8 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
                     pipeline_lock(settings.data_dir, f"dagster run {context.run.run_id[:8]} ({what})"):
                 yield
         except TRANSIENT as exc:
+            if context.retry_number >= max_retries:
+                raise                                   # the run fails with the cause itself
             wait = retry_delay_s * 2 ** context.retry_number
             context.log.warning(f"{what}: {redact(str(exc), secrets)}; retry {context.retry_number + 1} of "
                                 f"{max_retries} in {wait:.0f}s")
@@ -211,7 +214,9 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
         error = redact(error, secrets)
         record = run_record(context.dagster_run)
         days = run_days(context.dagster_run.tags)
-        retry = (f"scrobble-insights backfill --since {days[0]} --until {days[1]} --data-dir {settings.data_dir}"
+        retry = (f"scrobble-insights backfill --since {days[0]} --until {days[1]} "
+                 f"{' '.join(f'--user {shlex.quote(u)}' for u in users)} "
+                 f"--data-dir {shlex.quote(str(settings.data_dir.resolve()))}"
                  if days else f"re-execute run {context.dagster_run.run_id} in the Dagster UI")
         record_run(settings.data_dir, {**record, "status": "failed", "error": error})
         webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
