@@ -8,7 +8,7 @@ last.fm's limit). In one process, one after the other, into two data directories
   (yesterday + 14 days of lookback, then `transform`);
 - Dagster path: `build_definitions` (includes `dbt parse`), then the job executed in-process over the
   same partition range, then the daily schedule's range.
-Reported: wall seconds of each, and the Dagster/CLI ratios. Results go to bench/results/orchestrate.json.
+Reported: wall seconds of each, Dagster's seconds per step, and the Dagster/CLI ratios. Results go to bench/results/orchestrate.json.
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ def main() -> None:
                     ASSET_PARTITION_RANGE_START_TAG: a.isoformat(), ASSET_PARTITION_RANGE_END_TAG: b.isoformat()})
                 assert result.success
                 results[f"dagster_{name}_s"] = time.perf_counter() - started
+                results[f"dagster_{name}_steps_s"] = {
+                    step.step_key: round(step.end_time - step.start_time, 3)
+                    for step in instance.get_run_step_stats(result.run_id)}
     finally:
         server.close()
     for name in ("backfill", "daily"):
