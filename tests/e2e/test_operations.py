@@ -1,6 +1,8 @@
 """Running unattended: one job per data directory, status, and the schedule printers."""
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -24,6 +26,21 @@ def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simu
     third = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform",
                      "--no-tags"], env, tmp_path)
     assert third.returncode == 0, third.stderr
+
+
+def test_two_concurrent_runs_one_runs_the_other_exits_with_the_message(simulator, tmp_path):
+    _, server = simulator(years=0.2, latency_ms=400)         # every request is slow: the runs overlap
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    command = [sys.executable, "-m", "scrobble_insights", "run", "-u", "alice", "--date",
+               str(TODAY - timedelta(days=1)), "--no-transform", "--no-tags"]
+    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outcomes = sorted((run.returncode, err) for run in runs for _, err in [run.communicate(timeout=300)])
+    (ok, _), (refused, message) = outcomes
+    assert ok == 0 and refused == 3
+    [line] = message.strip().splitlines()
+    assert line.startswith(f"error: {data} is in use by `scrobble-insights run` (pid ") and "wait for it" in line
 
 
 def test_status_json_fresh_after_backfill_and_after_a_failure(simulator, tmp_path):
