@@ -3,10 +3,14 @@ the simulator's truth with the warehouse."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -55,3 +59,26 @@ def warehouse_rows(path: Path, user: str, first: date | None = None, last_exclus
         return Counter(tuple(r) for r in con.execute(sql, params).fetchall())
     finally:
         con.close()
+
+
+@contextmanager
+def webhook_receiver():
+    """A webhook on 127.0.0.1: yields (base URL, list of (path, JSON body) it received)."""
+    received: list[tuple[str, dict]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{receiver.server_address[1]}", received
+    finally:
+        receiver.shutdown()
+        receiver.server_close()

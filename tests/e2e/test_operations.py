@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
-from support import TEST_KEY, TODAY, cli_env, run_cli
+from support import TEST_KEY, TODAY, cli_env, run_cli, webhook_receiver
 
 
 def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simulator, tmp_path):
@@ -112,29 +112,10 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
 
 
 def test_a_failing_run_posts_exactly_one_alert_to_the_webhook(simulator, tmp_path):
-    import http.server
-    import threading
-
-    received = []
-
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    try:
+    with webhook_receiver() as (url, received):
         _, server = simulator(api_key="f" * 32)                    # refuses the test's key: error 10
-        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hooks/secret-token"
-        env = cli_env(server, tmp_path / "data", SCROBBLE_INSIGHTS_ALERT_WEBHOOK=hook)
+        env = cli_env(server, tmp_path / "data", SCROBBLE_INSIGHTS_ALERT_WEBHOOK=f"{url}/hooks/secret-token")
         failed = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1))], env, tmp_path)
-    finally:
-        receiver.shutdown()
     assert failed.returncode == 1
     assert len(received) == 1
     path, payload = received[0]

@@ -3,7 +3,6 @@ DuckDB and real dbt; and `scrobble-insights orchestrate` serving Dagster's UI an
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
@@ -27,7 +26,7 @@ from scrobble_insights.orchestrate.definitions import (
 from scrobble_insights.runlog import pipeline_lock, read_runs
 from scrobble_insights.simulator import UserSpec
 from scrobble_insights.status import status_report
-from support import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows
+from support import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 CLOCK = lambda: datetime.fromtimestamp(NOW, timezone.utc)  # noqa: E731 - the pinned "now"
 TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "dim_user", "bridge_artist_genre"]
@@ -140,23 +139,9 @@ def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, set
 
 
 def test_a_failed_run_posts_exactly_one_alert_and_is_in_the_run_log(simulator, settings_for):
-    received = []
-
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    try:
+    with webhook_receiver() as (url, received):
         _, server = simulator(api_key="f" * 32)                 # refuses the test's key: error 10, permanent
-        settings = settings_for(server, users=["alice"],
-                                alert_webhook=f"http://127.0.0.1:{receiver.server_address[1]}/hook/t0ken")
+        settings = settings_for(server, users=["alice"], alert_webhook=f"{url}/hook/t0ken")
         defs = build_definitions(settings, clock=CLOCK, retry_delay_s=0.01)
         instance = dg.DagsterInstance.ephemeral()
         day = TODAY - timedelta(days=1)
@@ -170,10 +155,8 @@ def test_a_failed_run_posts_exactly_one_alert_and_is_in_the_run_log(simulator, s
             sensor_name="alert_on_failure", dagster_event=result.get_run_failure_event(),
             dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure()
         sensor(context)
-    finally:
-        receiver.shutdown()
     assert len(received) == 1
-    [alert] = received
+    [(_, alert)] = received
     assert alert["command"] == f"dagster {JOB}"
     assert alert["error"].startswith("bronze__alice__scrobbles") and "API key" in alert["error"]
     assert alert["retry"] == (f"scrobble-insights backfill --since {day} --until {day} --user alice "
