@@ -51,8 +51,9 @@ def _setup(verbose: bool, log_format: str | None = None, **overrides) -> Setting
     if log_format is not None and log_format not in ("text", "json"):
         raise ConfigError(f"--log-format {log_format} is not text or json")
     settings = build_settings(**overrides)
-    if settings.lastfm_api_key is not None:
-        _secrets.append(settings.lastfm_api_key.get_secret_value())
+    for secret in (settings.lastfm_api_key, settings.alert_webhook):     # the webhook URL embeds a token
+        if secret is not None:
+            _secrets.append(secret.get_secret_value())
     log_format = log_format or settings.log_format
     _json_logs = log_format == "json"
     setup_logging(settings, verbose=verbose, log_format=log_format, secrets=_secrets)
@@ -157,8 +158,6 @@ def _alert(settings: Settings, command: str, error: str) -> None:
     from scrobble_insights.alerts import failure_message, send_alert
 
     webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
-    if webhook:
-        _secrets.append(webhook)
     retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
     payload = failure_message(command, error, retry, str(settings.data_dir))
     send_alert(webhook, {**payload, "run_id": current_run_id()})

@@ -60,13 +60,17 @@ def test_bad_input_gives_one_line_errors(tmp_path):
         (["backfill", "-u", "alice", "--since", "2020-01-01"], "LASTFM_API_KEY is not set"),
         (["backfill", "--since", "2020-01-01"], "no last.fm user given"),
         (["run", "-u", "a b"], "is not a valid last.fm user name"),
+        (["orchestrate"], "no last.fm user given"),
+        (["orchestrate", "-u", "alice"], "LASTFM_API_KEY is not set"),
+        (["orchestrate", "-u", "alice"], "SCROBBLE_INSIGHTS_SCHEDULE_HOUR", {"SCROBBLE_INSIGHTS_SCHEDULE_HOUR": "25"}),
     ]
-    for args, message in cases:
+    for args, message, *extra in cases:
+        case_env = {**env, **(extra[0] if extra else {})}
         if "LASTFM_API_KEY" not in message:
-            env["LASTFM_API_KEY"] = "k" * 32
+            case_env["LASTFM_API_KEY"] = "k" * 32
         else:
-            env.pop("LASTFM_API_KEY", None)
-        result = run_cli(args, env, tmp_path)
+            case_env.pop("LASTFM_API_KEY", None)
+        result = run_cli(args, case_env, tmp_path)
         assert result.returncode != 0, args
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr, (args, result.stderr)

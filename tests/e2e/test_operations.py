@@ -127,3 +127,4 @@ def test_a_failing_run_posts_exactly_one_alert_to_the_webhook(simulator, tmp_pat
     assert "secret-token" not in failed.stdout + failed.stderr and len(failed.stderr.strip().splitlines()) == 1
     [logged] = [json.loads(line) for line in (tmp_path / "data" / "state" / "alerts.log").read_text().splitlines()]
     assert logged["error"] == payload["error"] and "secret-token" not in json.dumps(logged)
+    assert "secret-token" not in (tmp_path / "data" / "logs" / "scrobble-insights.log").read_text()
