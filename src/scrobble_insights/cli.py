@@ -541,6 +541,8 @@ def demo(
 
     [report_path] = write_report(settings.warehouse_path, settings.data_dir / "report.html")
     out.print(f"Shareable report (opens offline): {report_path}")
+    out.print("With your own account, run it every day: `scrobble-insights orchestrate --user NAME` (Dagster on "
+              "127.0.0.1) or `scrobble-insights schedule --print cron`")
     if not no_serve:
         _serve_dashboard(settings, port)
 
