@@ -293,15 +293,15 @@ def orchestrate(
     from scrobble_insights.orchestrate import launch
     from scrobble_insights.transform import prepare_manifest
 
-    settings = _setup(verbose, data_dir=data_dir, users=user)
-    check_users(settings.user_names())
+    settings = _setup(verbose, data_dir=data_dir)
+    names = check_users(user or settings.user_names())
     settings.api_key()
     with err.status("dbt parse ..."):
         prepare_manifest(settings)
-    out.print(f"Dagster on http://127.0.0.1:{port}/ for {', '.join(settings.user_names())} (data in "
+    out.print(f"Dagster on http://127.0.0.1:{port}/ for {', '.join(names)} (data in "
               f"{settings.data_dir}; schedule: daily at {settings.schedule_hour:02d}:00 UTC) — Ctrl-C stops it")
     sys.stdout.flush()
-    launch(settings, port, user)
+    launch(settings, port, [settings.profile(name) for name in names])
 
 
 @app.command()

@@ -16,7 +16,10 @@ import dagster as dg
 import duckdb
 import httpx
 import pytest
+import yaml
 
+from scrobble_insights.config import UserProfile, build_settings
+from scrobble_insights.orchestrate import dagster_env
 from scrobble_insights.orchestrate.definitions import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -218,3 +221,17 @@ def test_orchestrate_serves_dagsters_ui_and_daemon_on_loopback(simulator, tmp_pa
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_orchestrate_hands_dagster_whole_user_profiles_and_an_offline_instance(tmp_path, monkeypatch):
+    settings = build_settings(data_dir=tmp_path / "data", users=[
+        {"name": "alice", "timezone": "Asia/Tokyo", "hemisphere": "south",
+         "moves": [{"since": "2024-05-01", "tz": "Europe/Paris"}]}])
+    env = dagster_env(settings, [settings.profile("alice"), settings.profile("bob")])
+    for key in ("SCROBBLE_INSIGHTS_USERS", "SCROBBLE_INSIGHTS_DATA_DIR", "DAGSTER_HOME"):
+        monkeypatch.setenv(key, env[key])
+    seen = build_settings()                     # what Dagster's code server builds from that environment
+    assert seen.users == [settings.profile("alice"), UserProfile(name="bob")]
+    assert seen.data_dir == settings.data_dir.resolve()
+    instance = yaml.safe_load((tmp_path / "data" / "dagster" / "dagster.yaml").read_text())
+    assert instance["telemetry"] == {"enabled": False} and env["DAGSTER_DISABLE_TELEMETRY"] == "1"

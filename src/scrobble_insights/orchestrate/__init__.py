@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from scrobble_insights.config import Settings, disable_telemetry
+from scrobble_insights.config import Settings, UserProfile, disable_telemetry
 
 LOCATION = "scrobble_insights.orchestrate.location"
 
@@ -33,17 +33,16 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
-def dagster_env(settings: Settings, users: list[str] | None = None) -> dict[str, str]:
-    """The environment Dagster's processes need to build the same Settings as ours."""
+def dagster_env(settings: Settings, users: list[UserProfile]) -> dict[str, str]:
+    """The environment Dagster's processes need to build the same Settings as ours (the users as whole
+    profiles: time zone, hemisphere and moves, which the environment would otherwise hide from the TOML)."""
     disable_telemetry()
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home(settings)),
-           "SCROBBLE_INSIGHTS_DATA_DIR": str(settings.data_dir.resolve())}
-    if users:
-        env["SCROBBLE_INSIGHTS_USERS"] = json.dumps(users)
-    return env
+    return {**os.environ, "DAGSTER_HOME": str(dagster_home(settings)),
+            "SCROBBLE_INSIGHTS_DATA_DIR": str(settings.data_dir.resolve()),
+            "SCROBBLE_INSIGHTS_USERS": json.dumps([u.model_dump(mode="json") for u in users])}
 
 
-def launch(settings: Settings, port: int, users: list[str] | None = None) -> None:
+def launch(settings: Settings, port: int, users: list[UserProfile]) -> None:
     """Become `dagster dev` (web UI + daemon + code server) on 127.0.0.1: Ctrl-C or SIGTERM reach it
     directly and it stops its children."""
     dagster = str(Path(sys.executable).parent / "dagster")
