@@ -39,7 +39,9 @@ def dagster_env(settings: Settings, users: list[UserProfile]) -> dict[str, str]:
     disable_telemetry()
     return {**os.environ, "DAGSTER_HOME": str(dagster_home(settings)),
             "SCROBBLE_INSIGHTS_DATA_DIR": str(settings.data_dir.resolve()),
-            "SCROBBLE_INSIGHTS_USERS": json.dumps([u.model_dump(mode="json") for u in users])}
+            "SCROBBLE_INSIGHTS_USERS": json.dumps([u.model_dump(mode="json") for u in users]),
+            # `dagster dev` is "superseded" by the separate `dg` tool, which we do not install.
+            "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded:FutureWarning"}
 
 
 def launch(settings: Settings, port: int, users: list[UserProfile]) -> None:
