@@ -290,18 +290,19 @@ def orchestrate(
 ) -> None:
     """Dagster's web UI and daemon on 127.0.0.1: the daily schedule, date-range backfills, retries, alerts."""
     from scrobble_insights.jobs import check_users
-    from scrobble_insights.orchestrate import launch
+    from scrobble_insights.orchestrate import asset_names, launch
     from scrobble_insights.transform import prepare_manifest
 
     settings = _setup(verbose, data_dir=data_dir)
     names = check_users(user or settings.user_names())
+    asset_names(names)
     settings.api_key()
     with err.status("dbt parse ..."):
         prepare_manifest(settings)
     out.print(f"Dagster on http://127.0.0.1:{port}/ for {', '.join(names)} (data in "
               f"{settings.data_dir}; schedule: daily at {settings.schedule_hour:02d}:00 UTC) — Ctrl-C stops it")
     sys.stdout.flush()
-    launch(settings, port, [settings.profile(name) for name in names])
+    launch(settings, port, names)
 
 
 @app.command()

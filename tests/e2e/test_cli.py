@@ -61,6 +61,7 @@ def test_bad_input_gives_one_line_errors(tmp_path):
         (["backfill", "--since", "2020-01-01"], "no last.fm user given"),
         (["run", "-u", "a b"], "is not a valid last.fm user name"),
         (["orchestrate"], "no last.fm user given"),
+        (["orchestrate", "-u", "bob-k", "-u", "bob_k"], "would share the Dagster asset bronze/bob_k/scrobbles"),
         (["orchestrate", "-u", "alice"], "LASTFM_API_KEY is not set"),
         (["orchestrate", "-u", "alice"], "SCROBBLE_INSIGHTS_SCHEDULE_HOUR", {"SCROBBLE_INSIGHTS_SCHEDULE_HOUR": "25"}),
     ]

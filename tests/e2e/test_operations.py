@@ -3,11 +3,13 @@
 import json
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 
 import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
+from scrobble_insights.simulator import methods
 from support import TEST_KEY, TODAY, cli_env, run_cli, webhook_receiver
 
 
@@ -28,19 +30,33 @@ def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simu
     assert third.returncode == 0, third.stderr
 
 
-def test_two_concurrent_runs_one_runs_the_other_exits_with_the_message(simulator, tmp_path):
-    _, server = simulator(years=0.2, latency_ms=400)         # every request is slow: the runs overlap
+def test_two_concurrent_runs_one_runs_the_other_exits_with_the_message(simulator, tmp_path, monkeypatch):
+    _, server = simulator(years=0.2)
+    entered, release = threading.Event(), threading.Event()
+    answer = methods.call
+
+    def held(sim, params):                 # the simulator holds every answer until the test says so
+        entered.set()
+        release.wait(120)
+        return answer(sim, params)
+
+    monkeypatch.setattr(methods, "call", held)
     data = tmp_path / "data"
-    env = cli_env(server, data)
-    command = [sys.executable, "-m", "scrobble_insights", "run", "-u", "alice", "--date",
-               str(TODAY - timedelta(days=1)), "--no-transform", "--no-tags"]
-    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
-    outcomes = sorted((run.returncode, err) for run in runs for _, err in [run.communicate(timeout=300)])
-    (ok, _), (refused, message) = outcomes
-    assert ok == 0 and refused == 3
-    [line] = message.strip().splitlines()
-    assert line.startswith(f"error: {data} is in use by `scrobble-insights run` (pid ") and "wait for it" in line
+    env = cli_env(server, data, SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S="150")
+    args = ["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform", "--no-tags"]
+    first = subprocess.Popen([sys.executable, "-m", "scrobble_insights", *args], env=env, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert entered.wait(120), "the first run never asked last.fm"    # it holds the lock and waits
+        second = run_cli(args, env, tmp_path)
+    finally:
+        release.set()
+    _, first_err = first.communicate(timeout=300)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 3
+    [line] = second.stderr.strip().splitlines()
+    assert line.startswith(f"error: {data} is in use by `scrobble-insights run` (pid {first.pid}, started ")
+    assert line.endswith("wait for it to finish (a scheduled run will try again next time)")
 
 
 def test_status_json_fresh_after_backfill_and_after_a_failure(simulator, tmp_path):

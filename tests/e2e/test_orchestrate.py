@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from scrobble_insights.config import UserProfile, build_settings
-from scrobble_insights.orchestrate import dagster_env
+from scrobble_insights.orchestrate import ORCHESTRATED_USERS, dagster_env
 from scrobble_insights.orchestrate.definitions import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -121,10 +121,18 @@ def test_the_schedule_asks_for_yesterday_plus_the_lookback_at_the_configured_hou
     assert request.partition_key_range == dg.PartitionKeyRange("2026-02-28", "2026-03-14")
 
     # Never before the first day the orchestrator offers.
-    early = settings_for(server, users=["alice"], history_start=date(2026, 3, 10))
-    schedule = build_definitions(early, clock=CLOCK).resolve_schedule_def("daily_schedule")
+    late_start = settings_for(server, users=["alice"], history_start=date(2026, 3, 10))
+    defs = build_definitions(late_start, clock=CLOCK)
+    schedule = defs.resolve_schedule_def("daily_schedule")
     [request] = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=at)).run_requests
     assert request.partition_key_range == dg.PartitionKeyRange("2026-03-10", "2026-03-14")
+    before = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=datetime(
+        2026, 3, 10, 5, tzinfo=timezone.utc)))
+    assert before.run_requests == [] and "before SCROBBLE_INSIGHTS_HISTORY_START" in before.skip_message
+    # Steps run one after the other in the run's process (they share the data directory's lock),
+    # in the daily job and in the asset job the UI's backfills use.
+    assert defs.resolve_job_def(JOB).executor_def.name == "in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
 
 
 def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, settings_for):
@@ -165,6 +173,7 @@ def test_a_failed_run_posts_exactly_one_alert_and_is_in_the_run_log(simulator, s
     assert alert["retry"] == (f"scrobble-insights backfill --since {day} --until {day} --user alice "
                               f"--data-dir {settings.data_dir.resolve()}")
     assert alert["text"] == alert["content"] and "t0ken" not in json.dumps(alert)
+    assert alert["run_id"] == result.run_id
     [run] = read_runs(settings.data_dir)
     assert run["status"] == "failed" and run["run_id"] == result.run_id and run["users"] == ["alice"]
 
@@ -223,15 +232,17 @@ def test_orchestrate_serves_dagsters_ui_and_daemon_on_loopback(simulator, tmp_pa
             process.wait()
 
 
-def test_orchestrate_hands_dagster_whole_user_profiles_and_an_offline_instance(tmp_path, monkeypatch):
+def test_orchestrate_hands_dagster_every_profile_and_the_chosen_users_and_an_offline_instance(tmp_path, monkeypatch):
     settings = build_settings(data_dir=tmp_path / "data", users=[
         {"name": "alice", "timezone": "Asia/Tokyo", "hemisphere": "south",
-         "moves": [{"since": "2024-05-01", "tz": "Europe/Paris"}]}])
-    env = dagster_env(settings, [settings.profile("alice"), settings.profile("bob")])
+         "moves": [{"since": "2024-05-01", "tz": "Europe/Paris"}]},
+        {"name": "bob", "timezone": "Europe/Paris"}])
+    env = dagster_env(settings, ["bob", "carol"])                # `orchestrate -u bob -u carol`
     for key in ("SCROBBLE_INSIGHTS_USERS", "SCROBBLE_INSIGHTS_DATA_DIR", "DAGSTER_HOME"):
         monkeypatch.setenv(key, env[key])
     seen = build_settings()                     # what Dagster's code server builds from that environment
-    assert seen.users == [settings.profile("alice"), UserProfile(name="bob")]
+    assert seen.users == [*settings.users, UserProfile(name="carol")]      # alice keeps her zones
+    assert json.loads(env[ORCHESTRATED_USERS]) == ["bob", "carol"]
     assert seen.data_dir == settings.data_dir.resolve()
     instance = yaml.safe_load((tmp_path / "data" / "dagster" / "dagster.yaml").read_text())
     assert instance["telemetry"] == {"enabled": False} and env["DAGSTER_DISABLE_TELEMETRY"] == "1"

@@ -13,8 +13,10 @@ from pathlib import Path
 import yaml
 
 from scrobble_insights.config import Settings, UserProfile, disable_telemetry
+from scrobble_insights.errors import ConfigError
 
 LOCATION = "scrobble_insights.orchestrate.location"
+ORCHESTRATED_USERS = "SCROBBLE_INSIGHTS_ORCHESTRATE_USERS"     # set by `orchestrate --user`
 
 # The Dagster instance: telemetry off, one run at a time (runs queue rather than race for the lock).
 INSTANCE = {
@@ -33,18 +35,35 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
-def dagster_env(settings: Settings, users: list[UserProfile]) -> dict[str, str]:
-    """The environment Dagster's processes need to build the same Settings as ours (the users as whole
-    profiles: time zone, hemisphere and moves, which the environment would otherwise hide from the TOML)."""
+def asset_names(users: list[str]) -> dict[str, str]:
+    """Each user's name in Dagster asset keys ('-' is not allowed there); two users must not share one."""
+    names: dict[str, str] = {}
+    for user in users:
+        name = user.lower().replace("-", "_")
+        if name in names.values():
+            other = next(u for u, n in names.items() if n == name)
+            raise ConfigError(f"users {other!r} and {user!r} would share the Dagster asset bronze/{name}/scrobbles: "
+                              "orchestrate one of them from a data directory of its own")
+        names[user] = name
+    return names
+
+
+def dagster_env(settings: Settings, users: list[str]) -> dict[str, str]:
+    """The environment Dagster's processes need to build the same Settings as ours: every configured
+    profile (time zones, hemisphere, moves: the environment would otherwise hide the TOML's), plus
+    the orchestrated users, named apart."""
     disable_telemetry()
+    profiles = [*settings.users, *(UserProfile(name=u) for u in users if u.lower() not in
+                                   {p.name.lower() for p in settings.users})]
     return {**os.environ, "DAGSTER_HOME": str(dagster_home(settings)),
             "SCROBBLE_INSIGHTS_DATA_DIR": str(settings.data_dir.resolve()),
-            "SCROBBLE_INSIGHTS_USERS": json.dumps([u.model_dump(mode="json") for u in users]),
+            "SCROBBLE_INSIGHTS_USERS": json.dumps([p.model_dump(mode="json") for p in profiles]),
+            ORCHESTRATED_USERS: json.dumps(users),
             # `dagster dev` is "superseded" by the separate `dg` tool, which we do not install.
             "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded:FutureWarning"}
 
 
-def launch(settings: Settings, port: int, users: list[UserProfile]) -> None:
+def launch(settings: Settings, port: int, users: list[str]) -> None:
     """Become `dagster dev` (web UI + daemon + code server) on 127.0.0.1: Ctrl-C or SIGTERM reach it
     directly and it stops its children."""
     dagster = str(Path(sys.executable).parent / "dagster")

@@ -37,6 +37,7 @@ from scrobble_insights.alerts import failure_message, send_alert
 from scrobble_insights.config import Settings, disable_telemetry, redact
 from scrobble_insights.errors import ExtractError, TransientLastfmError
 from scrobble_insights.logs import attach_log_file, log_context, set_run_id
+from scrobble_insights.orchestrate import asset_names
 from scrobble_insights.runlog import LockedError, pipeline_lock, record_run
 from scrobble_insights.transform import (
     PROJECT_DIR,
@@ -73,10 +74,6 @@ class RawSources(DagsterDbtTranslator):
         return "models"
 
 
-def asset_name(user: str) -> str:
-    return user.lower().replace("-", "_")
-
-
 def run_days(tags: dict) -> tuple[date, date] | None:
     """The UTC days a run covers, from its partition (range) tags."""
     first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
@@ -84,16 +81,19 @@ def run_days(tags: dict) -> tuple[date, date] | None:
     return (date.fromisoformat(first), date.fromisoformat(last)) if first and last else None
 
 
-def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                      retry_delay_s: float = 120.0, max_retries: int = 3) -> dg.Definitions:
-    """Definitions for the configured users. `clock` pins "now" (dbt's today, tag staleness) in tests."""
+def build_definitions(settings: Settings, *, users: list[str] | None = None,
+                      clock: Callable[[], datetime] | None = None, retry_delay_s: float = 120.0,
+                      max_retries: int = 3) -> dg.Definitions:
+    """Definitions for `users` (default: the configured ones). `clock` pins "now" (dbt's today, tag
+    staleness) in tests."""
     disable_telemetry()
     warnings.filterwarnings("ignore", category=dg.BetaWarning)   # backfill_policy is "beta" since 1.7
     # When Dagster runs a subset of the models (an asset backfill starts the models without upstream
     # first), run only the tests whose parents are all built; dagster-dbt reads this at run time.
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "cautious")
     clock = clock or (lambda: datetime.now(timezone.utc))
-    users = jobs.check_users(settings.user_names())
+    users = jobs.check_users(users or settings.user_names())
+    names = asset_names(users)
     daily = dg.DailyPartitionsDefinition(start_date=settings.history_start.isoformat(), timezone="UTC")
     single_run = dg.BackfillPolicy.single_run()
     secrets = [s.get_secret_value() for s in (settings.lastfm_api_key, settings.alert_webhook) if s]
@@ -120,7 +120,7 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
         return date.fromisoformat(keys.start), date.fromisoformat(keys.end)
 
     def extract_asset(user: str) -> dg.AssetsDefinition:
-        @dg.asset(key=["bronze", asset_name(user), "scrobbles"], partitions_def=daily, backfill_policy=single_run,
+        @dg.asset(key=["bronze", names[user], "scrobbles"], partitions_def=daily, backfill_policy=single_run,
                   group_name="extract", kinds={"python"},
                   description=f"{user}'s scrobbles from user.getRecentTracks, one gzip JSON-lines file per UTC "
                               "day in <data>/bronze (untouched API data)")
@@ -193,17 +193,22 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
                  default_status=dg.DefaultScheduleStatus.RUNNING,
                  description=f"Every day at {settings.schedule_hour:02d}:00 UTC: yesterday plus "
                              f"{settings.lookback_days} days of lookback (late and deleted scrobbles)")
-    def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         run_day = context.scheduled_execution_time.astimezone(timezone.utc).date() - timedelta(days=1)
+        if run_day < settings.history_start:
+            return dg.SkipReason(f"{run_day} is before SCROBBLE_INSIGHTS_HISTORY_START ({settings.history_start})")
         first = max(run_day - timedelta(days=settings.lookback_days), settings.history_start)
         return dg.RunRequest(run_key=f"daily-{run_day}", tags={
             ASSET_PARTITION_RANGE_START_TAG: first.isoformat(), ASSET_PARTITION_RANGE_END_TAG: run_day.isoformat()})
 
     def run_record(run: dg.DagsterRun) -> dict:
+        """The run for state/runs.jsonl: credited to the users whose scrobbles it extracted."""
         days = run_days(run.tags)
         backfill = run.tags.get(BACKFILL_ID_TAG)
         command = f"dagster backfill {backfill}" if backfill else f"dagster {run.job_name}"
-        return {"command": command, "run_id": run.run_id, "users": users,
+        selected = run.asset_selection                  # empty (or None) when the whole job ran
+        ran = [u for u in users if not selected or dg.AssetKey(["bronze", names[u], "scrobbles"]) in selected]
+        return {"command": command, "run_id": run.run_id, "users": ran,
                 **({"first_day": str(days[0]), "last_day": str(days[1])} if days else {})}
 
     @dg.run_failure_sensor(name="alert_on_failure", default_status=dg.DefaultSensorStatus.RUNNING,
@@ -215,12 +220,13 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
         record = run_record(context.dagster_run)
         days = run_days(context.dagster_run.tags)
         retry = (f"scrobble-insights backfill --since {days[0]} --until {days[1]} "
-                 f"{' '.join(f'--user {shlex.quote(u)}' for u in users)} "
+                 f"{' '.join(f'--user {shlex.quote(u)}' for u in record['users'])} "
                  f"--data-dir {shlex.quote(str(settings.data_dir.resolve()))}"
-                 if days else f"re-execute run {context.dagster_run.run_id} in the Dagster UI")
+                 if days and record["users"] else f"re-execute run {context.dagster_run.run_id} in the Dagster UI")
         record_run(settings.data_dir, {**record, "status": "failed", "error": error})
         webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
-        send_alert(webhook, failure_message(record["command"], error, retry, str(settings.data_dir)))
+        send_alert(webhook, {**failure_message(record["command"], error, retry, str(settings.data_dir)),
+                             "run_id": context.dagster_run.run_id})
 
     @dg.run_status_sensor(name="record_success", run_status=dg.DagsterRunStatus.SUCCESS,
                           default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30)
@@ -228,6 +234,9 @@ def build_definitions(settings: Settings, *, clock: Callable[[], datetime] | Non
         record_run(settings.data_dir, {**run_record(context.dagster_run), "status": "ok"})
 
     return dg.Definitions(
+        # One step at a time, in the run's process: the steps share the data directory's lock (and
+        # a process per step would import dbt and Dagster again each time).
+        executor=dg.in_process_executor,
         assets=[*extract_assets, load, tag, reference, dbt_models], jobs=[job], schedules=[daily_schedule],
         sensors=[alert_on_failure, record_success],
         resources={"dbt": DbtCliResource(project_dir=str(PROJECT_DIR), profiles_dir=str(write_profiles(settings)),
