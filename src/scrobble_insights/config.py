@@ -227,6 +227,13 @@ class RedactFilter(logging.Filter):
         if self.secrets:
             message = redact(record.getMessage(), self.secrets)
             record.msg, record.args = message, None
+            for key, value in vars(record).items():          # extra= fields, formatted tracebacks
+                if isinstance(value, str) and key != "msg":
+                    setattr(record, key, redact(value, self.secrets))
+            if record.exc_info:         # the traceback, formatted here once and scrubbed, replaces exc_info
+                record.exc_text = redact(record.exc_text or logging.Formatter().formatException(record.exc_info),
+                                         self.secrets)
+                record.exc_info = None
         return True
 
 

@@ -2,6 +2,8 @@
 
 import asyncio
 import gzip
+import io
+import json
 import logging
 import socket
 import traceback
@@ -67,3 +69,25 @@ def test_client_exceptions_and_logs_hold_no_key(caplog):
     assert "network error" in str(caught.value)
     assert TEST_KEY not in rendered and TEST_KEY not in repr(caught.value)
     assert TEST_KEY not in caplog.text
+
+
+def test_log_records_are_scrubbed_in_extra_fields_and_tracebacks_too():
+    from scrobble_insights.config import RedactFilter
+    from scrobble_insights.logs import json_formatter
+
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(json_formatter())
+    handler.addFilter(RedactFilter([TEST_KEY]))
+    log = logging.getLogger("scrobble_insights.test_secrets")
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"bad key {TEST_KEY}")
+        except ValueError:
+            log.error("failed with %s", TEST_KEY, exc_info=True, extra={"url": f"http://h/?api_key={TEST_KEY}"})
+    finally:
+        log.removeHandler(handler)
+    record = json.loads(lines.getvalue())
+    assert record["message"] == "failed with ***" and record["url"] == "http://h/?api_key=***"
+    assert "ValueError: bad key ***" in record["exc_info"] and TEST_KEY not in lines.getvalue()
