@@ -286,7 +286,7 @@ def docs(
 @app.command()
 def orchestrate(
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
-    port: Annotated[int, typer.Option(help="Port of Dagster's web UI on 127.0.0.1")] = 3000,
+    port: Annotated[int, typer.Option(help="Port of Dagster's web UI on 127.0.0.1", min=1, max=65535)] = 3000,
 ) -> None:
     """Dagster's web UI and daemon on 127.0.0.1: the daily schedule, date-range backfills, retries, alerts."""
     from scrobble_insights.jobs import check_users

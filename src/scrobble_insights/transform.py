@@ -62,7 +62,9 @@ def write_profiles(settings: Settings) -> Path:
     profiles = {PROFILE: {"target": settings.warehouse, "outputs": outputs}}
     directory = dbt_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=False))
+    temporary = directory / f".profiles.yml.{os.getpid()}"      # atomic: a running dbt never reads half a file
+    temporary.write_text(yaml.safe_dump(profiles, sort_keys=False))
+    os.replace(temporary, directory / "profiles.yml")
     return directory
 
 
