@@ -11,7 +11,15 @@ from pathlib import Path
 
 import httpx
 
+from scrobble_insights.config import Settings
+
 log = logging.getLogger(__name__)
+
+
+def alert_failure(settings: Settings, command: str, error: str, retry: str, run_id: str) -> bool:
+    """A failed job or run, told once: state/alerts.log and the configured webhook (see send_alert)."""
+    webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
+    return send_alert(webhook, {**failure_message(command, error, retry, str(settings.data_dir)), "run_id": run_id})
 
 
 def failure_message(command: str, error: str, retry: str, data_dir: str) -> dict:

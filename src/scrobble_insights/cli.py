@@ -131,7 +131,7 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
 @contextmanager
 def _job(settings: Settings, command: str, **details):
     """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl."""
-    from scrobble_insights.runlog import pipeline_lock, record_run
+    from scrobble_insights.runlog import pipeline_lock
 
     with pipeline_lock(settings.data_dir, command), log_context(command=command):
         record = {"command": command, **details, "run_id": current_run_id()}
@@ -141,26 +141,29 @@ def _job(settings: Settings, command: str, **details):
             yield record
         except BaseException as exc:
             error = redact(str(exc), _secrets).splitlines()[0] if str(exc) else type(exc).__name__
-            record_run(settings.data_dir, {**record, "status": "failed", "error": error})
-            log.info("job failed", extra={**record, "status": "failed", "error": error,
-                                          "seconds": round(time.monotonic() - started, 3)})
+            _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
             if not isinstance(exc, KeyboardInterrupt):
                 _alert(settings, command, error)
             raise
-        record_run(settings.data_dir, {**record, "status": "ok"})
-        log.info("job finished", extra={**record, "status": "ok", "seconds": round(time.monotonic() - started, 3)})
+        _finish(settings, "job finished", {**record, "status": "ok"}, started)
+
+
+def _finish(settings: Settings, message: str, outcome: dict, started: float) -> None:
+    """A job's outcome: one line in state/runs.jsonl, one log record."""
+    from scrobble_insights.runlog import record_run
+
+    record_run(settings.data_dir, outcome)
+    log.info(message, extra={**outcome, "seconds": round(time.monotonic() - started, 3)})
 
 
 def _alert(settings: Settings, command: str, error: str) -> None:
     """Tell a person: the log always, the configured webhook if any (exactly one POST per failure)."""
     import shlex
 
-    from scrobble_insights.alerts import failure_message, send_alert
+    from scrobble_insights.alerts import alert_failure
 
-    webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
     retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
-    payload = failure_message(command, error, retry, str(settings.data_dir))
-    send_alert(webhook, {**payload, "run_id": current_run_id()})
+    alert_failure(settings, command, error, retry, current_run_id())
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
@@ -233,21 +236,12 @@ def load(
     log_format: LogFormat = None,
 ) -> None:
     """Load bronze files into the warehouse (only changed days, or everything with --rebuild). No API."""
+    from scrobble_insights.jobs import load as load_changed
     from scrobble_insights.jobs import rebuild_from_bronze
-    from scrobble_insights.load.pipeline import load_scrobbles, load_tags
-    from scrobble_insights.load.warehouse import open_warehouse
 
     settings = _setup(verbose, log_format, data_dir=data_dir)
     with _job(settings, "load --rebuild" if rebuild else "load"):
-        if rebuild:
-            scrobbles, tags = rebuild_from_bronze(settings)
-        else:
-            warehouse = open_warehouse(settings)
-            try:
-                scrobbles, tags = (load_scrobbles(warehouse, settings.bronze_dir),
-                                   load_tags(warehouse, settings.bronze_dir))
-            finally:
-                warehouse.close()
+        scrobbles, tags = rebuild_from_bronze(settings) if rebuild else load_changed(settings)
     out.print(f"loaded {scrobbles.days:,} days ({scrobbles.scrobbles:,} scrobbles) and {tags.tag_files} tag "
               f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
 

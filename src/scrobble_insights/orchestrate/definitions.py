@@ -18,10 +18,13 @@ every run is written to state/runs.jsonl so `scrobble-insights status` sees it.
 import json
 import os
 import shlex
+import shutil
+import sys
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -33,7 +36,7 @@ from dagster._core.storage.tags import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from scrobble_insights import jobs
-from scrobble_insights.alerts import failure_message, send_alert
+from scrobble_insights.alerts import alert_failure
 from scrobble_insights.config import Settings, disable_telemetry, redact
 from scrobble_insights.errors import ExtractError, TransientLastfmError
 from scrobble_insights.logs import attach_log_file, log_context, set_run_id
@@ -215,18 +218,15 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                            minimum_interval_seconds=30)
     def alert_on_failure(context: dg.RunFailureSensorContext) -> None:
         """One alert per failed run: the webhook (if configured), state/alerts.log and the run log."""
-        error = first_error(context)
-        error = redact(error, secrets)
+        error = redact(first_error(context), secrets)
         record = run_record(context.dagster_run)
-        days = run_days(context.dagster_run.tags)
-        retry = (f"scrobble-insights backfill --since {days[0]} --until {days[1]} "
+        retry = (f"scrobble-insights backfill --since {record['first_day']} --until {record['last_day']} "
                  f"{' '.join(f'--user {shlex.quote(u)}' for u in record['users'])} "
                  f"--data-dir {shlex.quote(str(settings.data_dir.resolve()))}"
-                 if days and record["users"] else f"re-execute run {context.dagster_run.run_id} in the Dagster UI")
+                 if "first_day" in record and record["users"]
+                 else f"re-execute run {record['run_id']} in the Dagster UI")
         record_run(settings.data_dir, {**record, "status": "failed", "error": error})
-        webhook = settings.alert_webhook.get_secret_value() if settings.alert_webhook else None
-        send_alert(webhook, {**failure_message(record["command"], error, retry, str(settings.data_dir)),
-                             "run_id": context.dagster_run.run_id})
+        alert_failure(settings, record["command"], error, retry, record["run_id"])
 
     @dg.run_status_sensor(name="record_success", run_status=dg.DagsterRunStatus.SUCCESS,
                           default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30)
@@ -256,9 +256,5 @@ def first_error(context: dg.RunFailureSensorContext) -> str:
 
 def dbt_executable() -> str:
     """dbt beside our Python (a venv need not be activated for the orchestrator to find it)."""
-    import shutil
-    import sys
-    from pathlib import Path
-
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
