@@ -32,18 +32,22 @@ def failure_message(command: str, error: str, retry: str, data_dir: str) -> dict
 
 
 def send_alert(webhook_url: str | None, payload: dict) -> bool:
-    """Append the failure to <data>/state/alerts.log and POST it to the webhook if one is configured;
-    True when delivered. (The console already shows the one-line error.)"""
+    """POST the failure to the webhook if one is configured, then append it to <data>/state/alerts.log;
+    True when delivered. The POST goes first and needs nothing of the data directory, so a full or
+    read-only disk still gets its alert. (The console already shows the one-line error.)"""
+    delivered = False
+    if webhook_url:
+        try:
+            response = httpx.post(webhook_url, json=payload, timeout=10, trust_env=False)
+            response.raise_for_status()
+            delivered = True
+        except httpx.HTTPError as exc:
+            log.error("could not deliver the alert to the webhook (%s)", type(exc).__name__)
     path = Path(payload["data_dir"]) / "state" / "alerts.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}) + "\n")
-    if not webhook_url:
-        return False
     try:
-        response = httpx.post(webhook_url, json=payload, timeout=10, trust_env=False)
-        response.raise_for_status()
-        return True
-    except httpx.HTTPError as exc:
-        log.error("could not deliver the alert to the webhook (%s)", type(exc).__name__)
-        return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}) + "\n")
+    except OSError as exc:
+        log.info("could not write the alert to %s (%s)", path, exc.strerror or type(exc).__name__)
+    return delivered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from contextlib import contextmanager, nullcontext
@@ -24,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from scrobble_insights.config import Settings, build_settings, disable_telemetry, redact
-from scrobble_insights.errors import ConfigError, ScrobbleInsightsError
+from scrobble_insights.errors import ConfigError, ScrobbleInsightsError, Terminated, os_error_message
 from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
 from scrobble_insights.logs import current_run_id, log_context, setup_logging
 
@@ -33,6 +34,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 _secrets: list[str] = []
+_data_dir: list[Path] = []   # the data directory of this command, named when an OS error names no file
 _json_logs = False         # --log-format json: stderr holds JSON lines only (no progress bars)
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ def _setup(verbose: bool, log_format: str | None = None, **overrides) -> Setting
     if log_format is not None and log_format not in ("text", "json"):
         raise ConfigError(f"--log-format {log_format} is not text or json")
     settings = build_settings(**overrides)
+    _data_dir[:] = [settings.data_dir]
     for secret in (settings.lastfm_api_key, settings.alert_webhook):     # the webhook URL embeds a token
         if secret is not None:
             _secrets.append(secret.get_secret_value())
@@ -60,11 +63,26 @@ def _setup(verbose: bool, log_format: str | None = None, **overrides) -> Setting
     return settings
 
 
+LASTFM_BEGAN = date(2002, 1, 1)       # no scrobble is older than last.fm (Audioscrobbler, 2002)
+
+
 def _parse_day(value: str, option: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{option} {value!r} is not a date: use YYYY-MM-DD, e.g. 2019-01-31") from None
+    if day < LASTFM_BEGAN:
+        raise ConfigError(f"{option} {day} is before last.fm existed: use {LASTFM_BEGAN} or later")
+    return day
+
+
+def _until(day: date, option: str) -> date:
+    """A last day to extract, clamped to yesterday (UTC): today is not over, the future has no scrobbles."""
+    yesterday = yesterday_utc()
+    if day > yesterday:
+        err.print(f"{option} {day} is after yesterday (UTC): extracting up to {yesterday}", highlight=False)
+        return yesterday
+    return day
 
 
 @contextmanager
@@ -130,22 +148,41 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
 
 @contextmanager
 def _job(settings: Settings, command: str, **details):
-    """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl."""
+    """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl.
+
+    Every failure is told, the lock conflict, a full or read-only disk and SIGTERM included: first
+    the alert (the webhook needs nothing of the data directory), then the run record (which falls
+    back outside the data directory when it cannot be written there). After the job, readers get a
+    fresh snapshot of the warehouse.
+    """
+    from scrobble_insights.jobs import publish_for_readers
     from scrobble_insights.runlog import pipeline_lock
 
-    with pipeline_lock(settings.data_dir, command), log_context(command=command):
-        record = {"command": command, **details, "run_id": current_run_id()}
-        started = time.monotonic()
-        log.info("job started", extra=details)
+    record = {"command": command, **details, "run_id": current_run_id()}
+    started = time.monotonic()
+    with log_context(command=command):
         try:
-            yield record
+            with pipeline_lock(settings.data_dir, command):
+                log.info("job started", extra=details)
+                try:
+                    yield record
+                finally:
+                    publish_for_readers(settings)
         except BaseException as exc:
-            error = redact(str(exc), _secrets).splitlines()[0] if str(exc) else type(exc).__name__
-            _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
+            error = _one_line(exc)
             if not isinstance(exc, KeyboardInterrupt):
                 _alert(settings, command, error)
+            _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
             raise
         _finish(settings, "job finished", {**record, "status": "ok"}, started)
+
+
+def _one_line(exc: BaseException) -> str:
+    """What went wrong, in one line, secrets scrubbed (OS errors as the one-line message users see)."""
+    if isinstance(exc, OSError) and not isinstance(exc, ScrobbleInsightsError):
+        return redact(os_error_message(exc, *_data_dir[:1]), _secrets)
+    text = str(exc)
+    return redact(text, _secrets).splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _finish(settings: Settings, message: str, outcome: dict, started: float) -> None:
@@ -163,7 +200,10 @@ def _alert(settings: Settings, command: str, error: str) -> None:
     from scrobble_insights.alerts import alert_failure
 
     retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
-    alert_failure(settings, command, error, retry, current_run_id())
+    try:
+        alert_failure(settings, command, error, retry, current_run_id())
+    except Exception as exc:  # noqa: BLE001 - the job's own error is what the user must see
+        log.error("could not send the alert: %s", type(exc).__name__)
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
@@ -177,8 +217,12 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
                                        tags=not no_tags, on_artist=on_artist)
         record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
         _print_summary(summary, settings, summary_json)
-        if transform:
+        if transform and (not summary.failures or any(summary.warehouse_rows.values())):
             _transform(settings)
+        if summary.failures:
+            from scrobble_insights.jobs import failures_error
+
+            raise failures_error(summary.failures)
 
 
 def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
@@ -208,7 +252,9 @@ def backfill(
     """Extract a whole date range (the history once), land it, load it, model it. Resumes after a crash."""
     settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since")
-    last = _parse_day(until, "--until") if until else yesterday_utc()
+    last = _until(_parse_day(until, "--until"), "--until") if until else yesterday_utc()
+    if first > yesterday_utc():
+        raise ConfigError(f"--since {first} is in the future: the last complete UTC day is {yesterday_utc()}")
     _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, command="backfill")
 
 
@@ -224,8 +270,9 @@ def run(
 ) -> None:
     """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged and modelled."""
     settings = _setup(verbose, log_format, data_dir=data_dir, lookback_days=lookback_days)
-    run_day = _parse_day(day, "--date") if day else yesterday_utc()
+    run_day = _until(_parse_day(day, "--date"), "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
+    first = max(first, LASTFM_BEGAN)
     _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
 
 
@@ -246,6 +293,16 @@ def load(
               f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
 
 
+def _today(value: str | None) -> date | None:
+    """--today: dim_date's last day, at most tomorrow (UTC) so the date spine stays bounded."""
+    if value is None:
+        return None
+    day, tomorrow = _parse_day(value, "--today"), yesterday_utc() + timedelta(days=2)
+    if day > tomorrow:
+        raise ConfigError(f"--today {day} is in the future: use {tomorrow} or earlier")
+    return day
+
+
 @app.command()
 def transform(
     data_dir: DataDir = None, verbose: Verbose = False,
@@ -256,7 +313,7 @@ def transform(
     """Build and test the dbt star schema on the warehouse (incremental unless --full-refresh)."""
     settings = _setup(verbose, log_format, data_dir=data_dir)
     with _job(settings, "transform"):
-        _transform(settings, full_refresh=full_refresh, today=_parse_day(today, "--today") if today else None)
+        _transform(settings, full_refresh=full_refresh, today=_today(today))
 
 
 @app.command()
@@ -337,32 +394,40 @@ def status(
 @app.command()
 def verify(
     user: Annotated[str, typer.Option("--user", "-u", help="last.fm user name")],
-    since: Annotated[Optional[str], typer.Option(help="First day to check [default: the first extracted]")] = None,
+    since: Annotated[Optional[str], typer.Option(help="First day to check [default: the user's registration on last.fm]")] = None,
     repair: Annotated[bool, typer.Option("--repair", help="Re-extract the months that disagree")] = False,
     data_dir: DataDir = None, verbose: Verbose = False, log_format: LogFormat = None,
 ) -> None:
-    """Compare the warehouse with last.fm's own totals month by month; list (and --repair) what disagrees."""
+    """Compare the warehouse with last.fm's own totals, month by month over the whole history and in all;
+    list (and --repair) what disagrees. Exits 1 when anything disagrees."""
     from scrobble_insights.verify import verify_user
 
     settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since") if since else None
-    checks, playcount, stored = verify_user(settings, user, first)
-    bad = [c for c in checks if not c.agrees]
-    out.print(f"{user}: {len(checks)} months checked, {len(bad)} disagree; warehouse {stored:,} scrobbles, "
-              f"last.fm profile playcount {playcount:,}")
-    for check in bad:
-        out.print(f"  {check.first_day} .. {check.last_day}: last.fm {check.lastfm:,}, warehouse {check.warehouse:,}")
-    if bad and repair:
-        for check in bad:
+    result = _print_verification(verify_user(settings, user, first))
+    if not result.agrees and repair:
+        for check in result.disagreeing:
             _extract_job(settings, [user], check.first_day, check.last_day, no_tags=False, summary_json=None,
                          transform=False, command="verify --repair")
         with _job(settings, "transform"):
             _transform(settings)
-        checks, _, _ = verify_user(settings, user, first)
-        bad = [c for c in checks if not c.agrees]
-        out.print(f"after repair: {len(bad)} months disagree")
-    if bad:
+        result = _print_verification(verify_user(settings, user, first), "after repair: ")
+    if not result.agrees:
         raise typer.Exit(1)
+
+
+def _print_verification(result, prefix: str = ""):
+    bad = result.disagreeing
+    out.print(f"{prefix}{result.user}: {len(result.months)} months checked "
+              f"({result.months[0].first_day} .. {result.months[-1].last_day}), {len(bad)} disagree")
+    for check in bad:
+        out.print(f"  {check.first_day} .. {check.last_day}: last.fm {check.lastfm:,}, warehouse {check.warehouse:,}")
+    expected = result.playcount - result.after_last_day
+    verdict = "agrees" if result.playcount_agrees else "DISAGREES"
+    note = "" if result.whole_history or result.playcount_agrees else " (not checked: --since covers part of the history)"
+    out.print(f"{prefix}warehouse {result.stored:,} scrobbles; last.fm playcount {result.playcount:,} less "
+              f"{result.after_last_day:,} since the last extracted day = {expected:,}: {verdict}{note}")
+    return result
 
 
 @app.command()
@@ -573,14 +638,26 @@ def _print_first_insights(settings: Settings) -> None:
               "(fact_scrobbles, dim_*, mart_*). Query it with any DuckDB client, read-only.")
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM (systemd stop, `timeout`, kill) unwinds like an error: the job is alerted and recorded,
+    its transactions roll back and its children stop."""
+    raise Terminated(f"stopped by signal {signal.Signals(signum).name} before the command finished; "
+                     "run it again to resume")
+
+
 def main() -> None:
     """Entry point: one-line errors, never a traceback (unless --verbose asks for one)."""
     disable_telemetry()
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
     except ScrobbleInsightsError as exc:
         err.print(f"[bold red]error:[/] {redact(str(exc), _secrets)}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:      # a full or read-only disk, a missing permission: the file and the fix
+        err.print(f"[bold red]error:[/] {redact(os_error_message(exc, *_data_dir[:1]), _secrets)}", markup=True, highlight=False,
+                  soft_wrap=True)
+        sys.exit(74)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, secrets scrubbed
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         text = redact(f"{type(exc).__name__}: {exc}", _secrets).splitlines()[0] if str(exc) else type(exc).__name__

@@ -49,3 +49,24 @@ class WarehouseError(ScrobbleInsightsError):
 
 class BronzeError(ScrobbleInsightsError):
     """A bronze file cannot be read."""
+
+
+class Terminated(ScrobbleInsightsError):
+    """The process was asked to stop (SIGTERM)."""
+
+    exit_code = 143
+
+
+def os_error_message(exc: OSError, where_else: object = None) -> str:
+    """A one-line message for an operating-system error: which file (else `where_else`), what is
+    wrong, how to fix it."""
+    import errno
+
+    where = f" {exc.filename or where_else}" if exc.filename or where_else else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the device of{where}: free some space (or move the data directory) and run again"
+    if exc.errno == errno.EROFS:
+        return f"cannot write{where}: the file system is read-only; use a writable --data-dir"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot write{where}: permission denied; fix its permissions or use another --data-dir"
+    return f"cannot use{where}: {exc.strerror or type(exc).__name__}"

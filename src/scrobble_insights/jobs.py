@@ -6,6 +6,7 @@ HTTP and storage never meet here in one function: the extractors write bronze, t
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections import Counter
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.config import Settings
-from scrobble_insights.errors import ConfigError
+from scrobble_insights.errors import ConfigError, LastfmError, ScrobbleInsightsError
 from scrobble_insights.extract.artist_tags import extract_artist_tags
 from scrobble_insights.extract.bronze import utc_now, write_user_info
 from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
@@ -21,6 +22,7 @@ from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from scrobble_insights.load.pipeline import LoadStats, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
 
+log = logging.getLogger(__name__)
 USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,14}$")
 
 
@@ -36,6 +38,15 @@ class JobSummary:
     seconds: float = 0.0
     extract_seconds: float = 0.0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, Exception] = field(default_factory=dict)   # user, or "artist tags" -> what failed
+
+
+class JobFailures(ScrobbleInsightsError):
+    """Some users (or the tags) failed; the rest was extracted, loaded and modelled."""
+
+
+# last.fm errors that no other user can escape (the key, the endpoint): stop at once.
+GLOBAL_CODES = {2, 3, 4, 9, 10, 13, 26}
 
 
 def check_users(users: list[str]) -> list[str]:
@@ -57,8 +68,14 @@ def build_client(settings: Settings) -> LastfmClient:
 
 
 def extract(settings: Settings, users: list[str], first_day: date, last_day: date, *,
-            reporter: Reporter | None = None) -> tuple[list[ExtractStats], Counter]:
-    """Land every scrobble of the users on first_day..last_day (UTC, inclusive) in bronze."""
+            reporter: Reporter | None = None,
+            failures: dict[str, Exception] | None = None) -> tuple[list[ExtractStats], Counter]:
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive) in bronze.
+
+    With `failures`, each user is extracted on its own: a user that fails (renamed, private, a window
+    that will not settle) is put there and the others go on; only errors no user can escape (the
+    key, the endpoint) stop everything. Without it, the first failure raises.
+    """
     if first_day > last_day:
         raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
     users = check_users(users)
@@ -69,14 +86,21 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
     async def extract_all() -> None:
         async with client:
             for user in users:
-                # The profile first: it fails fast on an unknown user and gives last.fm's own total.
-                _, body = await client.fetch_user_info(user)
-                write_user_info(settings.bronze_dir, user, body, utc_now())
-                extracted.append(await extract_scrobbles(
-                    client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
-                    state_dir=settings.state_dir, limit=settings.page_limit,
-                    target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
-                    reporter=reporter))
+                try:
+                    # The profile first: it fails fast on an unknown user and gives last.fm's own total.
+                    _, body = await client.fetch_user_info(user)
+                    write_user_info(settings.bronze_dir, user, body, utc_now())
+                    extracted.append(await extract_scrobbles(
+                        client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
+                        state_dir=settings.state_dir, limit=settings.page_limit,
+                        target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
+                        reporter=reporter))
+                except ScrobbleInsightsError as exc:
+                    if failures is None or isinstance(exc, ConfigError) or \
+                            (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
+                        raise
+                    failures[user] = exc
+                    log.info("user %s failed, going on with the others: %s", user, exc)
 
     asyncio.run(extract_all())
     return extracted, client.stats
@@ -132,32 +156,81 @@ def count_rows(settings: Settings, users: list[str]) -> dict[str, int]:
 def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
                      reporter: Reporter | None = None, tags: bool = True,
                      on_artist=lambda artist: None, now: datetime | None = None) -> JobSummary:
-    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag."""
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag.
+
+    Users are isolated: what failed is in `summary.failures` (the caller models what loaded, then
+    fails naming them); when every user failed, the first failure is raised. A tag fetch that fails
+    after its retries is recorded there too, so the scrobbles that loaded are still modelled.
+    """
     started = time.monotonic()
     summary = JobSummary(first_day, last_day)
     users = check_users(users)
-    summary.extracted, summary.client = extract(settings, users, first_day, last_day, reporter=reporter)
+    summary.extracted, summary.client = extract(settings, users, first_day, last_day, reporter=reporter,
+                                                failures=summary.failures)
+    if len(summary.failures) == len(users):
+        raise next(iter(summary.failures.values()))
     summary.extract_seconds = time.monotonic() - started
     summary.loaded, summary.tags_loaded = load(settings, users)
     if tags:
-        summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
-        summary.tags_loaded.tag_files += tags_loaded.tag_files
-        summary.tags_loaded.artists += tags_loaded.artists
-        summary.client.update(tag_client)
+        try:
+            summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
+        except ScrobbleInsightsError as exc:
+            summary.failures["artist tags"] = exc
+            log.info("artist tags failed, the scrobbles are loaded: %s", exc)
+        else:
+            summary.tags_loaded.tag_files += tags_loaded.tag_files
+            summary.tags_loaded.artists += tags_loaded.artists
+            summary.client.update(tag_client)
     summary.warehouse_rows = count_rows(settings, users)
     summary.seconds = time.monotonic() - started
     return summary
 
 
+def failures_error(failures: dict[str, Exception]) -> JobFailures:
+    """One line naming what failed, once the rest has been loaded and modelled."""
+    parts = [f"{what}: {str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+             for what, exc in failures.items()]
+    users = [w for w in failures if w != "artist tags"]
+    done = ("the other users' scrobbles were extracted and loaded" if users
+            else "the scrobbles were loaded; run again to fetch the remaining tags")
+    head = f"{len(users)} user(s) failed" if users else "artist tags failed"
+    return JobFailures(f"{head} — {'; '.join(parts)}; {done}")
+
+
 def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
-    """Rebuild every raw table from the bronze files alone (no API)."""
-    warehouse = open_warehouse(settings)
-    try:
+    """Rebuild every raw table from the bronze files alone (no API).
+
+    DuckDB: into a fresh file, swapped in only once it is complete; the old one (even a damaged one)
+    is kept as warehouse.previous.duckdb. The fact's build state goes with it: the next transform
+    rebuilds fully.
+    """
+    def fill(warehouse) -> tuple[LoadStats, LoadStats]:
         scrobbles = load_scrobbles(warehouse, settings.bronze_dir, rebuild=True)
         load_user_infos(warehouse, settings.bronze_dir)
         return scrobbles, load_tags(warehouse, settings.bronze_dir, rebuild=True)
+
+    if settings.warehouse == "duckdb":
+        from scrobble_insights.load.duckdb_warehouse import rebuild
+
+        return rebuild(settings.warehouse_path, fill)[0]
+    warehouse = open_warehouse(settings)
+    try:
+        return fill(warehouse)
     finally:
         warehouse.close()
+
+
+def publish_for_readers(settings: Settings) -> None:
+    """After a job, while it still holds the data directory: publish the warehouse for readers
+    (dashboard, report, export, status, verify). A failure is logged, never raised: readers keep the
+    previous snapshot and the job's own outcome stands."""
+    from scrobble_insights.load.snapshot import publish_snapshot
+
+    try:
+        publish_snapshot(settings)
+    except Exception as exc:  # noqa: BLE001 - e.g. a damaged warehouse: the job's own error says more
+        log.warning("could not publish the warehouse for readers: %s", str(exc).splitlines()[0] if str(exc) else
+                    type(exc).__name__)
 
 
 def summary_dict(summary: JobSummary) -> dict:

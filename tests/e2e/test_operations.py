@@ -4,13 +4,13 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
 from scrobble_insights.simulator import methods
-from support import TEST_KEY, TODAY, cli_env, run_cli, webhook_receiver
+from support import TEST_KEY, TODAY, cli_env, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 
 def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simulator, tmp_path):
@@ -105,9 +105,10 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
     data = tmp_path / "data"
     env = cli_env(server, data)
     first = TODAY - timedelta(days=100)
-    assert run_cli(["backfill", "-u", "alice", "--since", str(first), "--no-transform", "--no-tags"], env,
+    since = ["--since", str(first)]
+    assert run_cli(["backfill", "-u", "alice", *since, "--no-transform", "--no-tags"], env,
                    tmp_path).returncode == 0
-    clean = run_cli(["verify", "-u", "alice"], env, tmp_path)
+    clean = run_cli(["verify", "-u", "alice", *since], env, tmp_path)
     assert clean.returncode == 0 and ", 0 disagree" in clean.stdout
 
     con = duckdb.connect(str(data / "warehouse.duckdb"))               # lose one row in the warehouse ...
@@ -115,16 +116,37 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
                            ).fetchone()[0]
     con.execute("DELETE FROM raw.scrobbles WHERE played_at_uts = ?", [lost_uts])
     con.close()
+    run_cli(["load"], env, tmp_path)                                    # (publishes it for readers)
     late = sim.add_late_scrobbles("alice", 1, max_age_days=5)            # ... and gain one upstream
-    found = run_cli(["verify", "-u", "alice"], env, tmp_path)
+    found = run_cli(["verify", "-u", "alice", *since], env, tmp_path)
     assert found.returncode == 1
     months = [line.split(":")[0].strip() for line in found.stdout.splitlines() if line.startswith("  ")]
     month_of = {datetime.fromtimestamp(u, timezone.utc).strftime("%Y-%m") for u in (lost_uts, late[0].uts)}
     assert {m[:7] for m in months} == month_of and len(months) == len(month_of)
 
+    repaired = run_cli(["verify", "-u", "alice", *since, "--repair"], env, tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "after repair: alice: " in repaired.stdout and ", 0 disagree" in repaired.stdout.split("after repair")[1]
+
+
+def test_verify_covers_the_whole_history_and_fails_on_the_playcount(simulator, tmp_path):
+    sim, server = simulator(years=0.4)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    first = TODAY - timedelta(days=60)                  # the history began about 146 days ago
+    assert run_cli(["backfill", "-u", "alice", "--since", str(first), "--no-transform", "--no-tags"], env,
+                   tmp_path).returncode == 0
+    partial = run_cli(["verify", "-u", "alice"], env, tmp_path)
+    assert partial.returncode == 1
+    months = [line.strip()[:10] for line in partial.stdout.splitlines() if line.startswith("  ")]
+    assert months and all(m < str(first) for m in months)                  # the months never extracted
+    assert "DISAGREES" in partial.stdout
+
     repaired = run_cli(["verify", "-u", "alice", "--repair"], env, tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-    assert "after repair: 0 months disagree" in repaired.stdout
+    after = repaired.stdout.split("after repair")[1]
+    assert ", 0 disagree" in after and ": agrees" in after
+    assert warehouse_rows(data / "warehouse.duckdb", "alice") == truth_rows(sim, "alice", date(2002, 1, 1), TODAY)
 
 
 def test_a_failing_run_posts_exactly_one_alert_to_the_webhook(simulator, tmp_path):

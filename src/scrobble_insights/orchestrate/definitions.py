@@ -103,13 +103,18 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
     attach_log_file(settings, secrets)    # window/page/retry records: <data>/logs, with Dagster's run id
 
     @contextmanager
-    def step(context: dg.AssetExecutionContext, what: str):
-        """Hold the data directory; turn a transient failure into a retry with exponential backoff."""
+    def step(context: dg.AssetExecutionContext, what: str, publish: bool = True):
+        """Hold the data directory; turn a transient failure into a retry with exponential backoff.
+        A step that wrote the warehouse publishes it for readers before it lets go."""
         set_run_id(context.run.run_id)
         try:
             with log_context(command=f"dagster {what}"), \
                     pipeline_lock(settings.data_dir, f"dagster run {context.run.run_id[:8]} ({what})"):
-                yield
+                try:
+                    yield
+                finally:
+                    if publish:
+                        jobs.publish_for_readers(settings)
         except TRANSIENT as exc:
             if context.retry_number >= max_retries:
                 raise                                   # the run fails with the cause itself
@@ -129,7 +134,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                               "day in <data>/bronze (untouched API data)")
         def scrobbles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             first, last = partition_days(context)
-            with step(context, f"extract {user} {first}..{last}"):
+            with step(context, f"extract {user} {first}..{last}", publish=False):
                 [stats], client = jobs.extract(settings, [user], first, last)
             return dg.MaterializeResult(metadata={
                 "days": stats.days, "windows": stats.windows, "pages": stats.pages, "scrobbles": stats.scrobbles,
@@ -225,8 +230,8 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                  f"--data-dir {shlex.quote(str(settings.data_dir.resolve()))}"
                  if "first_day" in record and record["users"]
                  else f"re-execute run {record['run_id']} in the Dagster UI")
+        alert_failure(settings, record["command"], error, retry, record["run_id"])     # first: needs no disk
         record_run(settings.data_dir, {**record, "status": "failed", "error": error})
-        alert_failure(settings, record["command"], error, retry, record["run_id"])
 
     @dg.run_status_sensor(name="record_success", run_status=dg.DagsterRunStatus.SUCCESS,
                           default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30)
