@@ -7,9 +7,11 @@ our settings (nobody writes a profiles.yml by hand). dbt's target/ and logs/ go 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -93,10 +95,57 @@ def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict |
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
                "--target-path", str(target), "--log-path", str(directory / "logs"),
                "--vars", json.dumps({**dbt_vars(settings, today), **(extra_vars or {})}), "--quiet"]
-    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(),
+                          preexec_fn=_die_with_parent(), pass_fds=_held_locks(settings))
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     return DbtRun(done.returncode, (done.stdout + done.stderr).strip(), results)
+
+
+def _die_with_parent():
+    """A preexec_fn: the child gets SIGKILL when we die, even by kill -9 (Linux), so no orphaned dbt
+    writes the warehouse after the data directory's lock is gone; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl     # looked up before the fork
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(1, signal.SIGKILL)                        # PR_SET_PDEATHSIG
+        if os.getppid() != parent:                      # we died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec
+
+
+def _held_locks(settings: Settings) -> tuple[int, ...]:
+    """Our open descriptors of <data>/state/pipeline.lock: dbt inherits them, so the data directory
+    stays locked until dbt itself has exited (the flock belongs to the open file, not the process)."""
+    lock = os.path.realpath(settings.data_dir / "state" / "pipeline.lock")
+    held = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{name}") == lock:
+                    held.append(int(name))
+    return tuple(held)
+
+
+def dbt_error(output: str) -> str:
+    """dbt's own reason for failing, in one line: its first line that mentions an error (a bare heading
+    such as "Runtime Error" joined to the line after it), without timestamps or "Encountered an error:"."""
+    lines = [re.sub(r"^\d\d:\d\d:\d\d\s*", "", line).strip() for line in output.splitlines()]
+    lines = [line for line in lines if line and line != "Encountered an error:"]
+    if not lines:
+        return "no output"
+    at = next((i for i, line in enumerate(lines) if "error" in line.lower()), 0)
+    text = lines[at]
+    if re.fullmatch(r"[\w ]*Error:?", text) and at + 1 < len(lines):
+        text = f"{text.rstrip(':')}: {lines[at + 1]}"
+    return text[:300]
 
 
 def reference_tables(settings: Settings, users: list[str], tags: list[str]) -> dict[str, pa.Table]:
@@ -179,8 +228,7 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
         raise TransformError(f"dbt build: {len(failures)} failed: {'; '.join(failures[:5])}"
                              f"{' ...' if len(failures) > 5 else ''} (log: {log})")
     if run.returncode != 0:
-        first = next((line for line in run.output.splitlines() if line.strip()), "no output")
-        raise TransformError(f"dbt could not run: {first.strip()[:300]} (log: {log})")
+        raise TransformError(f"dbt could not run: {dbt_error(run.output)} (log: {log})")
     mark_built(settings, fingerprint)
     warehouse = open_warehouse(settings)
     try:
@@ -208,8 +256,7 @@ def prepare_manifest(settings: Settings, today: date | None = None) -> Path:
         return manifest
     run = run_dbt(settings, ["parse"], today or datetime.now(timezone.utc).date())
     if run.returncode != 0 or not manifest.exists():
-        first = next((line for line in run.output.splitlines() if line.strip()), "no output")
-        raise TransformError(f"dbt parse failed: {first.strip()[:300]} (log: {dbt_dir(settings) / 'logs'})")
+        raise TransformError(f"dbt parse failed: {dbt_error(run.output)} (log: {dbt_dir(settings) / 'logs'})")
     return manifest
 
 
@@ -218,8 +265,7 @@ def generate_docs(settings: Settings, today: date | None = None) -> Path:
     today = today or datetime.now(timezone.utc).date()
     run = run_dbt(settings, ["docs", "generate"], today)
     if run.returncode != 0:
-        first = next((line for line in run.output.splitlines() if line.strip()), "see the log")
-        raise TransformError(f"dbt docs generate failed: {first.strip()[:300]} "
+        raise TransformError(f"dbt docs generate failed: {dbt_error(run.output)} "
                              f"(log: {dbt_dir(settings) / 'logs' / 'dbt.log'}); run `scrobble-insights transform` first")
     return dbt_dir(settings) / "target"
 

@@ -232,6 +232,72 @@ def test_orchestrate_serves_dagsters_ui_and_daemon_on_loopback(simulator, tmp_pa
             process.wait()
 
 
+def descendants(root: int) -> set[int]:
+    """Every process below `root` (from /proc)."""
+    parents = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parents[int(entry)] = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+def test_orchestrate_started_in_the_background_stops_on_sigterm_with_its_children(simulator, tmp_path):
+    _, server = simulator()
+    port = free_port()
+    log = open(tmp_path / "orchestrate.log", "w")
+    # A shell starts `scrobble-insights orchestrate &` with SIGINT ignored.
+    process = subprocess.Popen([sys.executable, "-m", "scrobble_insights", "orchestrate", "-u", "alice",
+                                "--port", str(port)], env=cli_env(server, tmp_path / "data"), cwd=tmp_path,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    family: set[int] = set()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as client:
+            for _ in range(600):        # poll (up to ~5 min on a loaded machine) until the UI has our assets
+                assert process.poll() is None, (tmp_path / "orchestrate.log").read_text()
+                try:
+                    nodes = client.post("/graphql", json={"query": "{ repositoriesOrError { ... on "
+                                        "RepositoryConnection { nodes { name } } } }"}).json()["data"]
+                    if nodes["repositoriesOrError"].get("nodes"):
+                        break
+                except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                    pass
+                threading.Event().wait(0.5)
+            else:
+                raise AssertionError("dagster did not come up: " + (tmp_path / "orchestrate.log").read_text())
+        family = descendants(process.pid)
+        assert family, "dagster dev started no web server or daemon"
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+        for _ in range(600):
+            if not any(running(pid) for pid in family):
+                break
+            threading.Event().wait(0.1)
+        assert not [pid for pid in family if running(pid)], "processes outlived `orchestrate`"
+    finally:
+        log.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for pid in family:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_orchestrate_hands_dagster_every_profile_and_the_chosen_users_and_an_offline_instance(tmp_path, monkeypatch):
     settings = build_settings(data_dir=tmp_path / "data", users=[
         {"name": "alice", "timezone": "Asia/Tokyo", "hemisphere": "south",

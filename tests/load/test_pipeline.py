@@ -7,7 +7,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from scrobble_insights.errors import BronzeError
+from scrobble_insights.errors import BronzeError, WarehouseError
 from scrobble_insights.extract.bronze import iter_day_files
 from scrobble_insights.jobs import extract_and_load, rebuild_from_bronze
 from scrobble_insights.load.pipeline import load_scrobbles
@@ -65,3 +65,55 @@ def test_a_failing_load_leaves_the_warehouse_as_it_was(simulator, settings_for):
         load_scrobbles(warehouse, settings.bronze_dir)
     warehouse.close()
     assert warehouse_rows(settings.warehouse_path, "alice") == before
+
+
+def test_rebuild_builds_a_fresh_file_keeps_the_old_one_aside_and_a_failure_changes_nothing(simulator, settings_for):
+    sim, server = simulator()
+    settings = settings_for(server)
+    extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
+    before = warehouse_rows(settings.warehouse_path, "alice")
+    warehouse = open_warehouse(settings)
+    warehouse.set_state("reference_fingerprint", "built-before")      # the fact's build state
+    warehouse.close()
+
+    rebuild_from_bronze(settings)
+    previous = settings.data_dir / "warehouse.previous.duckdb"
+    assert warehouse_rows(settings.warehouse_path, "alice") == before
+    assert table(settings.warehouse_path, "SELECT * FROM raw.build_state") == []     # a fresh file: full dbt build
+    assert table(previous, "SELECT key, value FROM raw.build_state") == [("reference_fingerprint", "built-before")]
+    assert sorted(p.name for p in settings.data_dir.glob("warehouse*")) == [
+        "warehouse.duckdb", "warehouse.previous.duckdb"]
+
+    # A damaged bronze file: the rebuild fails and leaves both files as they were.
+    live, kept = settings.warehouse_path.read_bytes(), previous.read_bytes()
+    files = [p for _, _, p in iter_day_files(settings.bronze_dir)]
+    files[-1].write_bytes(b"this is not gzip")
+    with pytest.raises(BronzeError, match="is damaged"):
+        rebuild_from_bronze(settings)
+    assert settings.warehouse_path.read_bytes() == live and previous.read_bytes() == kept
+    assert sorted(p.name for p in settings.data_dir.glob("warehouse*")) == [
+        "warehouse.duckdb", "warehouse.previous.duckdb"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "cut in half"])
+def test_a_damaged_warehouse_file_is_a_one_line_error_that_says_how_to_rebuild(simulator, settings_for, damage):
+    _, server = simulator()
+    settings = settings_for(server)
+    extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
+    path = settings.warehouse_path
+    if damage == "garbage":
+        path.write_bytes(b"\x00garbage" * 5000)
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with open(path, "r+b") as handle:
+            handle.truncate(path.stat().st_size // 2)
+    for read_only in (False, True):
+        with pytest.raises(WarehouseError) as caught:
+            open_warehouse(settings, read_only=read_only)
+        message = str(caught.value)
+        assert "\n" not in message and message.startswith(f"the warehouse {path} is damaged (")
+        assert message.endswith("rebuild it from bronze with `scrobble-insights load --rebuild`, then "
+                                "`scrobble-insights transform`")
+    rebuild_from_bronze(settings)
+    assert sum(warehouse_rows(path, "alice").values()) > 1000

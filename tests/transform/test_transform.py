@@ -134,3 +134,28 @@ def test_transform_on_an_empty_warehouse_says_what_to_do(settings):
     s = settings()
     with pytest.raises(WarehouseError, match="holds no scrobbles yet: run `scrobble-insights backfill"):
         transform(s, today=TODAY)
+
+
+def test_when_dbt_cannot_run_the_error_is_dbts_own_reason_in_one_line(settings):
+    import subprocess
+    import sys
+
+    from scrobble_insights.transform import TransformError, generate_docs
+
+    s = settings(users=[{"name": "lon", "timezone": "Europe/London"}])
+    s.data_dir.mkdir(parents=True)
+    # Another process holds the warehouse read-write: dbt cannot open it.
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+                               "print('open', flush=True); sys.stdin.read()", str(s.warehouse_path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(TransformError) as caught:
+            generate_docs(s, today=TODAY)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    message = str(caught.value)
+    assert "\n" not in message and "Encountered an error" not in message
+    assert message.startswith("dbt docs generate failed: IO Error: Could not set lock on file")
+    assert f"PID {holder.pid}" in message

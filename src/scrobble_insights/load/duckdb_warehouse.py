@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -12,6 +17,8 @@ import pyarrow as pa
 from scrobble_insights.errors import WarehouseError
 
 LOADER_MEMORY_LIMIT = "128MB"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -72,27 +79,68 @@ CREATE TABLE IF NOT EXISTS raw.bronze_files (
 """
 
 
+def open_error(path: Path, exc: duckdb.Error) -> WarehouseError:
+    """Why DuckDB could not open the warehouse, in one line: another process holds it, the file
+    system refuses it, or the file is damaged (then: rebuild it from bronze)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Could not set lock" in first:
+        holder = re.search(r"held in (.+?)(?:\. See also|$)", first)
+        who = holder.group(1) if holder else "another process"
+        pid = re.search(r"PID (\d+)", who)
+        if pid:         # the holder's command line says more than "python"
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+                who = f"{who}: {command.decode(errors='replace')[:160]}" if command else who
+        return WarehouseError(f"the warehouse {path} is in use by {who}; wait for it to finish (or stop it), "
+                              "then run again")
+    if re.search(r"Permission denied|No space left|Read-only file system|Is a directory", first):
+        return WarehouseError(f"cannot open the warehouse {path}: {first}")
+    return damaged(path, first)
+
+
+def damaged(path: Path, reason: str) -> WarehouseError:
+    return WarehouseError(f"the warehouse {path} is damaged ({reason}): rebuild it from bronze with "
+                          "`scrobble-insights load --rebuild`, then `scrobble-insights transform`")
+
+
 class DuckDBWarehouse:
     name = "duckdb"
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}: run `scrobble-insights backfill` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            if read_only:
-                if not self.path.exists():
-                    raise WarehouseError(f"no warehouse at {self.path}: run `scrobble-insights backfill` first")
-                self.con = duckdb.connect(str(self.path), read_only=True)
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.con = duckdb.connect(str(self.path))
-                self.con.execute(DDL)
-        except duckdb.IOException as exc:
-            raise WarehouseError(f"cannot open the warehouse {self.path}: {str(exc).splitlines()[0]} "
-                                 "(is another scrobble-insights command using it?)") from None
-        self.con.execute("SET TimeZone = 'UTC'")
-        # Loading appends and small lookups only: a low cap keeps the loader's memory flat whatever
-        # the history size (DuckDB spills to <warehouse>.tmp/ if it ever needs more).
-        self.con.execute(f"SET memory_limit = '{LOADER_MEMORY_LIMIT}'")
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise open_error(self.path, exc) from None
+        try:
+            problem = self._cut_short()
+            if problem is None:
+                if not read_only:
+                    self.con.execute(DDL)
+                self.con.execute("SET TimeZone = 'UTC'")
+                # Loading appends and small lookups only: a low cap keeps the loader's memory flat whatever
+                # the history size (DuckDB spills to <warehouse>.tmp/ if it ever needs more).
+                self.con.execute(f"SET memory_limit = '{LOADER_MEMORY_LIMIT}'")
+        except duckdb.Error as exc:
+            problem = open_error(self.path, exc)
+        if problem is not None:
+            with contextlib.suppress(duckdb.Error):
+                self.con.close()
+            raise problem
+
+    def _cut_short(self) -> WarehouseError | None:
+        """A file cut short (a full disk, a copy that stopped) opens fine and fails at its first query:
+        DuckDB's blocks follow a 12 KiB header, so the file must hold every block it counts."""
+        block_size, blocks = self.con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                                              "WHERE database_name = current_database()").fetchone()
+        declared, size = 3 * 4096 + blocks * block_size, self.path.stat().st_size
+        if size < declared:
+            return damaged(self.path, f"the file is cut short: {size:,} of the {declared:,} bytes it declares")
+        return None
 
     # -- scrobbles --------------------------------------------------------------------------------------
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
@@ -228,3 +276,38 @@ class _Transaction:
             self.con.execute("COMMIT")
         else:
             self.con.execute("ROLLBACK")
+
+
+def rebuild(path: Path, fill: Callable[[DuckDBWarehouse], T]) -> tuple[T, Path | None]:
+    """Build a fresh warehouse file beside `path` with `fill`, then swap it in. The old file (healthy,
+    damaged or cut short: it is never opened) is kept as <name>.previous.duckdb, replacing an older
+    one; returns fill's result and where the old file went. A failure leaves `path` untouched."""
+    fresh = path.with_name(f"{path.stem}.rebuild{path.suffix}")
+    previous = path.with_name(f"{path.stem}.previous{path.suffix}")
+    _move(None, fresh)                      # a rebuild cut short earlier
+    warehouse = DuckDBWarehouse(fresh)
+    try:
+        result = fill(warehouse)
+    except BaseException:
+        warehouse.close()
+        _move(None, fresh)
+        raise
+    warehouse.close()
+    kept = None
+    if path.exists():
+        _move(path, previous)
+        kept = previous
+        log.info("the previous warehouse is kept as %s", previous, extra={"previous_warehouse": str(previous)})
+    _move(fresh, path)
+    return result, kept
+
+
+def _move(source: Path | None, target: Path) -> None:
+    """Rename a database file and its write-ahead log onto target's (None: remove target's); a target
+    file without a source counterpart is removed, so no stale log is ever replayed into another file."""
+    for suffix in ("", ".wal"):
+        old, new = (None if source is None else Path(f"{source}{suffix}")), Path(f"{target}{suffix}")
+        if old is not None and old.exists():
+            os.replace(old, new)
+        else:
+            new.unlink(missing_ok=True)

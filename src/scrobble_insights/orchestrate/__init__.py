@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -65,7 +66,13 @@ def dagster_env(settings: Settings, users: list[str]) -> dict[str, str]:
 
 def launch(settings: Settings, port: int, users: list[str]) -> None:
     """Become `dagster dev` (web UI + daemon + code server) on 127.0.0.1: Ctrl-C or SIGTERM reach it
-    directly and it stops its children."""
+    directly and it stops its children.
+
+    A shell starts background jobs with SIGINT ignored, an ignored signal stays ignored across exec,
+    and Dagster gives SIGTERM whatever SIGINT has: so both go back to their defaults first (Python
+    then turns SIGINT into KeyboardInterrupt again, and Dagster SIGTERM too)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
     dagster = str(Path(sys.executable).parent / "dagster")
     os.execve(dagster, [dagster, "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
               dagster_env(settings, users))
