@@ -167,6 +167,11 @@ class Settings(BaseSettings):
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def snapshot_path(self) -> Path:
+        """The read-only copy every reader opens, published after each job (load/snapshot.py)."""
+        return self.data_dir / "warehouse.snapshot.duckdb"
+
+    @property
     def bronze_dir(self) -> Path:
         return self.data_dir / "bronze"
 

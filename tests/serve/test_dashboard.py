@@ -9,6 +9,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pandas as pd
@@ -17,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.jobs import extract_and_load
+from scrobble_insights.load.snapshot import reader_path
 from scrobble_insights.serve import queries
 from scrobble_insights.serve.dashboard import APP_PATH, WAREHOUSE_ENV, command, serve
 from scrobble_insights.serve.dashboard.data import ask
@@ -52,7 +54,7 @@ def simulated(tmp_path_factory):
                                          {"name": "bob", "timezone": "America/New_York"}])
         in_thread(extract_and_load, settings, ["alice", "bob"], TODAY - timedelta(days=730), TODAY - timedelta(days=1))
     in_thread(transform, settings, today=TODAY)
-    return settings.warehouse_path
+    return reader_path(settings)            # the read-only snapshot, which the CLI serves
 
 
 # A known listener, all in winter (London = UTC): every Sunday of January and February 2025 ten plays
@@ -69,12 +71,24 @@ TAGS = {"Nightjar": [("rock", 100)], "Lark": [("jazz", 100)], "Owl Beats": [("hi
 
 
 @pytest.fixture(scope="module")
-def known(tmp_path_factory):
+def known_settings(tmp_path_factory):
     settings = build_settings(data_dir=tmp_path_factory.mktemp("known") / "data",
                               users=[{"name": "owl", "timezone": "Europe/London"}])
     in_thread(write_history, settings, "owl", PLAYS, first=date(2024, 12, 1), last=date(2025, 12, 31), tags=TAGS)
     in_thread(transform, settings, today=date(2026, 1, 1))
-    return settings.warehouse_path
+    return settings
+
+
+@pytest.fixture(scope="module")
+def known(known_settings):
+    """The live warehouse (the jobs' file)."""
+    return known_settings.warehouse_path
+
+
+@pytest.fixture(scope="module")
+def known_snapshot(known_settings):
+    """Its read-only snapshot, which the dashboard reads."""
+    return in_thread(reader_path, known_settings)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +97,8 @@ def simulated_url(simulated, dashboard):
 
 
 @pytest.fixture(scope="module")
-def known_url(known, dashboard):
-    return dashboard(known)
+def known_url(known_snapshot, dashboard):
+    return dashboard(known_snapshot)
 
 
 # --- page helpers ----------------------------------------------------------------------------------------
@@ -290,7 +304,7 @@ def alert_text(page) -> str:
 
 
 def test_bad_requests_get_a_helpful_message_not_a_traceback(page, dashboard, tmp_path, simulated_url, known_url,
-                                                            known):
+                                                            known, known_snapshot):
     load(page, f"{simulated_url}/?user=nobody", ALERT)
     assert "no listener called nobody" in alert_text(page) and "alice, bob" in alert_text(page)
     load(page, f"{simulated_url}/?user=alice&year=1999", ALERT)
@@ -309,15 +323,43 @@ def test_bad_requests_get_a_helpful_message_not_a_traceback(page, dashboard, tmp
     assert "has no star schema yet: run scrobble-insights transform" in alert_text(page)
     screenshot(page, "empty-warehouse")
 
-    writer = duckdb.connect(str(known))              # the pipeline writing: the page says so and recovers
+    load(page, known_url)
+    shown = metrics(page)
+    writer = duckdb.connect(str(known))              # a job writing the live warehouse: the page reads the snapshot
+    try:
+        load(page, known_url)
+        assert metrics(page) == shown
+        assert_no_error(page)
+    finally:
+        writer.close()
+    blocker = duckdb.connect(str(known_snapshot))    # the snapshot itself unreadable: the page says so and recovers
     try:
         load(page, known_url, ALERT)
         assert "Cannot read the warehouse right now" in alert_text(page)
     finally:
-        writer.close()
+        blocker.close()
     load(page, known_url)
     assert metrics(page)["Scrobbles"]
     assert page.outside == []
+
+
+@pytest.mark.slow
+def test_text_from_the_link_is_shown_literally_never_as_markdown_or_a_link(page, known_url):
+    sidebar_alert = '[data-testid="stSidebar"] [data-testid="stAlertContainer"]'
+    for genre in ("[text](https://example.invalid)", "https://example.invalid/*x*", "a\n\n# Heading :red[b] `c`"):
+        load(page, f"{known_url}/?genre={quote(genre)}", [sidebar_alert])
+        warning = page.locator(sidebar_alert)
+        assert warning.locator("a, h1, em, strong, .stMarkdownColoredText").count() == 0, warning.inner_html()
+        assert " ".join(warning.inner_text().split()) == \
+            f"No plays in genre {' '.join(genre.split())}: showing all genres."
+        assert metrics(page)["Scrobbles"]             # all genres shown meanwhile
+    load(page, f"{known_url}/?user={quote('[owl](https://example.invalid)')}", ALERT)
+    text = alert_text(page)
+    assert "There is no listener called [owl](https://example.invalid) in this warehouse" in text
+    assert page.locator('[data-testid="stAlertContainer"] a[href*="example.invalid"]').count() == 0
+    load(page, f"{known_url}/?year={quote('www.example.invalid')}", ALERT)
+    assert "owl has no plays in www.example.invalid." in alert_text(page)
+    assert page.locator('[data-testid="stAlertContainer"] a[href*="example.invalid"]').count() == 0
 
 
 def lark_genre(warehouse: Path) -> str:

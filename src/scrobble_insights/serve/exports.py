@@ -1,11 +1,15 @@
 """Exports of the star schema for other BI tools: Parquet, CSV, or one Tableau Hyper extract.
 
-Reads the marts only (read-only connection); writes one file per table (Parquet, CSV) or one
-`scrobble_insights.hyper` holding every table, into a fresh directory, replaced atomically.
+Reads the marts only (a read-only connection to the path given: the snapshot, load.snapshot.reader_path);
+writes one file per table (Parquet, CSV) or one `scrobble_insights.hyper` holding every table, plus a
+MARKER file, into a directory the export owns: a new or empty one, or an earlier export (it holds the
+marker). Anything else is refused, and so are the working, home and root directories and the data
+directory, whatever it holds. The new export is written beside the old, then swapped in by renames.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,12 +18,14 @@ from pathlib import Path
 import duckdb
 
 from scrobble_insights.errors import ConfigError, WarehouseError
+from scrobble_insights.serve.queries import connect
 
 TABLES = ["fact_scrobbles", "dim_user", "dim_artist", "dim_track", "dim_album", "dim_genre", "bridge_artist_genre",
           "dim_date", "dim_time_of_day", "scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock",
           "mart_top_music_yearly", "mart_discovery_monthly", "mart_sessions"]
 FORMATS = ("parquet", "csv", "hyper")
 HYPER_FILE = "scrobble_insights.hyper"
+MARKER = ".scrobble-insights-export"      # in every export: a later export may replace the directory
 
 
 @dataclass
@@ -39,20 +45,67 @@ def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return f"SELECT {', '.join(parts)} FROM marts.{table}"
 
 
-def export(warehouse_path: Path, fmt: str, out_dir: Path) -> ExportSummary:
-    """Export every star-schema table in `fmt` into out_dir (replaced as a whole)."""
+def _not_ours(out: Path, data_dir: Path) -> str | None:
+    """Why the export may not replace `out` (resolved), or None when it may."""
+    if out == Path(out.anchor):
+        return "it is the root directory"
+    for name, protected in (("the working directory", Path.cwd()), ("the home directory", Path.home()),
+                            ("the data directory", data_dir)):
+        protected = protected.resolve()
+        if out == protected:
+            return f"it is {name}"
+        if out in protected.parents:
+            return f"it holds {name} {protected}"
+        if name == "the data directory" and protected in out.parents:
+            return f"it is inside the data directory {protected}"
+    if out.exists() and not out.is_dir():
+        return "it is a file"
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        return f"it holds other files and is not an earlier export (no {MARKER} in it)"
+    return None
+
+
+def check_output(out_dir: Path, data_dir: Path) -> Path:
+    """The resolved output directory, or a one-line ConfigError when the export does not own it."""
+    out = Path(out_dir).resolve()
+    why = _not_ours(out, Path(data_dir))
+    if why:
+        raise ConfigError(f"will not export into {out}: {why}; choose a new or empty directory for --output")
+    return out
+
+
+def _swap(staging: Path, out: Path, data_dir: Path) -> None:
+    """Put the finished export in place: the old one moved aside, the new renamed in, the old removed."""
+    check_output(out, data_dir)                # still ours after the (possibly long) export
+    if not out.exists():
+        staging.rename(out)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    os.replace(out, aside)                     # onto an empty directory: allowed
+    try:
+        staging.rename(out)
+    except BaseException:
+        os.replace(aside, out)
+        raise
+    shutil.rmtree(aside)
+
+
+def export(warehouse_path: Path, fmt: str, out_dir: Path, *, data_dir: Path | None = None) -> ExportSummary:
+    """Export every star-schema table in `fmt` into out_dir (replaced as a whole, if the export owns it).
+    `data_dir` (default: the warehouse's directory) is never written to, nor anything holding it."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    if not warehouse_path.exists():
+    if not Path(warehouse_path).exists():
         raise WarehouseError(f"no warehouse at {warehouse_path}: run `scrobble-insights backfill` first")
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    data_dir = Path(data_dir) if data_dir is not None else Path(warehouse_path).parent
+    out_dir = check_output(out_dir, data_dir)
+    con = connect(warehouse_path)
     try:
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
         missing = [t for t in TABLES if t not in present]
         if missing:
             raise WarehouseError(f"the warehouse has no {', '.join(missing[:3])}: run `scrobble-insights transform`")
-        out_dir = out_dir.resolve()
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         staging.chmod(0o755)
@@ -63,19 +116,20 @@ def export(warehouse_path: Path, fmt: str, out_dir: Path) -> ExportSummary:
             for table in TABLES:
                 target = (parquet_dir / f"{table}.parquet") if fmt != "csv" else (staging / f"{table}.csv")
                 options = "FORMAT parquet, COMPRESSION zstd" if fmt != "csv" else "FORMAT csv, HEADER true"
-                con.execute(f"COPY ({_select(con, table)}) TO '{target}' ({options})")
+                quoted = str(target).replace("'", "''")
+                con.execute(f"COPY ({_select(con, table)}) TO '{quoted}' ({options})")
             if fmt == "hyper":
                 _write_hyper(parquet_dir, staging / HYPER_FILE)
                 shutil.rmtree(parquet_dir)
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            staging.rename(out_dir)
+            (staging / MARKER).write_text("Written by `scrobble-insights export`: the next export into this "
+                                          "directory replaces it.\n", encoding="utf-8")
+            _swap(staging, out_dir, data_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     finally:
         con.close()
-    return ExportSummary(out_dir, sorted(out_dir.iterdir()), rows)
+    return ExportSummary(out_dir, sorted(p for p in out_dir.iterdir() if p.name != MARKER), rows)
 
 
 def _write_hyper(parquet_dir: Path, target: Path) -> None:

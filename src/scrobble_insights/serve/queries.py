@@ -1,7 +1,7 @@
 """The questions the dashboard and the report answer, as SQL over the marts (read-only).
 
-Every function takes an open read-only DuckDB connection and `Filters`, and returns a pandas
-DataFrame. Views filtered by date range or genre aggregate the fact (DuckDB does that in tens of
+Every function takes an open read-only DuckDB connection (`connect`, to the snapshot) and `Filters`,
+and returns a pandas DataFrame. Views filtered by date range or genre aggregate the fact (DuckDB does that in tens of
 milliseconds for a million scrobbles); "per day" figures come from mart_daily_plays, so days without
 plays count.
 """
@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from scrobble_insights.errors import WarehouseError
+from scrobble_insights.load.snapshot import read_only
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -64,14 +65,9 @@ class Filters:
 
 
 def connect(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; a clear error when there is nothing to show yet."""
-    if not Path(warehouse_path).exists():
-        raise WarehouseError(f"no warehouse at {warehouse_path}: run `scrobble-insights demo` or "
-                             "`scrobble-insights backfill --user NAME --since YYYY-MM-DD` first")
-    try:
-        con = duckdb.connect(str(warehouse_path), read_only=True)
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open {warehouse_path}: {str(exc).splitlines()[0]}") from None
+    """A read-only connection (to the snapshot: load.snapshot.reader_path); a clear error when there is
+    nothing to show yet."""
+    con = read_only(warehouse_path)
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
     if "fact_scrobbles" not in tables:

@@ -71,7 +71,8 @@ def _pick_user(con, user: str | None) -> str:
 
 def write_report(warehouse_path: Path, output: Path, *, user: str | None = None, year: int | None = None,
                  fmt: str = "html") -> list[Path]:
-    """Write the report (one HTML file) or the charts (PNG files in the `output` directory)."""
+    """Write the report (one HTML file) or the charts (PNG files in the `output` directory), reading the
+    warehouse at `warehouse_path` read-only: pass the snapshot (load.snapshot.reader_path)."""
     if fmt not in ("html", "png"):
         raise ConfigError(f"--format {fmt!r} is not html or png")
     con = q.connect(warehouse_path)

@@ -1,11 +1,12 @@
 """The interactive dashboard: a Streamlit app over the marts, served on 127.0.0.1 only.
 
-    from scrobble_insights.serve.dashboard import serve
-    serve(Path("data/warehouse.duckdb"), port=8501)        # blocks until Ctrl-C; returns the exit code
+    from scrobble_insights.load.snapshot import reader_path
+    serve(reader_path(settings), port=8501)        # blocks until Ctrl-C; returns the exit code
 
 `start` runs the same server without blocking (tests, the demo) and `wait_until_healthy` polls its
-health endpoint. The app (`app.py`) opens the warehouse read-only for each question and never keeps
-a connection between reruns, so the pipeline can write while the dashboard is open. Streamlit runs
+health endpoint. Give it the read-only snapshot (`reader_path`), never the live warehouse: the app
+opens the path it is given read-only for each question and keeps no connection between reruns, and
+each job publishes a new snapshot there, so the dashboard never stands in a job's way. Streamlit runs
 with usage statistics, the file watcher and development mode off: nothing leaves the machine.
 """
 

@@ -1,7 +1,7 @@
 """Scrobble Insights dashboard (Streamlit): `streamlit run app.py`, or `scrobble-insights dashboard`.
 
-Reads the warehouse named by SCROBBLE_INSIGHTS_WAREHOUSE_PATH (else the configured data directory's),
-read-only. The sidebar picks the listener, the year (or all time), optional dates and a genre; links
+Reads the warehouse named by SCROBBLE_INSIGHTS_WAREHOUSE_PATH (else the configured data directory's
+read-only snapshot). The sidebar picks the listener, the year (or all time), optional dates and a genre; links
 can carry them too: ?user=alice&year=2025&genre=rock&view=Time.
 """
 
@@ -13,9 +13,10 @@ from urllib.parse import quote
 import streamlit as st
 
 from scrobble_insights.errors import WarehouseError
+from scrobble_insights.load.snapshot import WarehouseBusyError
 from scrobble_insights.serve.dashboard import data, views
 from scrobble_insights.serve.dashboard.data import ALL_GENRES, ALL_TIME, Scope, Warehouse
-from scrobble_insights.serve.dashboard.views import md
+from scrobble_insights.serve.dashboard.views import literal, md
 
 # Less empty space above the title than Streamlit's default.
 STYLE = "<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; }</style>"
@@ -51,7 +52,7 @@ def pick_user(users: list[str]) -> str | None:
     if len(users) > 1:
         st.sidebar.selectbox("Listener", users, key="user", on_change=_remember, args=("user",))
     if requested is not None and requested.lower() not in users:
-        st.warning(f"There is no listener called **{md(requested)}** in this warehouse. It holds "
+        st.warning(f"There is no listener called {literal(requested)} in this warehouse. It holds "
                    f"{_links(users, 'user')}: pick one" + (" in the sidebar." if len(users) > 1 else "."),
                    icon=":material/person_search:")
         return None
@@ -71,7 +72,7 @@ def pick_year(wh: Warehouse, user: str) -> tuple[bool, int | None]:
     st.sidebar.selectbox("Year", options, key="year", format_func=str, on_change=_remember, args=("year",),
                          help="The latest full year is shown first; 'All time' covers the whole history.")
     if requested is not None and requested not in options:
-        st.warning(f"**{md(user)}** has no plays in **{md(requested)}**. Years with data: {_links(years, 'year')}, "
+        st.warning(f"**{md(user)}** has no plays in {literal(requested)}. Years with data: {_links(years, 'year')}, "
                    f"or [all time](?year=all). Pick one in the sidebar.", icon=":material/event_busy:")
         return False, None
     year = st.session_state["year"]
@@ -104,7 +105,7 @@ def pick_genre(wh: Warehouse, user: str) -> str | None:
     genre = st.sidebar.selectbox("Genre", options, key="genre", on_change=_remember, args=("genre",),
                                  help="The genre family each artist's tags fold into")
     if requested is not None and requested not in options:
-        st.sidebar.warning(f"No plays in genre '{requested}': showing all genres.")
+        st.sidebar.warning(f"No plays in genre {literal(requested)}: showing all genres.")
     return None if genre == ALL_GENRES else genre
 
 
@@ -157,7 +158,7 @@ def main() -> None:
     try:
         dashboard(Warehouse(data.warehouse_path()), caption)
     except WarehouseError as exc:
-        if "cannot open" in str(exc):      # there is a warehouse, but it is locked or unreadable
+        if isinstance(exc, WarehouseBusyError) or "cannot open" in str(exc):    # locked or unreadable
             st.warning(f"Cannot read the warehouse right now (is the pipeline writing to it?): {exc}. "
                        "Reload the page in a moment.", icon=":material/hourglass_empty:")
         else:

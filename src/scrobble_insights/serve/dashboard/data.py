@@ -1,8 +1,8 @@
 """What the dashboard reads, cached: each answer is a DataFrame from `queries`, computed on a
 short-lived read-only connection and cached by (warehouse, its modification time, question, filters).
 
-No connection outlives a call, so the pipeline can write between two reruns; a rebuilt warehouse
-changes the modification time and with it every cache key.
+The dashboard reads the read-only snapshot (load.snapshot), never the live warehouse, so jobs write
+while it is open; a newly published snapshot changes the modification time and with it every cache key.
 """
 
 from __future__ import annotations
@@ -25,25 +25,28 @@ ALL_GENRES = "All genres"
 
 
 def warehouse_path() -> Path:
-    """SCROBBLE_INSIGHTS_WAREHOUSE_PATH, else the configured data directory's warehouse."""
+    """SCROBBLE_INSIGHTS_WAREHOUSE_PATH (the CLI sets it to the snapshot), else the configured data
+    directory's snapshot (load.snapshot.reader_path)."""
     if os.environ.get(WAREHOUSE_ENV):
         return Path(os.environ[WAREHOUSE_ENV])
     from scrobble_insights.config import build_settings
+    from scrobble_insights.load.snapshot import reader_path
 
     try:
-        return build_settings().warehouse_path
+        settings = build_settings()
     except ScrobbleInsightsError as exc:
         raise WarehouseError(f"cannot find the warehouse: {exc}") from None
+    return reader_path(settings)
 
 
-def stamp(path: Path) -> float:
-    """Changes whenever the warehouse is rewritten (file or write-ahead log)."""
-    times = [p.stat().st_mtime for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
-    return max(times, default=0.0)
+def stamp(path: Path) -> tuple:
+    """Changes whenever the warehouse is replaced (a published snapshot) or rewritten (file or log)."""
+    return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for p in (path, path.with_name(path.name + ".wal"))
+                 if p.exists() for s in [p.stat()])
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
-def ask(path: str, version: float, question: str, *args):
+def ask(path: str, version: tuple, question: str, *args):
     """queries.<question>(con, *args) on a fresh read-only connection (closed before returning)."""
     con = q.connect(Path(path))
     try:

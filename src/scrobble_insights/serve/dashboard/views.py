@@ -17,12 +17,21 @@ from scrobble_insights.errors import WarehouseError
 from scrobble_insights.serve import charts
 from scrobble_insights.serve.dashboard.data import Scope, Warehouse
 
-MARKDOWN = re.compile(r"([\\`*_\[\]<>#~|$])")
+MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")         # every ASCII punctuation character
 
 
 def md(text) -> str:
-    """Text from the data or the URL, shown literally in Markdown (no emphasis, links or maths)."""
+    """Text from the data, shown literally in Markdown: no emphasis, links, maths, colours or emoji
+    (bare URLs still become links: text from the link itself goes through `literal`)."""
     return MARKDOWN.sub(r"\\\1", str(text))
+
+
+def literal(text) -> str:
+    """Text from the page's link, shown exactly as given: an inline code span, inside which Markdown
+    does nothing (no links, not even bare URLs), fenced by more backticks than the text holds."""
+    text = " ".join(str(text).splitlines())          # a blank line would end the span
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def first_line(exc: BaseException) -> str:
