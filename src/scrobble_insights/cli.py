@@ -374,6 +374,14 @@ def status(
         return
     out.print(f"data directory {report['data_dir']}: warehouse {report['warehouse_bytes'] / 1e6:.1f} MB, "
               f"bronze {report['bronze_bytes'] / 1e6:.1f} MB")
+    if report.get("warehouse_error"):
+        out.print(f"cannot read the warehouse now: {report['warehouse_error']}")
+        for user in report.get("run_log_users", []):
+            success, failure = user["last_success"], user["last_failure"]
+            out.print(f"  {user['user']}: last success "
+                      f"{success['finished_at'] + ' ' + success['command'] if success else '-'}; last failure "
+                      f"{failure['finished_at'] + ': ' + failure.get('error', '')[:60] if failure else '-'}")
+        return
     if not report["users"]:
         out.print("no data yet: run `scrobble-insights backfill --user NAME --since YYYY-MM-DD`")
         return
@@ -491,12 +499,14 @@ def dashboard(
 
 
 def _serve_dashboard(settings: Settings, port: int) -> None:
+    from scrobble_insights.load.snapshot import reader_path
     from scrobble_insights.serve.dashboard import serve
     from scrobble_insights.serve.queries import connect
 
-    connect(settings.warehouse_path).close()       # a clear error now rather than in the browser
-    out.print(f"dashboard on http://127.0.0.1:{port}/ (reading {settings.warehouse_path}) — Ctrl-C stops it")
-    code = serve(settings.warehouse_path, port)
+    path = reader_path(settings)                    # the snapshot: the pipeline can write meanwhile
+    connect(path).close()       # a clear error now rather than in the browser
+    out.print(f"dashboard on http://127.0.0.1:{port}/ (reading {path}) — Ctrl-C stops it")
+    code = serve(path, port)
     if code not in (0, -2, 130):
         raise ScrobbleInsightsError(f"the dashboard server stopped with exit code {code}; run with --verbose")
 
@@ -512,12 +522,13 @@ def report(
     data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Write a shareable report: one self-contained HTML file that opens offline, or the charts as PNG."""
+    from scrobble_insights.load.snapshot import reader_path
     from scrobble_insights.serve.report import write_report
 
     settings = _setup(verbose, data_dir=data_dir)
     if fmt == "png" and output.suffix == ".html":
         output = output.with_suffix("")
-    written = write_report(settings.warehouse_path, output, user=user, year=year, fmt=fmt)
+    written = write_report(reader_path(settings), output, user=user, year=year, fmt=fmt)
     where = written[0] if fmt == "html" else f"{output}/ ({len(written)} images)"
     out.print(f"report written: {where}")
 
@@ -529,10 +540,11 @@ def export(
     data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Export the star schema's tables for other BI tools (Parquet, CSV, or one Tableau Hyper extract)."""
+    from scrobble_insights.load.snapshot import reader_path
     from scrobble_insights.serve.exports import export as run_export
 
     settings = _setup(verbose, data_dir=data_dir)
-    summary = run_export(settings.warehouse_path, fmt, output)
+    summary = run_export(reader_path(settings), fmt, output, data_dir=settings.data_dir)
     out.print(f"exported {len(summary.rows)} tables ({sum(summary.rows.values()):,} rows) as {fmt} to "
               f"{summary.directory}: {', '.join(p.name for p in summary.files[:4])}"
               f"{' ...' if len(summary.files) > 4 else ''}")
@@ -591,15 +603,17 @@ def demo(
         today = datetime.now(timezone.utc).date()
         first = today - timedelta(days=int(years * 365.25))
         err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
-        with _progress(enabled=not _json_logs) as (reporter, on_artist):
-            summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
-                                       on_artist=on_artist)
-    _print_summary(summary, settings)
-    _transform(settings)
+        with _job(settings, "demo", users=["demo"], first_day=str(first), last_day=str(today - timedelta(days=1))):
+            with _progress(enabled=not _json_logs) as (reporter, on_artist):
+                summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
+                                           on_artist=on_artist)
+            _print_summary(summary, settings)
+            _transform(settings)
     _print_first_insights(settings)
+    from scrobble_insights.load.snapshot import reader_path
     from scrobble_insights.serve.report import write_report
 
-    [report_path] = write_report(settings.warehouse_path, settings.data_dir / "report.html")
+    [report_path] = write_report(reader_path(settings), settings.data_dir / "report.html")
     out.print(f"Shareable report (opens offline): {report_path}")
     out.print("With your own account, run it every day: `scrobble-insights orchestrate --user NAME` (Dagster on "
               "127.0.0.1) or `scrobble-insights schedule --print cron`")
@@ -612,9 +626,9 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 def _print_first_insights(settings: Settings) -> None:
     """A first look at the modelled data: a few answers straight from the marts."""
-    import duckdb
+    from scrobble_insights.load.snapshot import read_only, reader_path
 
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = read_only(reader_path(settings))
     try:
         per_day, days = con.execute("SELECT avg(plays), count(*) FROM marts.mart_daily_plays").fetchone()
         weekday, hour = con.execute(
