@@ -7,7 +7,6 @@ our settings (nobody writes a profiles.yml by hand). dbt's target/ and logs/ go 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ import yaml
 from scrobble_insights.config import Settings, disable_telemetry
 from scrobble_insights.errors import ScrobbleInsightsError, WarehouseError
 from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.runlog import held_lock_fds
 
 PROJECT_DIR = Path(__file__).parent / "dbt_project"
 PROFILE = "scrobble_insights"
@@ -96,7 +96,7 @@ def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict |
                "--target-path", str(target), "--log-path", str(directory / "logs"),
                "--vars", json.dumps({**dbt_vars(settings, today), **(extra_vars or {})}), "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(),
-                          preexec_fn=_die_with_parent(), pass_fds=_held_locks(settings))
+                          preexec_fn=_die_with_parent(), pass_fds=held_lock_fds())
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     return DbtRun(done.returncode, (done.stdout + done.stderr).strip(), results)
@@ -119,19 +119,6 @@ def _die_with_parent():
             os.kill(os.getpid(), signal.SIGKILL)
 
     return preexec
-
-
-def _held_locks(settings: Settings) -> tuple[int, ...]:
-    """Our open descriptors of <data>/state/pipeline.lock: dbt inherits them, so the data directory
-    stays locked until dbt itself has exited (the flock belongs to the open file, not the process)."""
-    lock = os.path.realpath(settings.data_dir / "state" / "pipeline.lock")
-    held = []
-    with contextlib.suppress(OSError):
-        for name in os.listdir("/proc/self/fd"):
-            with contextlib.suppress(OSError):
-                if os.readlink(f"/proc/self/fd/{name}") == lock:
-                    held.append(int(name))
-    return tuple(held)
 
 
 def dbt_error(output: str) -> str:

@@ -144,7 +144,7 @@ def test_verify_covers_the_whole_history_and_fails_on_the_playcount(simulator, t
 
     repaired = run_cli(["verify", "-u", "alice", "--repair"], env, tmp_path)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-    after = repaired.stdout.split("after repair")[1]
+    after = repaired.stdout.split("after repair", 1)[1]
     assert ", 0 disagree" in after and ": agrees" in after
     assert warehouse_rows(data / "warehouse.duckdb", "alice") == truth_rows(sim, "alice", date(2002, 1, 1), TODAY)
 

@@ -134,8 +134,9 @@ class DuckDBWarehouse:
 
     def _cut_short(self) -> WarehouseError | None:
         """A file cut short (a full disk, a copy that stopped) opens fine and fails at its first query:
-        DuckDB's blocks follow a 12 KiB header, so the file must hold every block it counts."""
-        block_size, blocks = self.con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+        DuckDB's blocks follow a 12 KiB header, so the file must hold at least every block in use."""
+        # Used blocks only: free blocks at the tail may have been truncated away at a checkpoint.
+        block_size, blocks = self.con.execute("SELECT block_size, used_blocks FROM pragma_database_size() "
                                               "WHERE database_name = current_database()").fetchone()
         declared, size = 3 * 4096 + blocks * block_size, self.path.stat().st_size
         if size < declared:
