@@ -291,6 +291,10 @@ def load(
         scrobbles, tags = rebuild_from_bronze(settings) if rebuild else load_changed(settings)
     out.print(f"loaded {scrobbles.days:,} days ({scrobbles.scrobbles:,} scrobbles) and {tags.tag_files} tag "
               f"files ({tags.artists:,} artists) into {settings.warehouse_path}")
+    previous = settings.warehouse_path.with_name("warehouse.previous.duckdb")
+    if rebuild and previous.exists():
+        out.print(f"the previous warehouse is kept as {previous}: delete it once you are happy with the rebuild; "
+                  "then run `scrobble-insights transform`")
 
 
 def _today(value: str | None) -> date | None:

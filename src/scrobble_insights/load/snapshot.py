@@ -96,5 +96,7 @@ def read_only(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute("USE warehouse")
     except duckdb.Error as exc:
         con.close()
-        raise WarehouseError(f"cannot open {path}: {str(exc).strip().splitlines()[0]}") from None
+        from scrobble_insights.load.duckdb_warehouse import open_error
+
+        raise open_error(path, exc) from None         # in use, refused, or damaged (then: how to rebuild)
     return con
