@@ -221,3 +221,58 @@ def test_publishing_folds_a_leftover_log_in_and_is_a_no_op_for_bigquery(settings
     bigquery = build_settings(data_dir=settings.data_dir, users=USERS, warehouse="bigquery")
     before = settings.snapshot_path.exists()
     assert publish_snapshot(bigquery) is None and settings.snapshot_path.exists() == before
+
+
+# The dashboard's way of reading, in a loop of its own: a fresh read-only connection to whatever the
+# readers' file is now, a few of its questions, closed again; until told to stop. Prints its tally.
+DASHBOARD_READER = """
+import json, sys
+from pathlib import Path
+from scrobble_insights.config import build_settings
+from scrobble_insights.load.snapshot import read_only, reader_path
+from scrobble_insights.serve import queries as q
+settings = build_settings(data_dir=Path(sys.argv[1]))
+stop = Path(sys.argv[2])
+reads, errors = 0, []
+while not stop.exists():
+    try:
+        con = read_only(reader_path(settings))
+        try:
+            f = q.Filters(user="alice")
+            q.kpis(con, f); q.listening_clock(con, f); q.genre_totals(con, f); q.daily_plays(con, f)
+        finally:
+            con.close()
+        reads += 1
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+print(json.dumps({"reads": reads, "errors": errors[:5]}))
+"""
+
+
+@pytest.mark.slow
+def test_ten_pipeline_jobs_succeed_while_a_dashboard_reader_reloads(simulator, tmp_path):
+    from datetime import timedelta
+
+    from support import TODAY
+
+    _, server = simulator(years=0.2)
+    data = tmp_path / "data"
+    env = cli_env(server, data)
+    built = run_cli(["backfill", "-u", "alice", "--since", str(TODAY - timedelta(days=30)), "--until",
+                     str(TODAY - timedelta(days=1)), "--no-tags"], env, tmp_path)
+    assert built.returncode == 0, built.stderr
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", DASHBOARD_READER, str(data), str(stop)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        jobs = [["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1 + i)), "--lookback-days", "2",
+                 "--no-tags", "--no-transform"] for i in range(8)] + [["transform"], ["load"]]
+        for args in jobs:                            # the writers: the real pipeline, one job after another
+            done = run_cli(args, env, tmp_path)
+            assert done.returncode == 0, (args, done.stderr)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    tally = json.loads(out)
+    assert tally["errors"] == [] and tally["reads"] > 10
