@@ -7,16 +7,20 @@ text we print or log.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -79,24 +83,29 @@ class Settings(BaseSettings):
         description="LASTFM_API_URL: the API endpoint (the simulator's URL for the demo and tests)")
     data_dir: Path = Field(Path("scrobble-data"),
                            description="SCROBBLE_INSIGHTS_DATA_DIR: bronze files, state and warehouse")
-    users: list[UserProfile] = Field(
+    users: Annotated[list[UserProfile], NoDecode] = Field(
         default_factory=list,
-        description="SCROBBLE_INSIGHTS_USERS: default users, a JSON list of names; in the TOML file "
-                    "[[users]] tables with name, timezone, hemisphere and moves")
+        description="SCROBBLE_INSIGHTS_USERS: default users, a JSON list of names (or names separated by "
+                    "commas); in the TOML file [[users]] tables with name, timezone, hemisphere and moves")
     timezone: str | None = Field(None, description="SCROBBLE_INSIGHTS_TIMEZONE: default IANA time zone of "
                                                    "users (default: this machine's)")
-    rate_limit: float = Field(5.0, gt=0, description="SCROBBLE_INSIGHTS_RATE_LIMIT: requests per second")
+    rate_limit: float = Field(5.0, gt=0, le=1000, allow_inf_nan=False,
+                              description="SCROBBLE_INSIGHTS_RATE_LIMIT: requests per second (up to 1000)")
     max_concurrency: int = Field(4, ge=1, le=64,
                                  description="SCROBBLE_INSIGHTS_MAX_CONCURRENCY: requests in flight at once")
-    request_timeout_s: float = Field(30.0, gt=0, description="SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S")
-    max_attempts: int = Field(8, ge=1, description="SCROBBLE_INSIGHTS_MAX_ATTEMPTS: tries per request")
-    retry_backoff_s: float = Field(1.0, ge=0, description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_S: first backoff")
-    retry_backoff_max_s: float = Field(60.0, ge=0, description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_MAX_S")
+    request_timeout_s: float = Field(30.0, gt=0, le=600, allow_inf_nan=False,
+                                     description="SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S")
+    max_attempts: int = Field(8, ge=1, le=100, description="SCROBBLE_INSIGHTS_MAX_ATTEMPTS: tries per request")
+    retry_backoff_s: float = Field(1.0, ge=0, le=600, allow_inf_nan=False,
+                                   description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_S: first backoff")
+    retry_backoff_max_s: float = Field(60.0, ge=0, le=3600, allow_inf_nan=False,
+                                       description="SCROBBLE_INSIGHTS_RETRY_BACKOFF_MAX_S")
     page_limit: int = Field(200, ge=1, le=200, description="SCROBBLE_INSIGHTS_PAGE_LIMIT: scrobbles per page")
-    window_target_pages: int = Field(20, ge=1,
+    window_target_pages: int = Field(20, ge=1, le=1000,
                                      description="SCROBBLE_INSIGHTS_WINDOW_TARGET_PAGES: pages per window")
-    lookback_days: int = Field(14, ge=0, description="SCROBBLE_INSIGHTS_LOOKBACK_DAYS: days `run` re-reads")
-    tags_max_age_days: int = Field(90, ge=0,
+    lookback_days: int = Field(14, ge=0, le=365,
+                               description="SCROBBLE_INSIGHTS_LOOKBACK_DAYS: days `run` re-reads (0-365)")
+    tags_max_age_days: int = Field(90, ge=0, le=3650,
                                    description="SCROBBLE_INSIGHTS_TAGS_MAX_AGE_DAYS: refresh tags older than this")
 
     schedule_hour: int = Field(6, ge=0, le=23, description="SCROBBLE_INSIGHTS_SCHEDULE_HOUR: the UTC hour of "
@@ -117,9 +126,18 @@ class Settings(BaseSettings):
     @field_validator("users", mode="before")
     @classmethod
     def _names_to_profiles(cls, value):
-        if isinstance(value, str):
-            value = [value]
-        return [{"name": v} if isinstance(v, str) else v for v in value or []]
+        if isinstance(value, str):          # from the environment or .env: JSON, or names and commas
+            text = value.strip()
+            if text.startswith(("[", "{")):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    raise ValueError('is not valid JSON: write a list of names such as ["alice", "bob"]') from None
+            else:
+                value = [name.strip() for name in text.split(",") if name.strip()]
+        if not isinstance(value, list):
+            return value                    # pydantic names what it expected
+        return [{"name": v} if isinstance(v, str) else v for v in value]
 
     @field_validator("timezone")
     @classmethod
@@ -149,9 +167,18 @@ class Settings(BaseSettings):
 
     @field_validator("lastfm_api_url")
     @classmethod
-    def _url_has_scheme(cls, value: str) -> str:
+    def _url_is_usable(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError("has an invalid port or host: the port must be a number from 1 to 65535") from None
+        if not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError("must name a host, such as https://ws.audioscrobbler.com/2.0/")
+        if port == 0:
+            raise ValueError("has an invalid port: the port must be a number from 1 to 65535")
         return value
 
     @classmethod
@@ -197,13 +224,29 @@ def build_settings(**overrides) -> Settings:
         loc = [str(p) for p in err["loc"]] or ["setting"]
         name = loc[0]
         env = name.upper() if name.upper().startswith("LASTFM_") else "SCROBBLE_INSIGHTS_" + name.upper()
-        if len(loc) > 1:      # inside a structure, e.g. [[users]] in the TOML file
-            env = f"{name}[{loc[1]}]" + "".join(f".{p}" for p in loc[2:]) + f" in {CONFIG_FILE}"
+        if len(loc) > 1:      # inside a structure, e.g. [[users]]: say where that structure came from
+            inner = f"[{loc[1]}]" + "".join(f".{p}" for p in loc[2:])
+            source = _source(name, env, overrides)
+            env = f"{name}{inner} in {CONFIG_FILE}" if source == CONFIG_FILE else (
+                f"{env}{inner}" + (" in .env" if source == ".env" else ""))
         message = err["msg"].removeprefix("Value error, ")
         shown = "" if "KEY" in env else f" (got {err.get('input')!r})"     # never echo a secret
         raise ConfigError(f"invalid setting {env}: {message}{shown}") from None
     except ValueError as exc:  # e.g. a broken TOML file
         raise ConfigError(f"could not read the configuration ({CONFIG_FILE}, .env): {exc}") from None
+
+
+def _source(name: str, env: str, overrides: dict) -> str:
+    """Where a setting's value came from: 'option', 'environment', '.env' or the TOML file."""
+    if name in overrides:
+        return "option"
+    if any(key.upper() == env for key in os.environ):
+        return "environment"
+    try:
+        in_dotenv = any(key.upper() == env for key in dotenv_values(".env"))
+    except (OSError, ValueError):
+        in_dotenv = False
+    return ".env" if in_dotenv else CONFIG_FILE
 
 
 def disable_telemetry() -> None:

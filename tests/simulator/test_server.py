@@ -361,3 +361,15 @@ def test_close_releases_the_port():
     server.close()
     with pytest.raises(httpx.TransportError):
         httpx.get(server.url, timeout=2)
+
+
+def test_inclusive_to_counts_and_returns_a_play_at_exactly_to(serve):
+    sim, api = serve(inclusive_to=True)
+    edge = NOW - 2 * DAY
+    added = sim.add_scrobble("ann", edge)
+    exclusive = len(sim.truth("ann", edge - DAY, edge))
+    body = api.recent(user="ann", limit=1000, **{"from": edge - DAY, "to": edge})
+    tracks = [t for t in as_list(body["track"]) if "date" in t]
+    assert int(body["@attr"]["total"]) == len(tracks) == exclusive + 1
+    assert tracks[0]["date"]["uts"] == str(edge) and tracks[0]["name"] == added.track
+    assert added in sim.truth("ann", edge, edge + 1)

@@ -90,9 +90,12 @@ def iter_day_files(bronze_dir: Path, users: Iterable[str] | None = None) -> Iter
 
 
 def file_version(path: Path) -> str:
-    """Cheap identity of one written version of a file (files are replaced, never edited)."""
-    stat = path.stat()
-    return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
+    """Cheap identity of a bronze file's content: its size and gzip trailer (CRC32 and length of the
+    data). Files are gzip written with mtime=0, so a copy (cp -r, a restore) keeps its version."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        handle.seek(max(0, size - 8))
+        return f"{size}-{handle.read(8).hex()}"
 
 
 # --- artist top tags --------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ How it stays exact:
 - The now-playing item (first, without a date, not counted in `total`) is dropped.
 - The rows of a window must number exactly its `total`, and every page must report the same
   `total`; a window that disagrees (a late scrobble or a deletion during the walk) is fetched again.
+  last.fm documents neither bound as inclusive: should `to` be inclusive, a play at exactly `to`
+  counts in the total but is left to the next window (whose `from` is that second).
 - Only then are its days written, each replacing that day's bronze file, and the window is
-  checkpointed.
+  checkpointed. A resumed run re-reads a checkpointed day whose bronze file is missing.
 
 How it stays fast: windows are sized from the observed scrobble density to about
 `target_pages` full pages, so the partial last page of each window costs little; several windows
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.errors import ExtractError
-from scrobble_insights.extract.bronze import utc_now, write_day
+from scrobble_insights.extract.bronze import day_path, utc_now, write_day
 from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.lastfm.client import LastfmClient, count_retries
 from scrobble_insights.lastfm.parse import RecentTracksPage
@@ -168,16 +170,20 @@ async def fetch_window(client: LastfmClient, user: str, window: Window, *, limit
         pages = [first, *await gather_all(page(n) for n in range(2, page_count + 1))]
         rows = [(p.page, track) for p in pages for track in p.tracks]
         totals = {p.total for p in pages}
-        outside = sum(1 for _, t in rows if not window.from_uts <= _uts(t) < window.to_uts)
+        # A play at exactly `to` counts (an API with an inclusive `to`) but belongs to the next window.
+        outside = sum(1 for _, t in rows if not window.from_uts <= _uts(t) <= window.to_uts)
         if len(totals) == 1 and len(rows) == first.total and outside == 0:
-            return WindowResult(window, first.total, len(pages), rows, utc_now())
+            mine = [(n, t) for n, t in rows if _uts(t) < window.to_uts]
+            return WindowResult(window, first.total, len(pages), mine, utc_now())
         last_problem = (f"got {len(rows)} scrobbles for a total of {first.total} "
                         f"(totals seen: {sorted(totals)}, {outside} outside the window)")
         log.warning("user %s, window %s changed while it was read (%s); fetching it again",
                     user, window, last_problem)
         on_refetch()
     raise ExtractError(f"user {user}: window {window} kept changing while it was read ({last_problem}) "
-                       f"after {WINDOW_ATTEMPTS} attempts; run the command again later")
+                       f"in {WINDOW_ATTEMPTS} attempts: scrobbles were added to or deleted from that period "
+                       "while it was read, or last.fm answered inconsistently; run the command again, and "
+                       "if it fails the same way, report it with the log")
 
 
 def _uts(track: dict) -> int:
@@ -218,7 +224,11 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
     reporter = reporter or Reporter()
     stats = ExtractStats(user=user)
     checkpoint = Checkpoint(state_dir, user, first_day, last_day)
-    done = checkpoint.done_days()
+    noted = checkpoint.done_days()
+    done = {d for d in noted if day_path(bronze_dir, user, d).exists()}     # trust the data, not the note
+    if len(done) < len(noted):
+        log.warning("user %s: %d checkpointed days have no bronze file; extracting them again",
+                    user, len(noted) - len(done))
     all_days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     todo = [d for d in all_days if d not in done]
     stats.days, stats.days_skipped = len(all_days), len(all_days) - len(todo)

@@ -1,5 +1,11 @@
 """Async last.fm API client: rate limit, bounded concurrency, transient-only retries.
 
+When last.fm keeps answering error 29 (too many requests: at least two among the last WATCH
+answers) the client halves its own rate (down to MIN_RATE), and climbs back towards the configured
+rate after each run of RECOVER_AFTER successes. A lone error 29 (a hiccup) is only retried.
+A connection failure before the API URL ever answered is a setup problem (a wrong LASTFM_API_URL, no
+network): it fails after one quick retry instead of being retried as a transient one.
+
 No pipeline knowledge here: the client turns a method call into a parsed body or a named error.
 The API key travels in the query string (read methods need no signature), so it is never put in a
 message: errors name the method and parameters, and exceptions from httpx are re-raised without
@@ -10,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -26,7 +33,12 @@ from tenacity import (
 )
 
 from scrobble_insights import __version__
-from scrobble_insights.errors import LastfmError, PermanentLastfmError, TransientLastfmError
+from scrobble_insights.errors import (
+    LastfmError,
+    PermanentLastfmError,
+    RateLimitedError,
+    TransientLastfmError,
+)
 from scrobble_insights.lastfm.parse import (
     RecentTracksPage,
     TopTags,
@@ -42,6 +54,10 @@ log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 _tally: ContextVar[Counter | None] = ContextVar("retry_tally", default=None)
+MIN_RATE = 0.2           # requests per second: error 29 never slows the client below this
+WATCH = 10               # error 29 twice among this many answers: halve the rate
+RECOVER_AFTER = 20       # successes in a row before the rate climbs back by RECOVER_FACTOR
+RECOVER_FACTOR = 1.5
 
 
 @contextmanager
@@ -71,9 +87,16 @@ class LastfmClient:
     def __init__(self, api_key: str, api_url: str, options: ClientOptions | None = None) -> None:
         self._api_key = api_key
         self._api_url = api_url
+        self._base_url = _base_url(api_url)
         self.options = options or ClientOptions()
         # Leaky bucket of size 1: one request every 1/rate seconds, no bursts.
-        self._limiter = AsyncLimiter(1, 1.0 / self.options.rate_limit)
+        self.rate = self.options.rate_limit           # the current rate: lowered on error 29
+        self._limiter = AsyncLimiter(1, 1.0 / self.rate)
+        self._slowdown = 0           # bumped on every slow-down; a request remembers the one it was sent in
+        self._recent: deque[bool] = deque(maxlen=WATCH)    # the last answers since then: error 29 or not
+        self._successes = 0          # answers in a row without error 29
+        self._reached = False        # has the API URL ever answered?
+        self._unreached_failures = 0
         self._slots = asyncio.Semaphore(self.options.max_concurrency)
         self._http: httpx.AsyncClient | None = None
         self.stats: Counter[str] = Counter()
@@ -134,23 +157,74 @@ class LastfmClient:
         async with self._slots:
             await self._limiter.acquire()
             self.stats["requests"] += 1
+            sent_in = self._slowdown
             try:
                 response = await self._http.get(self._api_url, params=query)
                 text = response.text
             except httpx.TimeoutException:
                 raise TransientLastfmError(f"{described}: timed out after {self.options.timeout_s:g}s",
                                            method=method) from None
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+                raise PermanentLastfmError(f"{self._base_url} is not a usable API URL: check LASTFM_API_URL",
+                                           method=method) from None
+            except httpx.ConnectError as exc:
+                self._connect_failed(exc, method)
+                raise TransientLastfmError(f"{described}: cannot connect ({_reason(exc, self._api_key)})",
+                                           method=method) from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise TransientLastfmError(f"{described}: network error ({type(exc).__name__})",
                                            method=method) from None
+        self._reached = True
         if response.status_code == 429:
             self.stats["rate_limited"] += 1
         try:
-            return decode_body(text, status=response.status_code, method=described)
+            body = decode_body(text, status=response.status_code, method=described)
         except LastfmError as exc:
             self.stats[f"error:{exc.code or 'body'}"] += 1
             exc.retry_after = _retry_after(response.headers.get("Retry-After"))
+            if isinstance(exc, RateLimitedError):
+                self._adapt(True, sent_in)
             raise
+        self._adapt(False, sent_in)
+        return body
+
+    # -- adapting to last.fm -----------------------------------------------------------------------
+    def _set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self._limiter.time_period = 1.0 / rate       # aiolimiter 1.x: both fields define the leak rate
+        self._limiter._rate_per_sec = rate
+
+    def _adapt(self, limited: bool, sent_in: int) -> None:
+        """Halve the rate when error 29 keeps coming; raise it again after a run of successes."""
+        if sent_in == self._slowdown:        # answers to requests sent before the last slow-down don't count
+            self._recent.append(limited)
+        configured = self.options.rate_limit
+        if not limited:
+            self._successes += 1
+            if self._successes >= RECOVER_AFTER and self.rate < configured:
+                self._successes = 0
+                self._set_rate(min(configured, self.rate * RECOVER_FACTOR))
+                log.info("no error 29 for a while: speeding up to %.2f requests/s", self.rate,
+                         extra={"rate": self.rate})
+            return
+        self._successes = 0
+        floor = min(MIN_RATE, configured)
+        if sum(self._recent) >= 2 and self.rate > floor:
+            self._recent.clear()
+            self._slowdown += 1
+            self.stats["slowdowns"] += 1
+            self._set_rate(max(floor, self.rate / 2))
+            log.warning("last.fm keeps saying too many requests: slowing down to %.2f requests/s", self.rate,
+                        extra={"rate": self.rate})
+
+    def _connect_failed(self, exc: httpx.ConnectError, method: str) -> None:
+        """Before the URL ever answered, a second connection failure is a setup problem: fail now."""
+        if self._reached:
+            return
+        self._unreached_failures += 1
+        if self._unreached_failures > 1:
+            raise PermanentLastfmError(f"cannot connect to {self._base_url} ({_reason(exc, self._api_key)}): "
+                                       "check LASTFM_API_URL and the network", method=method) from None
 
     # -- typed methods ---------------------------------------------------------------------------------
     async def fetch_recent_tracks_page(self, user: str, from_uts: int, to_uts: int, page: int,
@@ -178,6 +252,24 @@ class LastfmClient:
         """The user's profile (playcount, registration) and the raw body."""
         body = await self.call("user.getInfo", user=user)
         return parse_user_info(body), body
+
+
+def _base_url(url: str) -> str:
+    """The URL without credentials, query string or fragment (safe to show)."""
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "LASTFM_API_URL"
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _reason(exc: Exception, secret: str) -> str:
+    """The first line of an exception's message, the key scrubbed."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text.replace(secret, "***") if secret else text
 
 
 def _retry_after(value: str | None) -> float:

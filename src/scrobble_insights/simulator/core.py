@@ -47,6 +47,7 @@ class SimulatorConfig:
     fault_kinds: tuple[str, ...] = FAULT_KINDS   # kinds an injected fault is drawn from
     tag_counts_as_strings: bool = False          # 2014/2015 encoding of toptags counts
     log_requests: bool = False                   # write redacted access-log lines to stderr
+    inclusive_to: bool = False                   # getRecentTracks counts and returns plays with uts == to
 
     def __post_init__(self) -> None:
         self.users = [UserSpec(u) if isinstance(u, str) else u for u in self.users]
@@ -140,6 +141,15 @@ class Simulator:
                 added.append(hist.scrobble(uts, tid))
                 t += self.catalogue.track_duration[tid] + rng.randint(2, 14)
             return sorted(added, key=lambda s: s.uts)
+
+    def add_scrobble(self, user: str, uts: int) -> Scrobble:
+        """Store one play at exactly `uts` (a track the user likes); returns it."""
+        with self.lock:
+            hist = self._history(user)
+            listener, rng = hist.listener, hist.mutation_rng
+            tid = listener.pick_track(rng, listener.pick_artist(rng, listener.final_cw))
+            hist.insert(uts, tid)
+            return hist.scrobble(uts, tid)
 
     def delete_scrobbles(self, user: str, count: int, since_uts: int | None = None,
                          until_uts: int | None = None) -> list[Scrobble]:

@@ -102,7 +102,8 @@ def _user(sim: Simulator, params: dict[str, str]) -> UserHistory | Reply:
 
 
 def recent_tracks(sim: Simulator, params: dict[str, str]) -> Reply:
-    """user.getRecentTracks: newest first, [from, to) window, now-playing extra on page 1."""
+    """user.getRecentTracks: newest first, [from, to) window ([from, to] with inclusive_to), now-playing
+    extra on page 1."""
     cfg = sim.config
     if not params.get("user"):
         return _user(sim, params)        # the missing-parameter error
@@ -120,6 +121,8 @@ def recent_tracks(sim: Simulator, params: dict[str, str]) -> Reply:
         window = parse_int(params.get("from"), None), parse_int(params.get("to"), None)
     except ValueError:
         return user_error(400, 6, "Invalid parameters - from and to must be Unix timestamps")
+    if cfg.inclusive_to and window[1] is not None:
+        window = window[0], window[1] + 1        # a play at exactly `to` is in the window too
     extended = params.get("extended", "0").lower() in ("1", "true")
     with sim.lock:
         hist = _user(sim, params)
