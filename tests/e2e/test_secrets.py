@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from scrobble_insights.errors import TransientLastfmError
+from scrobble_insights.errors import LastfmError
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from support import TEST_KEY, TODAY, cli_env, run_cli
 
@@ -63,10 +63,10 @@ def test_client_exceptions_and_logs_hold_no_key(caplog):
         async with LastfmClient(TEST_KEY, f"http://127.0.0.1:{port}/2.0/", options) as client:
             await client.call("user.getInfo", user="alice")
 
-    with pytest.raises(TransientLastfmError) as caught:
+    with pytest.raises(LastfmError) as caught:                 # never reached: fails fast, naming the URL
         asyncio.run(call())
     rendered = "".join(traceback.format_exception(caught.value))
-    assert "network error" in str(caught.value)
+    assert f"cannot connect to http://127.0.0.1:{port}/2.0/" in str(caught.value)
     assert TEST_KEY not in rendered and TEST_KEY not in repr(caught.value)
     assert TEST_KEY not in caplog.text
 
