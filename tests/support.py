@@ -82,3 +82,43 @@ def webhook_receiver():
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+def alive(pid: int) -> bool:
+    """Is the process running (not gone, not a zombie)? From /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below `root` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def hold_answers(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Make the in-process simulator hold every answer until the test sets `release`; `entered` is set
+    when the first request arrives (a job is then running and waiting on last.fm)."""
+    from scrobble_insights.simulator import methods
+
+    entered, release = threading.Event(), threading.Event()
+    answer = methods.call
+
+    def held(sim, params):
+        entered.set()
+        release.wait(120)
+        return answer(sim, params)
+
+    monkeypatch.setattr(methods, "call", held)
+    return entered, release

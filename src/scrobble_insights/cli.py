@@ -269,6 +269,9 @@ def run(
     summary_json: SummaryJson = None, log_format: LogFormat = None,
 ) -> None:
     """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged and modelled."""
+    if lookback_days is not None and not 0 <= lookback_days <= 365:
+        raise ConfigError(f"--lookback-days {lookback_days} is not between 0 and 365 (last.fm accepts scrobbles "
+                          "up to 14 days late; the default is 14)")
     settings = _setup(verbose, log_format, data_dir=data_dir, lookback_days=lookback_days)
     run_day = _until(_parse_day(day, "--date"), "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
@@ -545,9 +548,11 @@ def export(
 ) -> None:
     """Export the star schema's tables for other BI tools (Parquet, CSV, or one Tableau Hyper extract)."""
     from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.serve.exports import check_output
     from scrobble_insights.serve.exports import export as run_export
 
     settings = _setup(verbose, data_dir=data_dir)
+    check_output(output, settings.data_dir)          # refused before anything is read or written
     summary = run_export(reader_path(settings), fmt, output, data_dir=settings.data_dir)
     out.print(f"exported {len(summary.rows)} tables ({sum(summary.rows.values()):,} rows) as {fmt} to "
               f"{summary.directory}: {', '.join(p.name for p in summary.files[:4])}"

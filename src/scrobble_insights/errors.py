@@ -47,6 +47,11 @@ class WarehouseError(ScrobbleInsightsError):
     """The warehouse could not be opened or written."""
 
 
+class WarehouseBusyError(WarehouseError):
+    """Another process has the warehouse (or no reader copy exists yet while a job writes): try again
+    when it is done."""
+
+
 class BronzeError(ScrobbleInsightsError):
     """A bronze file cannot be read."""
 

@@ -9,7 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
@@ -17,7 +16,7 @@ import pytest
 
 from scrobble_insights.runlog import pipeline_lock
 from scrobble_insights.simulator import methods
-from support import TODAY, cli_env, run_cli, truth_rows, warehouse_rows, webhook_receiver
+from support import TODAY, cli_env, hold_answers, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 DAY = str(TODAY - timedelta(days=1))
 RUN = ["run", "-u", "alice", "--date", DAY, "--no-transform", "--no-tags"]
@@ -102,15 +101,7 @@ def test_a_read_only_data_directory_is_alerted_and_recorded(simulator, tmp_path)
 
 def test_sigterm_stops_a_job_with_an_alert_and_a_run_record(simulator, tmp_path, monkeypatch):
     _, server = simulator(years=0.2)
-    entered, release = threading.Event(), threading.Event()
-    answer = methods.call
-
-    def held(sim, params):                  # the simulator holds its answers until the test says so
-        entered.set()
-        release.wait(60)
-        return answer(sim, params)
-
-    monkeypatch.setattr(methods, "call", held)
+    entered, release = hold_answers(monkeypatch)      # the simulator holds its answers until released
     data = tmp_path / "data"
     with webhook_receiver() as (url, received):
         env = env_for(server, data, tmp_path, url)
@@ -212,6 +203,7 @@ def test_dates_are_bounded(simulator, tmp_path):
         (["backfill", "-u", "alice", "--since", "2999-01-01"], "--since 2999-01-01 is in the future"),
         (["backfill", "-u", "alice", "--since", "2019-02-30"], "is not a date: use YYYY-MM-DD"),
         (["transform", "--today", "9999-12-31"], "--today 9999-12-31 is in the future"),
+        (["run", "-u", "alice", "--lookback-days", "1000000"], "--lookback-days 1000000 is not between 0 and 365"),
     ):
         refused = run_cli(args, env, tmp_path)
         assert refused.returncode == 2, (args, refused.stderr)

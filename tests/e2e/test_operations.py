@@ -3,14 +3,12 @@
 import json
 import subprocess
 import sys
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
 from scrobble_insights.runlog import pipeline_lock
-from scrobble_insights.simulator import methods
-from support import TEST_KEY, TODAY, cli_env, run_cli, truth_rows, warehouse_rows, webhook_receiver
+from support import TEST_KEY, TODAY, cli_env, hold_answers, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 
 def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simulator, tmp_path):
@@ -32,15 +30,7 @@ def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simu
 
 def test_two_concurrent_runs_one_runs_the_other_exits_with_the_message(simulator, tmp_path, monkeypatch):
     _, server = simulator(years=0.2)
-    entered, release = threading.Event(), threading.Event()
-    answer = methods.call
-
-    def held(sim, params):                 # the simulator holds every answer until the test says so
-        entered.set()
-        release.wait(120)
-        return answer(sim, params)
-
-    monkeypatch.setattr(methods, "call", held)
+    entered, release = hold_answers(monkeypatch)      # the simulator holds its answers until released
     data = tmp_path / "data"
     env = cli_env(server, data, SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S="150")
     args = ["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform", "--no-tags"]

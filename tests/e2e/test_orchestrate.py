@@ -29,7 +29,7 @@ from scrobble_insights.orchestrate.definitions import (
 from scrobble_insights.runlog import pipeline_lock, read_runs
 from scrobble_insights.simulator import UserSpec
 from scrobble_insights.status import status_report
-from support import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows, webhook_receiver
+from support import NOW, TODAY, alive, cli_env, descendants, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 CLOCK = lambda: datetime.fromtimestamp(NOW, timezone.utc)  # noqa: E731 - the pinned "now"
 TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "dim_user", "bridge_artist_genre"]
@@ -232,28 +232,6 @@ def test_orchestrate_serves_dagsters_ui_and_daemon_on_loopback(simulator, tmp_pa
             process.wait()
 
 
-def descendants(root: int) -> set[int]:
-    """Every process below `root` (from /proc)."""
-    parents = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            parents[int(entry)] = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 @pytest.mark.slow
 def test_orchestrate_started_in_the_background_stops_on_sigterm_with_its_children(simulator, tmp_path):
     _, server = simulator()
@@ -284,17 +262,17 @@ def test_orchestrate_started_in_the_background_stops_on_sigterm_with_its_childre
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=90)
         for _ in range(600):
-            if not any(running(pid) for pid in family):
+            if not any(alive(pid) for pid in family):
                 break
             threading.Event().wait(0.1)
-        assert not [pid for pid in family if running(pid)], "processes outlived `orchestrate`"
+        assert not [pid for pid in family if alive(pid)], "processes outlived `orchestrate`"
     finally:
         log.close()
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         for pid in family:
-            if running(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 

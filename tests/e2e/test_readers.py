@@ -18,7 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.load.snapshot import WarehouseBusyError, publish_snapshot, reader_path
+from scrobble_insights.errors import WarehouseBusyError
+from scrobble_insights.load.snapshot import publish_snapshot, reader_path
 from scrobble_insights.runlog import record_run
 from scrobble_insights.serve import queries
 from scrobble_insights.serve.dashboard import APP_PATH, WAREHOUSE_ENV

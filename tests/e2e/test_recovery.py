@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from support import TODAY, cli_env, run_cli, truth_rows, warehouse_rows
+from support import TODAY, alive, cli_env, descendants, run_cli, truth_rows, warehouse_rows
 
 FIRST, LAST = TODAY - timedelta(days=30), TODAY - timedelta(days=1)
 
@@ -49,33 +49,6 @@ def until(condition, seconds: float, what: str):
             return value
         time.sleep(0.05)     # a polling interval, not a synchronisation
     raise AssertionError(f"after {seconds}s: {what}")
-
-
-def process_state(pid: int) -> str | None:
-    """The state letter of a process ('Z' for a zombie), None once it is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def alive(pid: int) -> bool:
-    return process_state(pid) not in (None, "Z")
-
-
-def descendants(root: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def cmdline(pid: int) -> bytes:

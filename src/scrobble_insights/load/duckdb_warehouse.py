@@ -14,7 +14,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from scrobble_insights.errors import WarehouseError
+from scrobble_insights.errors import WarehouseBusyError, WarehouseError
 
 LOADER_MEMORY_LIMIT = "128MB"
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def open_error(path: Path, exc: duckdb.Error) -> WarehouseError:
             with contextlib.suppress(OSError):
                 command = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().replace(b"\0", b" ").strip()
                 who = f"{who}: {command.decode(errors='replace')[:160]}" if command else who
-        return WarehouseError(f"the warehouse {path} is in use by {who}; wait for it to finish (or stop it), "
+        return WarehouseBusyError(f"the warehouse {path} is in use by {who}; wait for it to finish (or stop it), "
                               "then run again")
     if re.search(r"Permission denied|No space left|Read-only file system|Is a directory", first):
         return WarehouseError(f"cannot open the warehouse {path}: {first}")

@@ -17,12 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from scrobble_insights.errors import WarehouseError
+from scrobble_insights.errors import WarehouseBusyError, WarehouseError
 from scrobble_insights.runlog import LockedError, pipeline_lock
-
-
-class WarehouseBusyError(WarehouseError):
-    """A job is writing and readers have nothing they may open meanwhile: try again when it is done."""
 
 
 def publish_snapshot(settings) -> Path | None:

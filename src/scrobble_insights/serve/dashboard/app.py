@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from scrobble_insights.errors import WarehouseError
-from scrobble_insights.load.snapshot import WarehouseBusyError
+from scrobble_insights.errors import WarehouseBusyError, WarehouseError
 from scrobble_insights.serve.dashboard import data, views
 from scrobble_insights.serve.dashboard.data import ALL_GENRES, ALL_TIME, Scope, Warehouse
 from scrobble_insights.serve.dashboard.views import literal, md
@@ -158,7 +157,7 @@ def main() -> None:
     try:
         dashboard(Warehouse(data.warehouse_path()), caption)
     except WarehouseError as exc:
-        if isinstance(exc, WarehouseBusyError) or "cannot open" in str(exc):    # locked or unreadable
+        if isinstance(exc, WarehouseBusyError) or "cannot open" in str(exc):    # in use or unreadable
             st.warning(f"Cannot read the warehouse right now (is the pipeline writing to it?): {exc}. "
                        "Reload the page in a moment.", icon=":material/hourglass_empty:")
         else:
