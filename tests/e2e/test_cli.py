@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import duckdb
+import pytest
 
 from support import run_cli
 
@@ -84,6 +85,7 @@ def test_bad_setting_in_environment_is_named(tmp_path):
     assert result.stderr.strip().startswith("error: invalid setting SCROBBLE_INSIGHTS_RATE_LIMIT: ")
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path):
     result = run_cli(["demo", "--years", "0.25", "--rate-limit", "300", "--no-serve", "--data-dir", str(tmp_path / "demo")],
                      cli_env_stub(), tmp_path)

@@ -6,6 +6,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
+import pytest
 
 from scrobble_insights.runlog import pipeline_lock
 from support import TEST_KEY, TODAY, cli_env, hold_answers, run_cli, truth_rows, warehouse_rows, webhook_receiver
@@ -49,6 +50,7 @@ def test_two_concurrent_runs_one_runs_the_other_exits_with_the_message(simulator
     assert line.endswith("wait for it to finish (a scheduled run will try again next time)")
 
 
+@pytest.mark.slow
 def test_status_json_fresh_after_backfill_and_after_a_failure(simulator, tmp_path):
     sim, server = simulator(years=0.3)
     data = tmp_path / "data"
@@ -90,6 +92,7 @@ def test_schedule_prints_a_crontab_line_and_systemd_units(tmp_path):
     assert run_cli(["schedule", "--print", "launchd"], env, tmp_path).returncode == 2
 
 
+@pytest.mark.slow
 def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path):
     sim, server = simulator(years=0.4)
     data = tmp_path / "data"
@@ -119,6 +122,7 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
     assert "after repair: alice: " in repaired.stdout and ", 0 disagree" in repaired.stdout.split("after repair")[1]
 
 
+@pytest.mark.slow
 def test_verify_covers_the_whole_history_and_fails_on_the_playcount(simulator, tmp_path):
     sim, server = simulator(years=0.4)
     data = tmp_path / "data"

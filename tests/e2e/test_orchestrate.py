@@ -56,6 +56,7 @@ def snapshot(path) -> dict[str, list]:
         con.close()
 
 
+@pytest.mark.slow
 def test_a_partition_range_gives_the_simulators_scrobbles_and_the_same_warehouse_as_cli_backfill(
         simulator, settings_for, tmp_path):
     sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=40), UserSpec("bob-k", scrobbles_per_day=15)])
@@ -109,6 +110,7 @@ def test_a_partition_range_gives_the_simulators_scrobbles_and_the_same_warehouse
     assert snapshot(cli_data / "warehouse.duckdb") == snapshot(settings.warehouse_path)
 
 
+@pytest.mark.slow
 def test_the_schedule_asks_for_yesterday_plus_the_lookback_at_the_configured_hour(simulator, settings_for):
     _, server = simulator()
     settings = settings_for(server, users=["alice"], schedule_hour=5, lookback_days=14)
@@ -135,6 +137,7 @@ def test_the_schedule_asks_for_yesterday_plus_the_lookback_at_the_configured_hou
     assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
 
 
+@pytest.mark.slow
 def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, settings_for):
     _, server = simulator()
     settings = settings_for(server, users=["alice"])

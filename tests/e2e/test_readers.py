@@ -147,6 +147,7 @@ def test_status_and_export_work_while_a_job_writes(settings, tmp_path):
     assert after["warehouse_readable"] is True and after["users"][0]["scrobbles"] == len(PLAYS) - 4
 
 
+@pytest.mark.slow
 def test_a_reader_holding_the_snapshot_never_stops_a_writer_and_sees_each_new_snapshot(settings, tmp_path):
     publish_snapshot(settings)
     stop, progress = tmp_path / "stop", tmp_path / "progress.json"
@@ -180,6 +181,7 @@ def test_a_reader_holding_the_snapshot_never_stops_a_writer_and_sees_each_new_sn
     assert not list(settings.data_dir.glob(".warehouse.snapshot.duckdb.*"))       # no temporary copy left
 
 
+@pytest.mark.slow
 def test_the_dashboard_shows_a_new_snapshot_on_its_next_run(settings, monkeypatch):
     monkeypatch.setenv(WAREHOUSE_ENV, str(reader_path(settings)))     # what the CLI passes it
     ask.clear()
@@ -198,6 +200,7 @@ def test_the_dashboard_shows_a_new_snapshot_on_its_next_run(settings, monkeypatc
     assert scrobbles() == f"{len(PLAYS) - 4:,}"
 
 
+@pytest.mark.slow
 def test_publishing_folds_a_leftover_log_in_and_is_a_no_op_for_bigquery(settings, tmp_path):
     writer = duckdb.connect(str(settings.warehouse_path))
     writer.execute("SET checkpoint_threshold = '1GB'")

@@ -144,6 +144,7 @@ def test_a_garbage_warehouse_is_a_one_line_error_and_load_rebuild_then_transform
                                             for (uts, artist, track, album), n in truth.items()})
 
 
+@pytest.mark.slow
 def test_a_truncated_warehouse_is_rebuilt_by_load_rebuild(simulator, tmp_path):
     sim, env, data = loaded_data_dir(simulator, tmp_path)
     warehouse = data / "warehouse.duckdb"

@@ -29,6 +29,7 @@ def files_contain_key(root) -> list[str]:
     return hits
 
 
+@pytest.mark.slow
 def test_key_never_printed_logged_or_written_during_a_faulty_backfill(simulator, tmp_path):
     sim, server = simulator(fault_rate=0.3, timeout_fault_s=1.2, years=0.3)
     data = tmp_path / "data"

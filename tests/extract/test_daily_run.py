@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import duckdb
+import pytest
 
 from support import NOW, TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 
 
+@pytest.mark.slow
 def test_run_makes_the_warehouse_equal_to_the_simulator_after_late_and_deleted_scrobbles(simulator, tmp_path):
     sim, server = simulator(years=0.5)
     data = tmp_path / "data"

@@ -8,6 +8,8 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
+
 from scrobble_insights.simulator import UserSpec
 from support import TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 
@@ -24,6 +26,7 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_backfill_killed_at_random_points_resumes_to_the_exact_set(simulator, tmp_path):
     sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=150)], latency_ms=20, years=1.2)
     data = tmp_path / "data"

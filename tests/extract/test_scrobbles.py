@@ -16,6 +16,7 @@ FIRST = TODAY - timedelta(days=120)
 LAST = TODAY - timedelta(days=1)
 
 
+@pytest.mark.slow
 def test_backfill_with_20_percent_faults_lands_exactly_the_simulators_scrobbles(simulator, settings_for):
     sim, server = simulator(fault_rate=0.2, timeout_fault_s=1.5, years=1)
     settings = settings_for(server)

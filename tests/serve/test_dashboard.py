@@ -183,6 +183,7 @@ def pick(page, label: str, option: str) -> None:
 
 # --- every view on simulated data --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_view_loads_and_draws_its_charts_without_an_error(page, simulated_url):
     load(page, f"{simulated_url}/?user=alice")
     assert page.title() == "Scrobble Insights"
@@ -205,6 +206,7 @@ def test_every_view_loads_and_draws_its_charts_without_an_error(page, simulated_
     assert (ARTIFACTS / "top-music.png").stat().st_size > 20_000
 
 
+@pytest.mark.slow
 def test_year_and_listener_filters_change_the_numbers(page, simulated_url):
     load(page, f"{simulated_url}/?user=alice&year=2025")
     in_2025 = metrics(page)
@@ -253,6 +255,7 @@ def expected_answers() -> dict:
             "top_artist": top_artist, "top_plays": top_plays, "days_with_plays": len(SUNDAYS + WEDNESDAYS + SATURDAYS)}
 
 
+@pytest.mark.slow
 def test_numbers_on_the_page_equal_the_answers_of_the_known_history(page, known_url, known):
     answer = expected_answers()
     assert answer["per_day"] != pytest.approx(answer["scrobbles"] / answer["days_with_plays"], abs=0.5)
@@ -303,6 +306,7 @@ def alert_text(page) -> str:
     return " ".join(page.locator('[data-testid="stAlertContainer"]').all_inner_texts())
 
 
+@pytest.mark.slow
 def test_bad_requests_get_a_helpful_message_not_a_traceback(page, dashboard, tmp_path, simulated_url, known_url,
                                                             known, known_snapshot):
     load(page, f"{simulated_url}/?user=nobody", ALERT)

@@ -41,6 +41,7 @@ def expected(warehouse_path, table: str) -> tuple[int, list]:
         con.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_parquet_and_csv_exports_round_trip(warehouse, tmp_path, fmt):
     summary = export(warehouse, fmt, tmp_path / "out")
@@ -57,6 +58,7 @@ def test_parquet_and_csv_exports_round_trip(warehouse, tmp_path, fmt):
     assert count > 0
 
 
+@pytest.mark.slow
 def test_hyper_extract_round_trips_in_hyper(warehouse, tmp_path):
     summary = export(warehouse, "hyper", tmp_path / "out")
     assert [p.name for p in summary.files] == [HYPER_FILE]

@@ -35,6 +35,7 @@ def warehouse(tmp_path_factory):
     return settings.warehouse_path
 
 
+@pytest.mark.slow
 def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
     [path] = write_report(warehouse, tmp_path / "report.html", year=2025)
     text = path.read_text()

@@ -30,6 +30,7 @@ def placeholder_service_account(tmp_path, monkeypatch):
     return path
 
 
+@pytest.mark.slow
 def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_service_account):
     settings = build_settings(data_dir=tmp_path / "data", warehouse="bigquery",
                               bigquery_project="placeholder-project", bigquery_dataset_prefix="si_")

@@ -8,12 +8,14 @@ import urllib.request
 from datetime import date
 
 import duckdb
+import pytest
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.transform import dbt_dir, transform
 from transform_history import write_history
 
 
+@pytest.mark.slow
 def test_every_model_and_column_is_described_and_docs_are_served(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = build_settings(data_dir=tmp_path / "data", users=[{"name": "doc", "timezone": "UTC"}])

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import duckdb
+import pytest
 
 from scrobble_insights.jobs import extract_and_load
 from scrobble_insights.transform import transform
@@ -30,6 +31,7 @@ def snapshot(settings) -> dict[str, list]:
         con.close()
 
 
+@pytest.mark.slow
 def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(simulator, settings_for):
     sim, server = simulator(years=0.4)
     settings = settings_for(server, users=[{"name": "alice", "timezone": "Europe/London"}])

@@ -29,6 +29,7 @@ def settings(tmp_path, monkeypatch):
     return make
 
 
+@pytest.mark.slow
 def test_london_local_hours_follow_the_march_and_october_dst_changes(settings):
     s = settings(users=[{"name": "lon", "timezone": "Europe/London"}])
     write_history(s, "lon", [
@@ -53,6 +54,7 @@ def test_london_local_hours_follow_the_march_and_october_dst_changes(settings):
     }
 
 
+@pytest.mark.slow
 def test_a_user_who_moved_gets_the_zone_in_force_at_each_instant(settings):
     s = settings(users=[{"name": "mover", "timezone": "Europe/Berlin",
                          "moves": [{"since": "2020-06-01", "tz": "America/New_York"}]}])
@@ -67,6 +69,7 @@ def test_a_user_who_moved_gets_the_zone_in_force_at_each_instant(settings):
     assert query(s, "SELECT timezone FROM marts.dim_user") == [("America/New_York",)]
 
 
+@pytest.mark.slow
 def test_seasons_follow_the_hemisphere(settings):
     s = settings(users=[{"name": "north", "timezone": "Europe/London"},
                         {"name": "south", "timezone": "Australia/Sydney", "hemisphere": "south"}])
@@ -81,6 +84,7 @@ def test_seasons_follow_the_hemisphere(settings):
     assert daily == {("north", "winter"), ("south", "summer")}
 
 
+@pytest.mark.slow
 def test_average_tracks_per_day_counts_days_without_plays(settings):
     s = settings(users=[{"name": "quiet", "timezone": "UTC"}])
     write_history(s, "quiet", [("2026-02-01 10:00", "A", "t1"), ("2026-02-01 11:00", "A", "t2"),
@@ -91,6 +95,7 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
     assert query(s, "SELECT plays FROM marts.mart_daily_plays ORDER BY local_date") == [(3,), (0,), (0,), (1,)]
 
 
+@pytest.mark.slow
 def test_genre_spellings_fold_and_junk_only_artists_get_no_genre(settings):
     s = settings(users=[{"name": "tags", "timezone": "UTC"}])
     write_history(s, "tags", [("2026-02-01 10:00", "Rapper", "r"), ("2026-02-01 11:00", "Junk Band", "j"),
@@ -107,6 +112,7 @@ def test_genre_spellings_fold_and_junk_only_artists_get_no_genre(settings):
     assert summary.genre_coverage == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow
 def test_a_user_east_of_utc_keeps_plays_whose_local_day_is_after_the_last_utc_day(settings):
     s = settings(users=[{"name": "syd", "timezone": "Australia/Sydney"}])
     # 2026-02-01 20:00 UTC is 2026-02-02 07:00 in Sydney (AEDT, UTC+11): after the last UTC day.
@@ -136,6 +142,7 @@ def test_transform_on_an_empty_warehouse_says_what_to_do(settings):
         transform(s, today=TODAY)
 
 
+@pytest.mark.slow
 def test_when_dbt_cannot_run_the_error_is_dbts_own_reason_in_one_line(settings):
     import subprocess
     import sys
