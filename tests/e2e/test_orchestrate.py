@@ -293,3 +293,14 @@ def test_orchestrate_hands_dagster_every_profile_and_the_chosen_users_and_an_off
     assert seen.data_dir == settings.data_dir.resolve()
     instance = yaml.safe_load((tmp_path / "data" / "dagster" / "dagster.yaml").read_text())
     assert instance["telemetry"] == {"enabled": False} and env["DAGSTER_DISABLE_TELEMETRY"] == "1"
+
+
+def test_the_run_tags_we_spell_out_are_dagsters_own():
+    """definitions.py names Dagster's run tags itself (its constants are private): they must not drift."""
+    from dagster._core.storage import tags
+
+    from scrobble_insights.orchestrate import definitions
+
+    for name in ("ASSET_PARTITION_RANGE_START_TAG", "ASSET_PARTITION_RANGE_END_TAG", "BACKFILL_ID_TAG",
+                 "PARTITION_NAME_TAG"):
+        assert getattr(definitions, name) == getattr(tags, name)

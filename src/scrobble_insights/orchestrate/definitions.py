@@ -27,12 +27,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    BACKFILL_ID_TAG,
-    PARTITION_NAME_TAG,
-)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from scrobble_insights import jobs
@@ -52,6 +46,12 @@ from scrobble_insights.transform import (
     write_profiles,
 )
 
+# The run tags Dagster sets on partitioned and backfill runs (their names are documented; the
+# constants holding them are private to Dagster, so they are spelled out here).
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+BACKFILL_ID_TAG = "dagster/backfill"
+PARTITION_NAME_TAG = "dagster/partition"
 JOB = "scrobbles_daily"
 FACT = dg.AssetKey(["marts", "fact_scrobbles"])
 TRANSIENT = (LockedError, TransientLastfmError, ExtractError)
