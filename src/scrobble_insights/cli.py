@@ -146,6 +146,13 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
     out.print(f"bronze files: {settings.bronze_dir}")
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM (systemd stop, `timeout`, kill) during a job unwinds like an error: the job is alerted
+    and recorded, its transactions roll back and its children stop."""
+    raise Terminated(f"stopped by signal {signal.Signals(signum).name} before the command finished; "
+                     "run it again to resume")
+
+
 @contextmanager
 def _job(settings: Settings, command: str, **details):
     """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl.
@@ -160,21 +167,25 @@ def _job(settings: Settings, command: str, **details):
 
     record = {"command": command, **details, "run_id": current_run_id()}
     started = time.monotonic()
-    with log_context(command=command):
-        try:
-            with pipeline_lock(settings.data_dir, command):
-                log.info("job started", extra=details)
-                try:
-                    yield record
-                finally:
-                    publish_for_readers(settings)
-        except BaseException as exc:
-            error = _one_line(exc)
-            if not isinstance(exc, KeyboardInterrupt):
-                _alert(settings, command, error)
-            _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
-            raise
-        _finish(settings, "job finished", {**record, "status": "ok"}, started)
+    previous = signal.signal(signal.SIGTERM, _terminate)      # during a job, SIGTERM unwinds like an error
+    try:
+        with log_context(command=command):
+            try:
+                with pipeline_lock(settings.data_dir, command):
+                    log.info("job started", extra=details)
+                    try:
+                        yield record
+                    finally:
+                        publish_for_readers(settings)
+            except BaseException as exc:
+                error = _one_line(exc)
+                if not isinstance(exc, KeyboardInterrupt):
+                    _alert(settings, command, error)
+                _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
+                raise
+            _finish(settings, "job finished", {**record, "status": "ok"}, started)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -661,17 +672,9 @@ def _print_first_insights(settings: Settings) -> None:
               "(fact_scrobbles, dim_*, mart_*). Query it with any DuckDB client, read-only.")
 
 
-def _terminate(signum, frame) -> None:
-    """SIGTERM (systemd stop, `timeout`, kill) unwinds like an error: the job is alerted and recorded,
-    its transactions roll back and its children stop."""
-    raise Terminated(f"stopped by signal {signal.Signals(signum).name} before the command finished; "
-                     "run it again to resume")
-
-
 def main() -> None:
     """Entry point: one-line errors, never a traceback (unless --verbose asks for one)."""
     disable_telemetry()
-    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
     except ScrobbleInsightsError as exc:
