@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from scrobble_insights.config import Settings, build_settings, disable_telemetry, redact
-from scrobble_insights.errors import ConfigError, ScrobbleInsightsError, Terminated, os_error_message
+from scrobble_insights.errors import ConfigError, ScrobbleInsightsError, Terminated, first_line, os_error_message
 from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
 from scrobble_insights.logs import current_run_id, log_context, setup_logging
 
@@ -192,8 +192,7 @@ def _one_line(exc: BaseException) -> str:
     """What went wrong, in one line, secrets scrubbed (OS errors as the one-line message users see)."""
     if isinstance(exc, OSError) and not isinstance(exc, ScrobbleInsightsError):
         return redact(os_error_message(exc, *_data_dir[:1]), _secrets)
-    text = str(exc)
-    return redact(text, _secrets).splitlines()[0] if text.strip() else type(exc).__name__
+    return redact(first_line(exc), _secrets)
 
 
 def _finish(settings: Settings, message: str, outcome: dict, started: float) -> None:

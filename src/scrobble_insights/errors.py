@@ -6,6 +6,12 @@ The CLI prints ``str(error)`` and exits non-zero; it never prints a traceback fo
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """What an exception says, in one line: its message's first line, else its class name."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 class ScrobbleInsightsError(Exception):
     """Base class: a problem the user can act on, described in one line."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.config import Settings
-from scrobble_insights.errors import ConfigError, LastfmError, ScrobbleInsightsError
+from scrobble_insights.errors import ConfigError, LastfmError, ScrobbleInsightsError, first_line
 from scrobble_insights.extract.artist_tags import extract_artist_tags
 from scrobble_insights.extract.bronze import utc_now, write_user_info
 from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
@@ -188,8 +188,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
 
 def failures_error(failures: dict[str, Exception]) -> JobFailures:
     """One line naming what failed, once the rest has been loaded and modelled."""
-    parts = [f"{what}: {str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__}"
-             for what, exc in failures.items()]
+    parts = [f"{what}: {first_line(exc)}" for what, exc in failures.items()]
     users = [w for w in failures if w != "artist tags"]
     done = ("the other users' scrobbles were extracted and loaded" if users
             else "the scrobbles were loaded; run again to fetch the remaining tags")
@@ -229,8 +228,7 @@ def publish_for_readers(settings: Settings) -> None:
     try:
         publish_snapshot(settings)
     except Exception as exc:  # noqa: BLE001 - e.g. a damaged warehouse: the job's own error says more
-        log.warning("could not publish the warehouse for readers: %s", str(exc).splitlines()[0] if str(exc) else
-                    type(exc).__name__)
+        log.warning("could not publish the warehouse for readers: %s", first_line(exc))
 
 
 def summary_dict(summary: JobSummary) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from scrobble_insights.config import Settings
-from scrobble_insights.errors import WarehouseError
+from scrobble_insights.errors import WarehouseError, first_line
 from scrobble_insights.load.snapshot import read_only, reader_path
 from scrobble_insights.runlog import read_runs
 
@@ -64,7 +64,7 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
             con.close()
         report["warehouse_readable"] = True
     except (WarehouseError, duckdb.Error) as exc:
-        report["warehouse_error"] = str(exc).strip().splitlines()[0]
+        report["warehouse_error"] = first_line(exc)
         names = sorted({name for r in runs for name in (r.get("users") or [])})
         report["run_log_users"] = []
         for name in names:

@@ -38,6 +38,7 @@ from scrobble_insights.errors import (
     PermanentLastfmError,
     RateLimitedError,
     TransientLastfmError,
+    first_line,
 )
 from scrobble_insights.lastfm.parse import (
     RecentTracksPage,
@@ -267,8 +268,7 @@ def _base_url(url: str) -> str:
 
 def _reason(exc: Exception, secret: str) -> str:
     """The first line of an exception's message, the key scrubbed."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else type(exc).__name__
+    text = first_line(exc)
     return text.replace(secret, "***") if secret else text
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from scrobble_insights.errors import WarehouseBusyError, WarehouseError
+from scrobble_insights.errors import WarehouseBusyError, WarehouseError, first_line
 
 LOADER_MEMORY_LIMIT = "128MB"
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS raw.bronze_files (
 def open_error(path: Path, exc: duckdb.Error) -> WarehouseError:
     """Why DuckDB could not open the warehouse, in one line: another process holds it, the file
     system refuses it, or the file is damaged (then: rebuild it from bronze)."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = first_line(exc)
     if "Could not set lock" in first:
         holder = re.search(r"held in (.+?)(?:\. See also|$)", first)
         who = holder.group(1) if holder else "another process"

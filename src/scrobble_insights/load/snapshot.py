@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from scrobble_insights.errors import WarehouseBusyError, WarehouseError
+from scrobble_insights.errors import WarehouseBusyError, WarehouseError, first_line
 from scrobble_insights.runlog import LockedError, pipeline_lock
 
 
@@ -43,7 +43,7 @@ def publish_snapshot(settings) -> Path | None:
             os.fsync(written.fileno())
         os.replace(copy, target)
     except (OSError, duckdb.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+        reason = getattr(exc, "strerror", None) or first_line(exc)
         raise WarehouseError(f"cannot publish the read-only snapshot {target}: {reason}; free some space or "
                              "fix the data directory's permissions, then run `scrobble-insights transform`") from None
     finally:

@@ -173,7 +173,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                     description="raw.users, raw.user_timezones (with dated moves) and raw.tag_genres, from the "
                                 "configuration and the genre vocabulary")
     def reference(context: dg.AssetExecutionContext):
-        with step(context, "reference tables"):
+        with step(context, "reference tables", publish=False):     # the dbt step right after publishes
             prepare_reference(settings)
         for table in REFERENCE:
             yield dg.MaterializeResult(asset_key=raw(table))
