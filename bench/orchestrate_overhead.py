@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.jobs import extract_and_load
+from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.orchestrate.definitions import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -31,7 +31,7 @@ from scrobble_insights.orchestrate.definitions import (
     build_definitions,
 )
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 
 NOW = 1773532800   # 2026-03-15 00:00 UTC
 TODAY = date(2026, 3, 15)

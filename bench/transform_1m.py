@@ -38,7 +38,7 @@ from scrobble_insights.load.records import (
 )
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
-from scrobble_insights.transform import dbt_dir, transform
+from scrobble_insights.transform.dbt import dbt_dir, transform
 
 NOW = 1773532800   # 2026-03-15 00:00 UTC
 FETCHED = "2026-03-15T00:00:00+00:00"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from scrobble_insights.extract.bronze import write_day, write_tags_batch, write_user_info
-from scrobble_insights.jobs import check_users
-from scrobble_insights.load.pipeline import load_scrobbles, load_tags, load_user_infos
+from scrobble_insights.bronze.files import write_day, write_tags_batch, write_user_info
+from scrobble_insights.load.loader import load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.operate.steps import check_users
 
 FETCHED = datetime(2026, 11, 1, tzinfo=timezone.utc)
 

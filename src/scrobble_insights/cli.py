@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import time
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,9 +23,9 @@ from rich.progress import (
 from rich.table import Table
 
 from scrobble_insights.config import Settings, build_settings, disable_telemetry, redact
-from scrobble_insights.errors import ConfigError, ScrobbleInsightsError, Terminated, first_line, os_error_message
+from scrobble_insights.errors import EXIT_INTERNAL, EXIT_OS, ConfigError, ScrobbleInsightsError, os_error_message
 from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
-from scrobble_insights.logs import current_run_id, log_context, setup_logging
+from scrobble_insights.operate.logs import setup_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn a last.fm listening history into a tested warehouse and a dashboard.")
@@ -125,7 +123,7 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
     if json_path is not None:
         import json
 
-        from scrobble_insights.jobs import summary_dict
+        from scrobble_insights.operate.steps import summary_dict
 
         json_path.write_text(json.dumps(summary_dict(summary), indent=2))
     table = Table(title=f"Extracted {summary.first_day} .. {summary.last_day} (UTC days)", title_justify="left")
@@ -146,79 +144,19 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
     out.print(f"bronze files: {settings.bronze_dir}")
 
 
-def _terminate(signum, frame) -> None:
-    """SIGTERM (systemd stop, `timeout`, kill) during a job unwinds like an error: the job is alerted
-    and recorded, its transactions roll back and its children stop."""
-    raise Terminated(f"stopped by signal {signal.Signals(signum).name} before the command finished; "
-                     "run it again to resume")
-
-
-@contextmanager
 def _job(settings: Settings, command: str, **details):
-    """Hold the data directory's lock for a job and log its outcome to state/runs.jsonl.
-
-    Every failure is told, the lock conflict, a full or read-only disk and SIGTERM included: first
-    the alert (the webhook needs nothing of the data directory), then the run record (which falls
-    back outside the data directory when it cannot be written there). After the job, readers get a
-    fresh snapshot of the warehouse.
-    """
-    from scrobble_insights.jobs import publish_for_readers
-    from scrobble_insights.runlog import pipeline_lock
-
-    record = {"command": command, **details, "run_id": current_run_id()}
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGTERM, _terminate)      # during a job, SIGTERM unwinds like an error
-    try:
-        with log_context(command=command):
-            try:
-                with pipeline_lock(settings.data_dir, command):
-                    log.info("job started", extra=details)
-                    try:
-                        yield record
-                    finally:
-                        publish_for_readers(settings)
-            except BaseException as exc:
-                error = _one_line(exc)
-                if not isinstance(exc, KeyboardInterrupt):
-                    _alert(settings, command, error)
-                _finish(settings, "job failed", {**record, "status": "failed", "error": error}, started)
-                raise
-            _finish(settings, "job finished", {**record, "status": "ok"}, started)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _one_line(exc: BaseException) -> str:
-    """What went wrong, in one line, secrets scrubbed (OS errors as the one-line message users see)."""
-    if isinstance(exc, OSError) and not isinstance(exc, ScrobbleInsightsError):
-        return redact(os_error_message(exc, *_data_dir[:1]), _secrets)
-    return redact(first_line(exc), _secrets)
-
-
-def _finish(settings: Settings, message: str, outcome: dict, started: float) -> None:
-    """A job's outcome: one line in state/runs.jsonl, one log record."""
-    from scrobble_insights.runlog import record_run
-
-    record_run(settings.data_dir, outcome)
-    log.info(message, extra={**outcome, "seconds": round(time.monotonic() - started, 3)})
-
-
-def _alert(settings: Settings, command: str, error: str) -> None:
-    """Tell a person: the log always, the configured webhook if any (exactly one POST per failure)."""
+    """The job lifecycle (lock, alert, run log, reader snapshot): operate.job."""
     import shlex
 
-    from scrobble_insights.alerts import alert_failure
+    from scrobble_insights.operate.job import job
 
     retry = " ".join(shlex.quote(a) for a in ["scrobble-insights", *sys.argv[1:]])
-    try:
-        alert_failure(settings, command, error, retry, current_run_id())
-    except Exception as exc:  # noqa: BLE001 - the job's own error is what the user must see
-        log.error("could not send the alert: %s", type(exc).__name__)
+    return job(settings, command, retry=retry, secrets=_secrets, **details)
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
                  summary_json: Path | None, transform: bool = True, command: str = "run") -> None:
-    from scrobble_insights.jobs import extract_and_load
+    from scrobble_insights.operate.steps import extract_and_load
 
     names = users or settings.user_names()
     with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
@@ -230,13 +168,13 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
         if transform and (not summary.failures or any(summary.warehouse_rows.values())):
             _transform(settings)
         if summary.failures:
-            from scrobble_insights.jobs import failures_error
+            from scrobble_insights.operate.steps import failures_error
 
             raise failures_error(summary.failures)
 
 
 def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
-    from scrobble_insights.transform import transform as build
+    from scrobble_insights.transform.dbt import transform as build
 
     spinner = err.status("dbt build: staging -> intermediate -> marts, with data tests ...")
     with nullcontext() if _json_logs else spinner:
@@ -296,8 +234,8 @@ def load(
     log_format: LogFormat = None,
 ) -> None:
     """Load bronze files into the warehouse (only changed days, or everything with --rebuild). No API."""
-    from scrobble_insights.jobs import load as load_changed
-    from scrobble_insights.jobs import rebuild_from_bronze
+    from scrobble_insights.operate.steps import load as load_changed
+    from scrobble_insights.operate.steps import rebuild_from_bronze
 
     settings = _setup(verbose, log_format, data_dir=data_dir)
     with _job(settings, "load --rebuild" if rebuild else "load"):
@@ -340,7 +278,7 @@ def docs(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site")] = False,
 ) -> None:
     """Generate dbt's documentation site (models, columns, lineage) and serve it on 127.0.0.1."""
-    from scrobble_insights.transform import generate_docs, serve_docs
+    from scrobble_insights.transform.dbt import generate_docs, serve_docs
 
     settings = _setup(verbose, data_dir=data_dir)
     with err.status("dbt docs generate ..."):
@@ -357,9 +295,9 @@ def orchestrate(
     port: Annotated[int, typer.Option(help="Port of Dagster's web UI on 127.0.0.1", min=1, max=65535)] = 3000,
 ) -> None:
     """Dagster's web UI and daemon on 127.0.0.1: the daily schedule, date-range backfills, retries, alerts."""
-    from scrobble_insights.jobs import check_users
+    from scrobble_insights.operate.steps import check_users
     from scrobble_insights.orchestrate import asset_names, launch
-    from scrobble_insights.transform import prepare_manifest
+    from scrobble_insights.transform.dbt import prepare_manifest
 
     settings = _setup(verbose, data_dir=data_dir)
     names = check_users(user or settings.user_names())
@@ -382,7 +320,7 @@ def status(
     """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists; sizes on disk."""
     import json
 
-    from scrobble_insights.status import status_report
+    from scrobble_insights.operate.status import status_report
 
     settings = _setup(verbose, log_format, data_dir=data_dir)
     report = status_report(settings)
@@ -425,7 +363,7 @@ def verify(
 ) -> None:
     """Compare the warehouse with last.fm's own totals, month by month over the whole history and in all;
     list (and --repair) what disagrees. Exits 1 when anything disagrees."""
-    from scrobble_insights.verify import verify_user
+    from scrobble_insights.operate.verify import verify_user
 
     settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since") if since else None
@@ -462,8 +400,9 @@ def schedule(
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Print a crontab line or a systemd service + timer that runs `scrobble-insights run` daily."""
-    import shlex
     import shutil
+
+    from scrobble_insights.operate.schedule import crontab, daily_command, systemd_units
 
     settings = _setup(verbose, data_dir=data_dir)
     if print_format not in ("cron", "systemd"):
@@ -471,38 +410,9 @@ def schedule(
     if not 0 <= hour <= 23:
         raise ConfigError(f"--hour {hour} is not between 0 and 23")
     executable = shutil.which("scrobble-insights") or f"{sys.executable} -m scrobble_insights"
-    data = settings.data_dir.resolve()
-    users = " ".join(f"--user {shlex.quote(u)}" for u in (user or settings.user_names()))
-    command = f"{executable} run {users} --data-dir {shlex.quote(str(data))}".replace("  ", " ")
-    cwd = Path.cwd().resolve()
-    if print_format == "cron":
-        print(f"# scrobble-insights: yesterday's scrobbles every day at {hour:02d}:07 (add with `crontab -e`)")
-        print(f"7 {hour} * * * cd {shlex.quote(str(cwd))} && {command} >> {shlex.quote(str(data / 'cron.log'))} 2>&1")
-        return
-    print(f"""# /etc/systemd/system/scrobble-insights.service
-[Unit]
-Description=Scrobble Insights daily run (last.fm -> warehouse -> dbt)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-WorkingDirectory={cwd}
-EnvironmentFile=-{cwd}/.env
-ExecStart={command}
-
-# /etc/systemd/system/scrobble-insights.timer
-[Unit]
-Description=Run Scrobble Insights every day
-
-[Timer]
-OnCalendar=*-*-* {hour:02d}:07:00
-Persistent=true
-RandomizedDelaySec=600
-
-[Install]
-WantedBy=timers.target
-# then: systemctl daemon-reload && systemctl enable --now scrobble-insights.timer""")
+    data, cwd = settings.data_dir.resolve(), Path.cwd().resolve()
+    command = daily_command(executable, user or settings.user_names(), data)
+    print(crontab(command, hour, cwd, data) if print_format == "cron" else systemd_units(command, hour, cwd))
 
 
 @app.command()
@@ -611,7 +521,7 @@ def demo(
     verbose: Verbose = False,
 ) -> None:
     """The whole pipeline on simulated data: simulator -> backfill -> warehouse -> dbt -> report -> dashboard."""
-    from scrobble_insights.jobs import extract_and_load
+    from scrobble_insights.operate.steps import extract_and_load
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
     err.print(f"building {years:g} years of simulated listening for user 'demo' ...")
@@ -652,9 +562,9 @@ def _print_first_insights(settings: Settings) -> None:
         per_day, days = con.execute("SELECT avg(plays), count(*) FROM marts.mart_daily_plays").fetchone()
         weekday, hour = con.execute(
             "SELECT weekday, hour FROM marts.mart_listening_clock ORDER BY plays DESC LIMIT 1").fetchone()
-        genres = con.execute("""SELECT parent_genre, count(*) * 1.0 / sum(count(*)) OVER () FROM marts.scrobbles
+        genres = con.execute("""SELECT genre_family, count(*) * 1.0 / sum(count(*)) OVER () FROM marts.wide_scrobbles
                                 GROUP BY 1 ORDER BY 2 DESC LIMIT 3""").fetchall()
-        artists = con.execute("""SELECT artist_name, primary_genre, count(*) FROM marts.scrobbles
+        artists = con.execute("""SELECT artist_name, primary_genre, count(*) FROM marts.wide_scrobbles
                                  GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5""").fetchall()
     finally:
         con.close()
@@ -682,10 +592,10 @@ def main() -> None:
     except OSError as exc:      # a full or read-only disk, a missing permission: the file and the fix
         err.print(f"[bold red]error:[/] {redact(os_error_message(exc, *_data_dir[:1]), _secrets)}", markup=True, highlight=False,
                   soft_wrap=True)
-        sys.exit(74)
+        sys.exit(EXIT_OS)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, secrets scrubbed
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         text = redact(f"{type(exc).__name__}: {exc}", _secrets).splitlines()[0] if str(exc) else type(exc).__name__
         err.print(f"[bold red]internal error:[/] {text} — please report it (run with --verbose for details)",
                   markup=True, highlight=False, soft_wrap=True)
-        sys.exit(70)
+        sys.exit(EXIT_INTERNAL)

@@ -1,9 +1,17 @@
 """Exception family. Every error carries a one-line message: what is wrong and how to fix it.
 
-The CLI prints ``str(error)`` and exits non-zero; it never prints a traceback for these.
+The CLI prints ``str(error)`` and exits with the error's ``exit_code``; it never prints a traceback
+for these. Exit codes are named here once (sysexits-style where one fits).
 """
 
 from __future__ import annotations
+
+EXIT_FAILED = 1          # a job failed, or verify found a disagreement
+EXIT_USAGE = 2           # the command line or the configuration is wrong
+EXIT_LOCKED = 3          # another job holds the data directory
+EXIT_INTERNAL = 70       # a bug: please report it (EX_SOFTWARE)
+EXIT_OS = 74             # a full or read-only disk, a missing permission (EX_IOERR)
+EXIT_TERMINATED = 143    # stopped by SIGTERM (128 + 15)
 
 
 def first_line(exc: BaseException) -> str:
@@ -15,13 +23,13 @@ def first_line(exc: BaseException) -> str:
 class ScrobbleInsightsError(Exception):
     """Base class: a problem the user can act on, described in one line."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 class ConfigError(ScrobbleInsightsError):
     """The configuration or the command line is wrong."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class LastfmError(ScrobbleInsightsError):
@@ -65,7 +73,21 @@ class BronzeError(ScrobbleInsightsError):
 class Terminated(ScrobbleInsightsError):
     """The process was asked to stop (SIGTERM)."""
 
-    exit_code = 143
+    exit_code = EXIT_TERMINATED
+
+
+class LockedError(ScrobbleInsightsError):
+    """Another job holds the data directory."""
+
+    exit_code = EXIT_LOCKED
+
+
+class TransformError(ScrobbleInsightsError):
+    """dbt could not build or a data test failed."""
+
+
+class JobFailures(ScrobbleInsightsError):
+    """Some users (or the tags) failed; the rest was extracted, loaded and modelled."""
 
 
 def os_error_message(exc: OSError, where_else: object = None) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from scrobble_insights.runlog import pipeline_lock
+from scrobble_insights.operate.runlog import job_lock
 from scrobble_insights.simulator import methods
 from support import TODAY, cli_env, hold_answers, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
@@ -128,7 +128,7 @@ def test_a_lock_conflict_is_alerted_and_recorded(simulator, tmp_path):
     data = tmp_path / "data"
     with webhook_receiver() as (url, received):
         env = env_for(server, data, tmp_path, url)
-        with pipeline_lock(data, "backfill --user alice"):
+        with job_lock(data, "backfill --user alice"):
             second = run_cli(RUN, env, tmp_path)
     assert second.returncode == 3
     [(_, alert)] = received

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.logs import LOG_FILE, log_context, set_run_id, setup_logging
+from scrobble_insights.operate.logs import LOG_FILE, log_context, set_run_id, setup_logging
 from support import TEST_KEY, TODAY, cli_env, run_cli
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from scrobble_insights.runlog import pipeline_lock
+from scrobble_insights.operate.runlog import job_lock
 from support import TEST_KEY, TODAY, cli_env, hold_answers, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 
@@ -16,7 +16,7 @@ def test_a_second_run_on_the_same_data_directory_exits_with_a_clear_message(simu
     _, server = simulator(years=0.2)
     data = tmp_path / "data"
     env = cli_env(server, data)
-    with pipeline_lock(data, "run --user alice"):          # the first run, still going
+    with job_lock(data, "run --user alice"):          # the first run, still going
         second = run_cli(["run", "-u", "alice", "--date", str(TODAY - timedelta(days=1)), "--no-transform"],
                          env, tmp_path)
     assert second.returncode == 3

@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from scrobble_insights.config import UserProfile, build_settings
+from scrobble_insights.operate.runlog import job_lock, read_runs
+from scrobble_insights.operate.status import status_report
 from scrobble_insights.orchestrate import ORCHESTRATED_USERS, dagster_env
 from scrobble_insights.orchestrate.definitions import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -26,9 +28,7 @@ from scrobble_insights.orchestrate.definitions import (
     JOB,
     build_definitions,
 )
-from scrobble_insights.runlog import pipeline_lock, read_runs
 from scrobble_insights.simulator import UserSpec
-from scrobble_insights.status import status_report
 from support import NOW, TODAY, alive, cli_env, descendants, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
 CLOCK = lambda: datetime.fromtimestamp(NOW, timezone.utc)  # noqa: E731 - the pinned "now"
@@ -143,7 +143,7 @@ def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, set
     settings = settings_for(server, users=["alice"])
     defs = build_definitions(settings, clock=CLOCK, retry_delay_s=0.01, max_retries=2)
     day = TODAY - timedelta(days=1)
-    with pipeline_lock(settings.data_dir, "backfill"):          # a cron `run` holds the directory
+    with job_lock(settings.data_dir, "backfill"):          # a cron `run` holds the directory
         result = defs.resolve_job_def(JOB).execute_in_process(tags=range_tags(day, day), raise_on_error=False)
     assert not result.success
     retries = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]

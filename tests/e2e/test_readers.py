@@ -20,12 +20,12 @@ from streamlit.testing.v1 import AppTest
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import WarehouseBusyError
 from scrobble_insights.load.snapshot import publish_snapshot, reader_path
-from scrobble_insights.runlog import record_run
+from scrobble_insights.operate.runlog import record_run
 from scrobble_insights.serve import queries
 from scrobble_insights.serve.dashboard import APP_PATH, WAREHOUSE_ENV
 from scrobble_insights.serve.dashboard.data import ask
 from scrobble_insights.serve.exports import TABLES, export
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 from support import cli_env, run_cli
 from transform_history import write_history
 
@@ -39,9 +39,9 @@ JOB = """
 import sys
 from pathlib import Path
 import duckdb
-from scrobble_insights.runlog import pipeline_lock
+from scrobble_insights.operate.runlog import job_lock
 data = Path(sys.argv[1])
-with pipeline_lock(data, "run --user exp"):
+with job_lock(data, "run --user exp"):
     con = duckdb.connect(str(data / "warehouse.duckdb"))
     if len(sys.argv) > 2:
         con.execute("DELETE FROM raw.scrobbles WHERE played_date = ?", [sys.argv[2]])

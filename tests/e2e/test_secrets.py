@@ -74,7 +74,7 @@ def test_client_exceptions_and_logs_hold_no_key(caplog):
 
 def test_log_records_are_scrubbed_in_extra_fields_and_tracebacks_too():
     from scrobble_insights.config import RedactFilter
-    from scrobble_insights.logs import json_formatter
+    from scrobble_insights.operate.logs import json_formatter
 
     lines = io.StringIO()
     handler = logging.StreamHandler(lines)

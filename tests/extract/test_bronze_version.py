@@ -3,9 +3,9 @@
 import shutil
 from datetime import timedelta
 
+from scrobble_insights.bronze.files import day_path, file_version, read_lines, write_day
 from scrobble_insights.config import build_settings
-from scrobble_insights.extract.bronze import day_path, file_version, read_lines, write_day
-from scrobble_insights.jobs import extract, load
+from scrobble_insights.operate.steps import extract, load
 from support import TODAY, truth_rows, warehouse_rows
 
 FIRST, LAST = TODAY - timedelta(days=30), TODAY - timedelta(days=1)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from scrobble_insights.extract.bronze import day_path
+from scrobble_insights.bronze.files import day_path
 from scrobble_insights.extract.checkpoint import Checkpoint
-from scrobble_insights.jobs import extract, load
+from scrobble_insights.operate.steps import extract, load
 from support import TODAY, truth_rows, warehouse_rows
 
 FIRST, LAST = TODAY - timedelta(days=40), TODAY - timedelta(days=1)

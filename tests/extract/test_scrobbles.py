@@ -8,7 +8,7 @@ import pytest
 
 from scrobble_insights.errors import ConfigError, PermanentLastfmError
 from scrobble_insights.extract.scrobbles import Window, WindowPlanner
-from scrobble_insights.jobs import extract_and_load
+from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.simulator import UserSpec
 from support import TODAY, truth_rows, warehouse_rows
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from scrobble_insights.bronze.files import iter_day_files, read_lines
 from scrobble_insights.errors import ExtractError
-from scrobble_insights.extract.bronze import iter_day_files, read_lines
-from scrobble_insights.jobs import extract
+from scrobble_insights.operate.steps import extract
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
 from support import NOW, TODAY, day_uts, truth_rows
 

@@ -1,4 +1,4 @@
-"""The genre resolver: spelling folding, junk rejection, per-artist weighting and dashboard parents."""
+"""The genre resolver: spelling folding, junk rejection, per-artist weighting and genre familys."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from scrobble_insights.genres import (
-    DASHBOARD_PARENTS,
+from scrobble_insights.transform.genres import (
+    GENRE_FAMILIES,
     UNKNOWN,
     VOCABULARY_VERSION,
     canonical_genre,
@@ -76,14 +76,14 @@ def test_canonical_genre_is_stable_when_applied_to_its_own_output():
 def test_resolve_artist_gives_no_genre_when_only_junk_tags():
     result = resolve_artist([("seen live", 100), ("british", 80), ("80s", 60), ("favorites", 50),
                              ("female vocalists", 40), ("Some Band", 20)])
-    assert (result.primary_genre, result.parent_genre, result.root_genre, result.dashboard_parent,
+    assert (result.primary_genre, result.parent_genre, result.root_genre, result.genre_family,
             result.weights) == (None, None, None, None, [])
     assert result.vocabulary_version == VOCABULARY_VERSION
 
 
 def test_resolve_artist_gives_no_genre_when_no_tags():
     assert resolve_artist([]).primary_genre is None
-    assert UNKNOWN not in DASHBOARD_PARENTS
+    assert UNKNOWN not in GENRE_FAMILIES
 
 
 def test_resolve_artist_sums_weights_when_spellings_of_one_genre():
@@ -153,29 +153,29 @@ ARTISTS = {
 }
 
 
-@pytest.mark.parametrize("dashboard_parent", sorted(ARTISTS))
-def test_resolve_artist_reaches_expected_dashboard_parent_when_typical_tags(dashboard_parent):
-    assert resolve_artist(ARTISTS[dashboard_parent]).dashboard_parent == dashboard_parent
+@pytest.mark.parametrize("genre_family", sorted(ARTISTS))
+def test_resolve_artist_reaches_expected_genre_family_when_typical_tags(genre_family):
+    assert resolve_artist(ARTISTS[genre_family]).genre_family == genre_family
 
 
-def test_every_dashboard_parent_is_reachable_when_resolving_sample_tags():
-    reached = {resolve_artist(tags).dashboard_parent for tags in ARTISTS.values()}
-    reached.add(resolve_artist([("comedy", 100)]).dashboard_parent)
-    assert reached == set(DASHBOARD_PARENTS)
+def test_every_genre_family_is_reachable_when_resolving_sample_tags():
+    reached = {resolve_artist(tags).genre_family for tags in ARTISTS.values()}
+    reached.add(resolve_artist([("comedy", 100)]).genre_family)
+    assert reached == set(GENRE_FAMILIES)
 
 
 # --- hierarchy --------------------------------------------------------------------------------
 
 
-def test_dashboard_parents_are_the_fixed_list_when_listed():
-    assert DASHBOARD_PARENTS == ("rock", "metal", "pop", "electronic", "hip hop", "r&b", "jazz", "blues",
+def test_genre_familys_are_the_fixed_list_when_listed():
+    assert GENRE_FAMILIES == ("rock", "metal", "pop", "electronic", "hip hop", "r&b", "jazz", "blues",
                                  "folk", "country", "classical", "reggae", "latin", "world", "soundtrack",
                                  "other")
 
 
-def test_no_dashboard_parent_is_junk_when_any_genre_resolves():
-    parents = {row["dashboard_parent"] for row in hierarchy_rows()}
-    assert parents <= set(DASHBOARD_PARENTS)
+def test_no_genre_family_is_junk_when_any_genre_resolves():
+    parents = {row["genre_family"] for row in hierarchy_rows()}
+    assert parents <= set(GENRE_FAMILIES)
     for name in parents:
         assert not re.search(r"\d0s$", name), name
         assert name not in {"seen live", "british", "american", "usa", "uk", "german", "jamaica", "brazil"}
@@ -183,21 +183,21 @@ def test_no_dashboard_parent_is_junk_when_any_genre_resolves():
 
 def test_genre_info_walks_to_root_when_genre_is_nested():
     info = genre_info("melodic death metal")
-    assert (info.parent, info.root, info.dashboard_parent, info.depth) == ("death metal", "metal", "metal", 3)
+    assert (info.parent, info.root, info.genre_family, info.depth) == ("death metal", "metal", "metal", 3)
     assert genre_info("Heavy Metal").parent == "metal"
     assert genre_info("rock").parent is None and genre_info("rock").depth == 0
 
 
-@pytest.mark.parametrize("genre, parent, dashboard_parent", [
+@pytest.mark.parametrize("genre, parent, genre_family", [
     ("metal", None, "metal"), ("rap", "hip hop", "hip hop"), ("indie", "rock", "rock"),
     ("alternative", "rock", "rock"), ("k-pop", "pop", "pop"), ("j-pop", "pop", "pop"),
     ("trap", "hip hop", "hip hop"), ("contemporary r&b", "r&b", "r&b"), ("folk", None, "folk"),
     ("soundtrack", None, "soundtrack"), ("reggaeton", "caribbean and latin american", "latin"),
     ("world music", None, "world"), ("experimental", "avant-garde", "other"),
 ])
-def test_genre_info_follows_overlay_when_beets_places_genre_poorly(genre, parent, dashboard_parent):
+def test_genre_info_follows_overlay_when_beets_places_genre_poorly(genre, parent, genre_family):
     info = genre_info(genre)
-    assert (info.parent, info.dashboard_parent) == (parent, dashboard_parent)
+    assert (info.parent, info.genre_family) == (parent, genre_family)
 
 
 def test_genre_info_raises_when_not_a_genre():
@@ -215,7 +215,7 @@ def test_hierarchy_rows_are_consistent_when_checked_row_by_row():
         else:
             assert row["depth"] == rows[parent]["depth"] + 1
             assert row["root_genre"] == rows[parent]["root_genre"]
-        assert row["dashboard_parent"] == rows[row["root_genre"]]["dashboard_parent"]
+        assert row["genre_family"] == rows[row["root_genre"]]["genre_family"]
 
 
 def test_tag_rows_keep_raw_names_when_tags_repeat():
@@ -247,7 +247,7 @@ def test_simulator_artists_match_intended_family_when_resolved():
     from scrobble_insights.simulator.catalogue import GENRES, build_catalogue
 
     cat = build_catalogue(42)
-    pairs = [(GENRES[g][1], resolve_artist(tags).dashboard_parent)
+    pairs = [(GENRES[g][1], resolve_artist(tags).genre_family)
              for g, tags in zip(cat.artist_genre, cat.artist_tags) if tags]
     resolved = [(want, got) for want, got in pairs if got is not None]
     assert sum(want == got for want, got in resolved) >= 0.9 * len(resolved)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import scrobble_insights.genres as genres_pkg
-from scrobble_insights.genres import VOCABULARY_VERSION
-from scrobble_insights.genres.export import SEED_PATH, build_hierarchy_csv
-from scrobble_insights.genres.vocabulary import (
+import scrobble_insights.transform.genres as genres_pkg
+from scrobble_insights.transform.genres import VOCABULARY_VERSION
+from scrobble_insights.transform.genres.export import SEED_PATH, build_hierarchy_csv
+from scrobble_insights.transform.genres.vocabulary import (
     OVERLAY_FILE,
     build_version,
     build_vocabulary,
@@ -56,12 +56,12 @@ def test_overlay_gives_a_reason_when_it_adds_an_entry():
 
 def test_seed_csv_matches_hierarchy_when_committed():
     assert SEED_PATH.read_text(encoding="utf-8") == build_hierarchy_csv(), (
-        "genre_hierarchy.csv is stale: run `python -m scrobble_insights.genres.export`")
+        "genre_hierarchy.csv is stale: run `python -m scrobble_insights.transform.genres.export`")
 
 
 def test_seed_csv_has_expected_header_when_read():
     lines = build_hierarchy_csv().splitlines()
-    assert lines[0] == "genre,parent_genre,root_genre,dashboard_parent,depth"
+    assert lines[0] == "genre,parent_genre,root_genre,genre_family,depth"
     assert "metal,,metal,metal,0" in lines
     assert "heavy metal,metal,metal,metal,1" in lines
 
@@ -74,13 +74,13 @@ TREE = "- rock:\n    - metal:\n        - death metal\n    - punk\n- electronic:\
 def test_build_vocabulary_guesses_parent_when_genre_is_placed_nowhere():
     vocab = build_vocabulary("brutal death metal\nacid house\nzydeco\n", TREE, "", "")
     assert vocab.info["brutal death metal"].parent == "death metal"
-    assert vocab.info["acid house"].dashboard_parent == "electronic"
-    assert (vocab.info["zydeco"].parent, vocab.info["zydeco"].dashboard_parent) == (None, "other")
+    assert vocab.info["acid house"].genre_family == "electronic"
+    assert (vocab.info["zydeco"].parent, vocab.info["zydeco"].genre_family) == (None, "other")
 
 
 def test_build_vocabulary_moves_subtree_when_overlay_sets_parent():
     vocab = build_vocabulary("", TREE, "", "parents:\n  metal: null  # own family\n")
-    assert (vocab.info["death metal"].root, vocab.info["death metal"].dashboard_parent) == ("metal", "metal")
+    assert (vocab.info["death metal"].root, vocab.info["death metal"].genre_family) == ("metal", "metal")
 
 
 def test_build_vocabulary_expands_backreferences_when_alias_matches():

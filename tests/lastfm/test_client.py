@@ -9,7 +9,7 @@ import pytest
 
 from scrobble_insights.errors import PermanentLastfmError, TransientLastfmError
 from scrobble_insights.extract.scrobbles import extract_scrobbles
-from scrobble_insights.jobs import build_client
+from scrobble_insights.operate.steps import build_client
 from support import TEST_KEY, TODAY
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from scrobble_insights.bronze.files import iter_day_files
 from scrobble_insights.errors import BronzeError, WarehouseError
-from scrobble_insights.extract.bronze import iter_day_files
-from scrobble_insights.jobs import extract_and_load, rebuild_from_bronze
-from scrobble_insights.load.pipeline import load_scrobbles
+from scrobble_insights.load.loader import load_scrobbles
 from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.operate.steps import extract_and_load, rebuild_from_bronze
 from support import TODAY, warehouse_rows
 
 FIRST, LAST = TODAY - timedelta(days=45), TODAY - timedelta(days=1)

@@ -17,13 +17,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.jobs import extract_and_load
 from scrobble_insights.load.snapshot import reader_path
+from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.serve import queries
 from scrobble_insights.serve.dashboard import APP_PATH, WAREHOUSE_ENV, command, serve
 from scrobble_insights.serve.dashboard.data import ask
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 from support import NOW, TEST_KEY, TODAY
 from transform_history import write_history
 
@@ -369,7 +369,7 @@ def test_text_from_the_link_is_shown_literally_never_as_markdown_or_a_link(page,
 def lark_genre(warehouse: Path) -> str:
     con = queries.connect(warehouse)
     try:
-        return con.execute("SELECT parent_genre FROM marts.dim_artist WHERE artist_name = 'Lark'").fetchone()[0]
+        return con.execute("SELECT genre_family FROM marts.dim_artist WHERE artist_name = 'Lark'").fetchone()[0]
     finally:
         con.close()
 

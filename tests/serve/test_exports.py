@@ -10,7 +10,7 @@ from tableauhyperapi import Connection, HyperProcess, Telemetry
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.serve.exports import HYPER_FILE, MARKER, TABLES, check_output, export
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 from support import cli_env, run_cli
 from transform_history import write_history
 

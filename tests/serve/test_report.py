@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.serve.report import write_report
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 from transform_history import write_history
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from test_transform import TODAY
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.transform import dbt_dir, run_dbt
+from scrobble_insights.transform.dbt import dbt_dir, run_dbt
 
 
 @pytest.fixture

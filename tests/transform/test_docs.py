@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.transform import dbt_dir, transform
+from scrobble_insights.transform.dbt import dbt_dir, transform
 from transform_history import write_history
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from scrobble_insights.jobs import extract_and_load
-from scrobble_insights.transform import transform
+from scrobble_insights.operate.steps import extract_and_load
+from scrobble_insights.transform.dbt import transform
 from support import NOW, TODAY
 
 TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",

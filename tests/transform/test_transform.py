@@ -7,7 +7,7 @@ import pytest
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import WarehouseError
-from scrobble_insights.transform import transform
+from scrobble_insights.transform.dbt import transform
 from transform_history import write_history
 
 TODAY = date(2026, 12, 1)
@@ -107,7 +107,7 @@ def test_genre_spellings_fold_and_junk_only_artists_get_no_genre(settings):
     bridge = query(s, """SELECT a.artist_name, b.genre, b.weight, b.is_primary FROM marts.bridge_artist_genre b
                          JOIN marts.dim_artist a USING (artist_key) ORDER BY 1, 2""")
     assert bridge == [("Junk Band", "unknown", 0, True), ("Rapper", "hip hop", 180, True)]
-    artists = query(s, "SELECT artist_name, primary_genre, parent_genre, has_genre FROM marts.dim_artist ORDER BY 1")
+    artists = query(s, "SELECT artist_name, primary_genre, genre_family, has_genre FROM marts.dim_artist ORDER BY 1")
     assert artists == [("Junk Band", "unknown", "unknown", False), ("Rapper", "hip hop", "hip hop", True)]
     assert summary.genre_coverage == pytest.approx(2 / 3)
 
@@ -147,7 +147,8 @@ def test_when_dbt_cannot_run_the_error_is_dbts_own_reason_in_one_line(settings):
     import subprocess
     import sys
 
-    from scrobble_insights.transform import TransformError, generate_docs
+    from scrobble_insights.errors import TransformError
+    from scrobble_insights.transform.dbt import generate_docs
 
     s = settings(users=[{"name": "lon", "timezone": "Europe/London"}])
     s.data_dir.mkdir(parents=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from scrobble_insights.extract.bronze import utc_now, write_tags_batch
+from scrobble_insights.bronze.files import utc_now, write_tags_batch
 from scrobble_insights.extract.scrobbles import gather_all
 from scrobble_insights.lastfm.client import LastfmClient
 

@@ -12,7 +12,7 @@ import logging
 from datetime import date, timedelta
 from pathlib import Path
 
-from scrobble_insights.extract.bronze import write_atomic
+from scrobble_insights.bronze.files import write_atomic
 
 log = logging.getLogger(__name__)
 

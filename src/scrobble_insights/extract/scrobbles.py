@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from scrobble_insights.bronze.files import day_path, utc_now, write_day
 from scrobble_insights.errors import ExtractError
-from scrobble_insights.extract.bronze import day_path, utc_now, write_day
 from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.lastfm.client import LastfmClient, count_retries
 from scrobble_insights.lastfm.parse import RecentTracksPage

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from scrobble_insights.errors import WarehouseBusyError, WarehouseError, first_line
-from scrobble_insights.runlog import LockedError, pipeline_lock
+from scrobble_insights.errors import LockedError, WarehouseBusyError, WarehouseError, first_line
+from scrobble_insights.operate.runlog import job_lock
 
 
 def publish_snapshot(settings) -> Path | None:
@@ -63,7 +63,7 @@ def reader_path(settings) -> Path:
         raise WarehouseError(f"no warehouse at {live}: run `scrobble-insights demo` or "
                              "`scrobble-insights backfill --user NAME --since YYYY-MM-DD` first")
     try:
-        with pipeline_lock(settings.data_dir, "snapshot (a reader copying the warehouse)"):
+        with job_lock(settings.data_dir, "snapshot (a reader copying the warehouse)"):
             if not snapshot.exists():
                 publish_snapshot(settings)
     except LockedError:

@@ -2,7 +2,7 @@
 
 Lineage, left to right:
 - `bronze/<user>/scrobbles`: one asset per listener, partitioned by UTC day. A run over a partition
-  range is ONE run (BackfillPolicy.single_run) that calls the same `jobs.extract` as
+  range is ONE run (BackfillPolicy.single_run) that calls the same `steps.extract` as
   `scrobble-insights backfill`, so both give the same bronze files and the same warehouse.
 - `raw/scrobbles`: loads the bronze days that changed (same partitions).
 - `raw/artist_tags`: tag enrichment, artist.getTopTags for untagged or stale artists.
@@ -29,14 +29,14 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from scrobble_insights import jobs
-from scrobble_insights.alerts import alert_failure
 from scrobble_insights.config import Settings, disable_telemetry, redact
-from scrobble_insights.errors import ExtractError, TransientLastfmError
-from scrobble_insights.logs import attach_log_file, log_context, set_run_id
+from scrobble_insights.errors import ExtractError, LockedError, TransientLastfmError
+from scrobble_insights.operate import steps
+from scrobble_insights.operate.alerts import alert_failure
+from scrobble_insights.operate.logs import attach_log_file, log_context, set_run_id
+from scrobble_insights.operate.runlog import job_lock, record_run
 from scrobble_insights.orchestrate import asset_names
-from scrobble_insights.runlog import LockedError, pipeline_lock, record_run
-from scrobble_insights.transform import (
+from scrobble_insights.transform.dbt import (
     PROJECT_DIR,
     dbt_dir,
     dbt_vars,
@@ -95,7 +95,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
     # first), run only the tests whose parents are all built; dagster-dbt reads this at run time.
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "cautious")
     clock = clock or (lambda: datetime.now(timezone.utc))
-    users = jobs.check_users(users or settings.user_names())
+    users = steps.check_users(users or settings.user_names())
     names = asset_names(users)
     daily = dg.DailyPartitionsDefinition(start_date=settings.history_start.isoformat(), timezone="UTC")
     single_run = dg.BackfillPolicy.single_run()
@@ -109,12 +109,12 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
         set_run_id(context.run.run_id)
         try:
             with log_context(command=f"dagster {what}"), \
-                    pipeline_lock(settings.data_dir, f"dagster run {context.run.run_id[:8]} ({what})"):
+                    job_lock(settings.data_dir, f"dagster run {context.run.run_id[:8]} ({what})"):
                 try:
                     yield
                 finally:
                     if publish:
-                        jobs.publish_for_readers(settings)
+                        steps.publish_for_readers(settings)
         except TRANSIENT as exc:
             if context.retry_number >= max_retries:
                 raise                                   # the run fails with the cause itself
@@ -135,7 +135,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
         def scrobbles(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             first, last = partition_days(context)
             with step(context, f"extract {user} {first}..{last}", publish=False):
-                [stats], client = jobs.extract(settings, [user], first, last)
+                [stats], client = steps.extract(settings, [user], first, last)
             return dg.MaterializeResult(metadata={
                 "days": stats.days, "windows": stats.windows, "pages": stats.pages, "scrobbles": stats.scrobbles,
                 "windows_refetched": stats.windows_refetched, "requests": client["requests"],
@@ -151,8 +151,8 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                                 "and raw.user_infos")
     def load(context: dg.AssetExecutionContext):
         with step(context, "load"):
-            scrobbles, _ = jobs.load(settings, users)
-            rows = jobs.count_rows(settings, users)
+            scrobbles, _ = steps.load(settings, users)
+            rows = steps.count_rows(settings, users)
         yield dg.MaterializeResult(asset_key=raw("scrobbles"), metadata={
             "days_loaded": scrobbles.days, "rows_loaded": scrobbles.scrobbles, **{f"rows_{u}": n for u, n in rows.items()}})
         for table in LOADED[1:]:
@@ -163,7 +163,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
                     description="artist.getTopTags of untagged or stale artists (genre evidence), landed and loaded")
     def tag(context: dg.AssetExecutionContext):
         with step(context, "artist tags"):
-            tagged, loaded, client = jobs.tag(settings, users, clock())
+            tagged, loaded, client = steps.tag(settings, users, clock())
         yield dg.MaterializeResult(asset_key=raw("artist_tags"), metadata={
             "artists_tagged": tagged, "tag_files_loaded": loaded.tag_files, "requests": client["requests"]})
         yield dg.MaterializeResult(asset_key=raw("artist_tag_fetches"))

@@ -22,7 +22,7 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 # One row per play with what the views filter and group by: the fact with the two small dimensions
 # it needs (artist, user); names of tracks and albums are joined after aggregating. Much cheaper
-# than the wide `marts.scrobbles` view, which joins every dimension for every row.
+# than the wide `marts.wide_scrobbles` view, which joins every dimension for every row.
 PLAYS = """(
     SELECT f.user_name, f.local_date, f.played_at_local, f.artist_key, f.album_key, f.track_key,
            f.is_artist_discovery,
@@ -32,7 +32,7 @@ PLAYS = """(
                 WHEN month(f.local_date) IN (3, 4, 5) THEN CASE WHEN u.hemisphere = 'south' THEN 'autumn' ELSE 'spring' END
                 WHEN month(f.local_date) IN (6, 7, 8) THEN CASE WHEN u.hemisphere = 'south' THEN 'winter' ELSE 'summer' END
                 ELSE CASE WHEN u.hemisphere = 'south' THEN 'spring' ELSE 'autumn' END END AS season,
-           a.artist_name, a.primary_genre, a.parent_genre
+           a.artist_name, a.primary_genre, a.genre_family
     FROM marts.fact_scrobbles f
     JOIN marts.dim_artist a ON a.artist_key = f.artist_key
     JOIN marts.dim_user u ON u.user_key = f.user_key
@@ -44,7 +44,7 @@ class Filters:
     user: str
     start: date | None = None          # local dates, inclusive
     end: date | None = None
-    genre: str | None = None           # a dashboard parent genre (rock, pop, ...) or None for all
+    genre: str | None = None           # a genre family genre (rock, pop, ...) or None for all
 
     def where(self, alias: str = "s") -> tuple[str, list]:
         """SQL conditions on PLAYS or mart_daily_plays (under `alias`) and their parameters."""
@@ -56,7 +56,7 @@ class Filters:
             conditions.append(f"{alias}.local_date <= ?")
             params.append(self.end)
         if self.genre:
-            conditions.append(f"{alias}.parent_genre = ?")
+            conditions.append(f"{alias}.genre_family = ?")
             params.append(self.genre)
         return " AND ".join(conditions), params
 
@@ -96,8 +96,8 @@ def date_bounds(con, user: str) -> tuple[date | None, date | None]:
                        [user]).fetchone()
 
 
-def parent_genres(con, user: str) -> list[str]:
-    return [r[0] for r in con.execute(f"""SELECT parent_genre FROM {PLAYS} s WHERE user_name = ?
+def genre_familys(con, user: str) -> list[str]:
+    return [r[0] for r in con.execute(f"""SELECT genre_family FROM {PLAYS} s WHERE user_name = ?
                                           GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
 
 
@@ -134,15 +134,15 @@ def plays_per_year(con, f: Filters) -> pd.DataFrame:
 
 # --- genres ----------------------------------------------------------------------------------------------
 
-def genre_totals(con, f: Filters, level: str = "parent_genre", limit: int = 12) -> pd.DataFrame:
-    """Share of plays per genre (level: parent_genre or primary_genre)."""
+def genre_totals(con, f: Filters, level: str = "genre_family", limit: int = 12) -> pd.DataFrame:
+    """Share of plays per genre (level: genre_family or primary_genre)."""
     where, params = f.where()
     return df(con, f"""SELECT {level} AS genre, count(*) AS plays, count(*) * 1.0 / sum(count(*)) OVER () AS share
                        FROM {PLAYS} s WHERE {where} GROUP BY 1 ORDER BY plays DESC LIMIT {int(limit)}""",
               params)
 
 
-GENRE_LEVELS = ("parent_genre", "primary_genre")
+GENRE_LEVELS = ("genre_family", "primary_genre")
 
 
 def _genre_level(level: str) -> str:
@@ -151,30 +151,30 @@ def _genre_level(level: str) -> str:
     return level
 
 
-def genre_by_year(con, f: Filters, top: int = 8, level: str = "parent_genre") -> pd.DataFrame:
+def genre_by_year(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
     """Share of plays per genre and year (genres outside the top `top` folded into 'other'); level:
-    parent_genre (families) or primary_genre (e.g. the genres within one family)."""
+    genre_family (families) or primary_genre (e.g. the genres within one family)."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT year, {_genre_level(level)} AS parent_genre FROM {PLAYS} s WHERE {where}),
-             top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
-        SELECT year, CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END
+        WITH base AS (SELECT year, {_genre_level(level)} AS genre_family FROM {PLAYS} s WHERE {where}),
+             top AS (SELECT genre_family FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+        SELECT year, CASE WHEN genre_family IN (SELECT genre_family FROM top) THEN genre_family ELSE 'other' END
                    AS genre,
                count(*) AS plays,
                count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY year) AS share
         FROM base GROUP BY 1, 2 ORDER BY 1, 2""", params)
 
 
-def genre_by_season(con, f: Filters, top: int = 8, level: str = "parent_genre") -> pd.DataFrame:
+def genre_by_season(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
     """Share of plays per genre (level as in genre_by_year) and season (the user's hemisphere) and per
     month of the year."""
     where, params = f.where()
     return df(con, f"""
-        WITH base AS (SELECT season, month, {_genre_level(level)} AS parent_genre FROM {PLAYS} s
+        WITH base AS (SELECT season, month, {_genre_level(level)} AS genre_family FROM {PLAYS} s
                       WHERE {where}),
-             top AS (SELECT parent_genre FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+             top AS (SELECT genre_family FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
         SELECT season, month,
-               CASE WHEN parent_genre IN (SELECT parent_genre FROM top) THEN parent_genre ELSE 'other' END AS genre,
+               CASE WHEN genre_family IN (SELECT genre_family FROM top) THEN genre_family ELSE 'other' END AS genre,
                count(*) AS plays
         FROM base GROUP BY 1, 2, 3 ORDER BY 2, 3""", params)
 

@@ -18,7 +18,7 @@ from scrobble_insights.simulator import words as W
 
 PLACEHOLDER_IMAGE = "2a96cbd8b46e442fc41c2b86b821562f.png"
 
-# (primary tag, dashboard parent, season) -> season +1 = more in local summer, -1 = winter.
+# (primary tag, genre family, season) -> season +1 = more in local summer, -1 = winter.
 # The tag list starts with the primary genre, then spelling variants and related genres.
 GENRES: list[tuple[str, str, int, list[str]]] = [
     ("indie rock", "rock", 0, ["indie rock", "indie", "alternative", "Indie Rock", "indie-rock",

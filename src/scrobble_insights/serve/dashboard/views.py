@@ -134,7 +134,7 @@ def overview(wh: Warehouse, scope: Scope) -> None:
 # --- Genres ------------------------------------------------------------------------------------------------
 
 def genres(wh: Warehouse, scope: Scope) -> None:
-    level = "parent_genre"
+    level = "genre_family"
     if scope.filters.genre:      # inside one family, its own genres are the interesting split
         level = "primary_genre"
         st.caption(f"Genre filter **{md(scope.filters.genre)}**: the charts split it into its genres.")

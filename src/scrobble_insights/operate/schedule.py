@@ -1,0 +1,44 @@
+"""`scrobble-insights schedule`: the crontab line or the systemd service and timer that run the daily job."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+
+def daily_command(executable: str, users: list[str], data_dir: Path) -> str:
+    """The `run` command line a scheduler starts every day."""
+    flags = " ".join(f"--user {shlex.quote(u)}" for u in users)
+    return f"{executable} run {flags} --data-dir {shlex.quote(str(data_dir))}".replace("  ", " ")
+
+
+def crontab(command: str, hour: int, cwd: Path, data_dir: Path) -> str:
+    return (f"# scrobble-insights: yesterday's scrobbles every day at {hour:02d}:07 (add with `crontab -e`)\n"
+            f"7 {hour} * * * cd {shlex.quote(str(cwd))} && {command} >> {shlex.quote(str(data_dir / 'cron.log'))} 2>&1")
+
+
+def systemd_units(command: str, hour: int, cwd: Path) -> str:
+    return f"""# /etc/systemd/system/scrobble-insights.service
+[Unit]
+Description=Scrobble Insights daily run (last.fm -> warehouse -> dbt)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+WorkingDirectory={cwd}
+EnvironmentFile=-{cwd}/.env
+ExecStart={command}
+
+# /etc/systemd/system/scrobble-insights.timer
+[Unit]
+Description=Run Scrobble Insights every day
+
+[Timer]
+OnCalendar=*-*-* {hour:02d}:07:00
+Persistent=true
+RandomizedDelaySec=600
+
+[Install]
+WantedBy=timers.target
+# then: systemctl daemon-reload && systemctl enable --now scrobble-insights.timer"""

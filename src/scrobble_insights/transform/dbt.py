@@ -1,0 +1,270 @@
+"""TRANSFORM: build and test the packaged dbt project (staging -> intermediate -> marts).
+
+Before dbt runs, the package writes three small reference tables from the configuration and the
+genre vocabulary (raw.users, raw.user_timezones, raw.tag_genres), and generates dbt's profile from
+our settings (nobody writes a profiles.yml by hand). dbt's target/ and logs/ go to the data directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from scrobble_insights.config import Settings, disable_telemetry
+from scrobble_insights.errors import TransformError, WarehouseError
+from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.operate.runlog import held_lock_fds
+
+PROJECT_DIR = Path(__file__).parent / "dbt_project"
+PROFILE = "scrobble_insights"
+FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
+
+
+@dataclass
+class TransformSummary:
+    target: str
+    full_refresh: bool
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)      # e.g. {"model:success": 20, "test:pass": 80}
+    fact_rows: int = 0
+    genre_coverage: float | None = None                       # share of plays whose artist has a genre
+    vocabulary_version: str = ""
+
+
+def dbt_dir(settings: Settings) -> Path:
+    return settings.data_dir.resolve() / "dbt"
+
+
+def write_profiles(settings: Settings) -> Path:
+    """Write dbt's profiles.yml for the configured target; returns its directory."""
+    outputs = {
+        "duckdb": {"type": "duckdb", "path": str(settings.warehouse_path.resolve()), "schema": "main",
+                   "threads": 2},
+        "bigquery": {
+            "type": "bigquery", "method": "service-account", "keyfile": "{{ env_var('GOOGLE_APPLICATION_CREDENTIALS', '') }}",
+            "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
+            "location": settings.bigquery_location, "threads": 4, "priority": "interactive", "job_retries": 1,
+        },
+    }
+    profiles = {PROFILE: {"target": settings.warehouse, "outputs": outputs}}
+    directory = dbt_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".profiles.yml.{os.getpid()}"      # atomic: a running dbt never reads half a file
+    temporary.write_text(yaml.safe_dump(profiles, sort_keys=False))
+    os.replace(temporary, directory / "profiles.yml")
+    return directory
+
+
+def dbt_vars(settings: Settings, today: date) -> dict:
+    return {"today": today.isoformat(),
+            "schema_prefix": settings.bigquery_dataset_prefix if settings.warehouse == "bigquery" else ""}
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str                      # dbt's console output (errors only, it runs with --quiet)
+    results: list[dict]              # target/run_results.json "results"
+
+
+def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict | None = None) -> DbtRun:
+    """Run dbt in a child process with our project, profile, paths and vars.
+
+    A child process keeps dbt's global state and its open warehouse connection out of ours.
+    """
+    disable_telemetry()
+    directory = write_profiles(settings)
+    target = directory / "target"
+    (target / "run_results.json").unlink(missing_ok=True)
+    command = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args,
+               "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
+               "--target-path", str(target), "--log-path", str(directory / "logs"),
+               "--vars", json.dumps({**dbt_vars(settings, today), **(extra_vars or {})}), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(),
+                          preexec_fn=_die_with_parent(), pass_fds=held_lock_fds())
+    results_file = target / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    return DbtRun(done.returncode, (done.stdout + done.stderr).strip(), results)
+
+
+def _die_with_parent():
+    """A preexec_fn: the child gets SIGKILL when we die, even by kill -9 (Linux), so no orphaned dbt
+    writes the warehouse after the data directory's lock is gone; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl     # looked up before the fork
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(1, signal.SIGKILL)                        # PR_SET_PDEATHSIG
+        if os.getppid() != parent:                      # we died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec
+
+
+def dbt_error(output: str) -> str:
+    """dbt's own reason for failing, in one line: its first line that mentions an error (a bare heading
+    such as "Runtime Error" joined to the line after it), without timestamps or "Encountered an error:"."""
+    lines = [re.sub(r"^\d\d:\d\d:\d\d\s*", "", line).strip() for line in output.splitlines()]
+    lines = [line for line in lines if line and line != "Encountered an error:"]
+    if not lines:
+        return "no output"
+    at = next((i for i, line in enumerate(lines) if "error" in line.lower()), 0)
+    text = lines[at]
+    if re.fullmatch(r"[\w ]*Error:?", text) and at + 1 < len(lines):
+        text = f"{text.rstrip(':')}: {lines[at + 1]}"
+    return text[:300]
+
+
+def reference_tables(settings: Settings, users: list[str], tags: list[str]) -> dict[str, pa.Table]:
+    """raw.users, raw.user_timezones and raw.tag_genres from configuration and the vocabulary."""
+    from scrobble_insights.transform.genres import tag_rows
+
+    rows_users, rows_zones = [], []
+    default_zone = settings.default_timezone()
+    for name in sorted(set(users) | {u.name.lower() for u in settings.users}):
+        profile = settings.profile(name)
+        zone = profile.timezone or default_zone
+        rows_users.append({"user_name": name, "timezone": profile.moves[-1].tz if profile.moves else zone,
+                           "hemisphere": profile.hemisphere})
+        start, current = FAR_PAST, zone
+        for move in sorted(profile.moves, key=lambda m: m.since):
+            since = int(datetime(move.since.year, move.since.month, move.since.day, tzinfo=timezone.utc).timestamp())
+            rows_zones.append({"user_name": name, "timezone": current, "valid_from_uts": start, "valid_to_uts": since})
+            start, current = since, move.tz
+        rows_zones.append({"user_name": name, "timezone": current, "valid_from_uts": start,
+                           "valid_to_uts": FAR_FUTURE})
+    tag_table = tag_rows(tags)
+    return {
+        "users": pa.Table.from_pylist(rows_users, schema=pa.schema(
+            [("user_name", pa.string()), ("timezone", pa.string()), ("hemisphere", pa.string())])),
+        "user_timezones": pa.Table.from_pylist(rows_zones, schema=pa.schema(
+            [("user_name", pa.string()), ("timezone", pa.string()), ("valid_from_uts", pa.int64()),
+             ("valid_to_uts", pa.int64())])),
+        "tag_genres": pa.Table.from_pylist(tag_table, schema=pa.schema(
+            [("tag_name", pa.string()), ("tag_key", pa.string()), ("genre", pa.string()),
+             ("vocabulary_version", pa.string())])),
+    }
+
+
+def _fingerprint(tables: dict[str, pa.Table]) -> str:
+    """What, when changed, makes an incremental fact stale (users' zones and hemispheres)."""
+    data = json.dumps([tables["users"].to_pylist(), tables["user_timezones"].to_pylist()], sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def prepare_reference(settings: Settings) -> tuple[bool, str]:
+    """Write the reference tables; True when the time zone setup changed since the last build."""
+    warehouse = open_warehouse(settings)
+    try:
+        users, tags = warehouse.distinct_values()
+        if not users:
+            raise WarehouseError(f"the warehouse {settings.warehouse_path} holds no scrobbles yet: run "
+                                 "`scrobble-insights backfill --user NAME --since YYYY-MM-DD` first")
+        tables = reference_tables(settings, users, tags)
+        for name, table in tables.items():
+            warehouse.replace_table(name, table)
+        fingerprint = _fingerprint(tables)
+        changed = warehouse.get_state("reference_fingerprint") != fingerprint
+        return changed, fingerprint
+    finally:
+        warehouse.close()
+
+
+def transform(settings: Settings, *, full_refresh: bool = False, today: date | None = None) -> TransformSummary:
+    """Build and test every model; raise TransformError naming what failed."""
+    from scrobble_insights.transform.genres import VOCABULARY_VERSION
+
+    started = time.monotonic()
+    today = today or datetime.now(timezone.utc).date()
+    zones_changed, fingerprint = prepare_reference(settings)
+    full_refresh = full_refresh or zones_changed
+    args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    run = run_dbt(settings, args, today)
+    summary = TransformSummary(target=settings.warehouse, full_refresh=full_refresh,
+                               vocabulary_version=VOCABULARY_VERSION)
+    log = dbt_dir(settings) / "logs" / "dbt.log"
+    failures = []
+    for node in run.results:
+        kind = node["unique_id"].split(".")[0]
+        status = node["status"]
+        summary.counts[f"{kind}:{status}"] = summary.counts.get(f"{kind}:{status}", 0) + 1
+        if status in ("error", "fail"):
+            name = node["unique_id"].split(".")[-1] if kind != "test" else node["unique_id"].split(".")[2]
+            failures.append(f"{name} ({status}: {' '.join(str(node.get('message') or '').split())[:160]})")
+    if failures:
+        raise TransformError(f"dbt build: {len(failures)} failed: {'; '.join(failures[:5])}"
+                             f"{' ...' if len(failures) > 5 else ''} (log: {log})")
+    if run.returncode != 0:
+        raise TransformError(f"dbt could not run: {dbt_error(run.output)} (log: {log})")
+    mark_built(settings, fingerprint)
+    warehouse = open_warehouse(settings)
+    try:
+        summary.fact_rows, summary.genre_coverage = warehouse.model_stats()
+    finally:
+        warehouse.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def mark_built(settings: Settings, fingerprint: str) -> None:
+    """Remember the time zone setup the fact was built with (a change means a full refresh)."""
+    warehouse = open_warehouse(settings)
+    try:
+        warehouse.set_state("reference_fingerprint", fingerprint)
+    finally:
+        warehouse.close()
+
+
+def prepare_manifest(settings: Settings, today: date | None = None) -> Path:
+    """dbt's manifest.json for the orchestrator (`dbt parse`, skipped when newer than the project)."""
+    manifest = dbt_dir(settings) / "target" / "manifest.json"
+    newest = max(p.stat().st_mtime for p in PROJECT_DIR.rglob("*") if p.is_file())
+    if manifest.exists() and manifest.stat().st_mtime > newest:
+        return manifest
+    run = run_dbt(settings, ["parse"], today or datetime.now(timezone.utc).date())
+    if run.returncode != 0 or not manifest.exists():
+        raise TransformError(f"dbt parse failed: {dbt_error(run.output)} (log: {dbt_dir(settings) / 'logs'})")
+    return manifest
+
+
+def generate_docs(settings: Settings, today: date | None = None) -> Path:
+    """Run `dbt docs generate` (catalog included); returns the directory of the static site."""
+    today = today or datetime.now(timezone.utc).date()
+    run = run_dbt(settings, ["docs", "generate"], today)
+    if run.returncode != 0:
+        raise TransformError(f"dbt docs generate failed: {dbt_error(run.output)} "
+                             f"(log: {dbt_dir(settings) / 'logs' / 'dbt.log'}); run `scrobble-insights transform` first")
+    return dbt_dir(settings) / "target"
+
+
+def serve_docs(site: Path, port: int) -> None:
+    """Serve the documentation site on 127.0.0.1 until Ctrl-C."""
+    import functools
+    import http.server
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass

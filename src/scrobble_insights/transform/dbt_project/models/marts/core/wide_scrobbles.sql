@@ -1,0 +1,35 @@
+-- One wide row per scrobble, for SQL users and BI tools that want a single table.
+select
+    f.scrobble_id,
+    f.user_name,
+    f.played_at_utc,
+    f.played_at_local,
+    f.local_date,
+    f.timezone,
+    d.year,
+    d.month,
+    d.weekday,
+    d.weekday_name,
+    d.is_weekend,
+    case when u.hemisphere = 'south' then d.season_south else d.season_north end as season,
+    t.hour,
+    t.day_part,
+    a.artist_name,
+    a.artist_mbid,
+    tr.track_name,
+    tr.track_mbid,
+    al.album_name,
+    al.album_mbid,
+    a.primary_genre,
+    a.genre_family,
+    f.session_id,
+    f.is_artist_discovery,
+    f.is_track_discovery,
+    f.is_possible_duplicate
+from {{ ref('fact_scrobbles') }} as f
+inner join {{ ref('dim_user') }} as u on u.user_key = f.user_key
+inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key
+inner join {{ ref('dim_artist') }} as a on a.artist_key = f.artist_key
+inner join {{ ref('dim_track') }} as tr on tr.track_key = f.track_key
+inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key

@@ -1,0 +1,71 @@
+-- Share of listening per genre and per parent genre, by year, season, calendar month and month of
+-- the year. `plays` credits each play to the artist's primary genre; `weighted_plays` splits each
+-- play across the artist's genres by their weight (both sum to the period's plays).
+with monthly as (
+    -- plays per user, local month and artist first: a few thousand rows instead of one per scrobble
+    select f.user_key, d.year, d.month, f.artist_key, count(*) as plays
+    from {{ ref('fact_scrobbles') }} as f
+    inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    group by f.user_key, d.year, d.month, f.artist_key
+),
+
+plays as (
+    select
+        m.user_key,
+        m.artist_key,
+        m.plays,
+        cast(m.year as {{ dbt.type_string() }}) as year_label,
+        {{ season('m.month', 'u.hemisphere') }} as season_label,
+        cast(m.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(m.month as {{ dbt.type_string() }}), 2)
+            as month_label,
+        right('0' || cast(m.month as {{ dbt.type_string() }}), 2) as month_of_year_label
+    from monthly as m
+    inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
+),
+
+periods as (
+    select user_key, artist_key, plays, 'year' as period_grain, year_label as period from plays
+    union all
+    select user_key, artist_key, plays, 'season', season_label from plays
+    union all
+    select user_key, artist_key, plays, 'month', month_label from plays
+    union all
+    select user_key, artist_key, plays, 'month_of_year', month_of_year_label from plays
+),
+
+credited as (
+    select
+        p.user_key, p.period_grain, p.period, g.genre, g.genre_family,
+        case when b.is_primary then p.plays else 0 end as primary_play,
+        p.plays * b.share as weighted_play
+    from periods as p
+    inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = p.artist_key
+    inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
+),
+
+by_level as (
+    select user_key, period_grain, period, 'genre' as genre_level, genre,
+           sum(primary_play) as plays, sum(weighted_play) as weighted_plays
+    from credited group by user_key, period_grain, period, genre
+    union all
+    select user_key, period_grain, period, 'parent', genre_family,
+           sum(primary_play), sum(weighted_play)
+    from credited group by user_key, period_grain, period, genre_family
+)
+
+select
+    l.user_key,
+    u.user_name,
+    l.period_grain,
+    l.period,
+    l.genre_level,
+    l.genre,
+    cast(l.plays as {{ dbt.type_int() }}) as plays,
+    round(l.weighted_plays, 4) as weighted_plays,
+    round(l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level), 6)
+        as share,
+    round(l.weighted_plays / sum(l.weighted_plays) over (
+        partition by l.user_key, l.period_grain, l.period, l.genre_level), 6) as weighted_share
+from by_level as l
+inner join {{ ref('dim_user') }} as u on u.user_key = l.user_key
+where l.plays > 0 or l.weighted_plays > 0
