@@ -7,34 +7,17 @@ and authenticate with Application Default Credentials (GOOGLE_APPLICATION_CREDEN
 
 from __future__ import annotations
 
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scrobble_insights.errors import ConfigError, WarehouseError
-
-TABLES = {
-    "scrobbles": """scrobble_id STRING NOT NULL, user_name STRING NOT NULL, played_at_uts INT64 NOT NULL,
-        played_date DATE NOT NULL, artist_name STRING NOT NULL, artist_mbid STRING, track_name STRING NOT NULL,
-        track_mbid STRING, album_name STRING, album_mbid STRING, track_url STRING, loved BOOL,
-        fetched_at TIMESTAMP, loaded_at TIMESTAMP NOT NULL""",
-    "extracted_days": """user_name STRING NOT NULL, day DATE NOT NULL, scrobble_count INT64 NOT NULL,
-        bronze_path STRING NOT NULL, bronze_version STRING NOT NULL, extracted_at TIMESTAMP,
-        loaded_at TIMESTAMP NOT NULL""",
-    "artist_tags": """artist_name STRING NOT NULL, tag_name STRING NOT NULL, tag_weight INT64 NOT NULL,
-        tag_rank INT64 NOT NULL, fetched_at TIMESTAMP NOT NULL""",
-    "artist_tag_fetches": """artist_name STRING NOT NULL, answered_as STRING, status STRING NOT NULL,
-        tag_count INT64 NOT NULL, fetched_at TIMESTAMP NOT NULL""",
-    "bronze_files": "path STRING NOT NULL, loaded_at TIMESTAMP NOT NULL",
-    "build_state": "key STRING NOT NULL, value STRING",
-    "user_infos": """user_name STRING NOT NULL, playcount INT64 NOT NULL, registered_uts INT64 NOT NULL,
-        country STRING, fetched_at TIMESTAMP NOT NULL""",
-}
-PARTITIONING = {"scrobbles": "PARTITION BY played_date CLUSTER BY user_name"}
+from scrobble_insights.load.tables import RAW_TABLES
 
 
 class BigQueryWarehouse:
@@ -53,9 +36,9 @@ class BigQueryWarehouse:
         self.location = location
         self.raw = f"`{project}.{dataset_prefix}raw`"
         self._query(f"CREATE SCHEMA IF NOT EXISTS {self.raw} OPTIONS (location = '{location}')")
-        for table, columns in TABLES.items():
-            self._query(f"CREATE TABLE IF NOT EXISTS {self.raw[:-1]}.{table}` ({columns}) "
-                        f"{PARTITIONING.get(table, '')}")
+        for table in RAW_TABLES.values():
+            self._query(f"CREATE TABLE IF NOT EXISTS {self.raw[:-1]}.{table.name}` ({table.bigquery_columns()}) "
+                        f"{table.partition}")
 
     def _table(self, name: str) -> str:
         return f"{self.raw[:-1]}.{name}`"
@@ -218,3 +201,58 @@ class BigQueryWarehouse:
         close = getattr(self.client, "close", None)
         if close:
             close()
+
+
+class _Result:
+    def __init__(self, job) -> None:
+        self._rows = job.result()
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self._rows]
+
+    def fetchone(self) -> tuple | None:
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+    def df(self):
+        return self._rows.to_dataframe()
+
+
+class BigQueryReader:
+    """Read-only SQL on BigQuery for status, verify, serve and the exports: `raw.x` and `marts.x` name
+    the configured project's datasets (with their prefix); `?` parameters are BigQuery's positional ones."""
+
+    def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
+        if not project:
+            raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project to read")
+        if client is None:
+            try:
+                from google.cloud import bigquery
+            except ImportError:
+                raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
+            client = bigquery.Client(project=project, location=location)
+        self.client, self.project, self.prefix, self.location = client, project, dataset_prefix, location
+
+    def qualify(self, sql: str) -> str:
+        return re.sub(r"\b(raw|staging|intermediate|marts)\.(\w+)",
+                      lambda m: f"`{self.project}.{self.prefix}{m.group(1)}.{m.group(2)}`", sql)
+
+    def execute(self, sql: str, parameters: list | None = None) -> _Result:
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in parameters or []])
+        return _Result(self.client.query(self.qualify(sql), job_config=config, location=self.location))
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if close:
+            close()
+
+
+def _parameter(value):
+    from google.cloud import bigquery
+
+    kind = ("BOOL" if isinstance(value, bool) else "INT64" if isinstance(value, int) else
+            "FLOAT64" if isinstance(value, float) else "TIMESTAMP" if isinstance(value, datetime) else
+            "DATE" if isinstance(value, date) else "STRING")
+    return bigquery.ScalarQueryParameter(None, kind, value)

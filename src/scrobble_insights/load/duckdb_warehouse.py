@@ -15,68 +15,13 @@ import duckdb
 import pyarrow as pa
 
 from scrobble_insights.errors import WarehouseBusyError, WarehouseError, first_line
+from scrobble_insights.load.tables import RAW_TABLES
 
 LOADER_MEMORY_LIMIT = "128MB"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DDL = """
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE TABLE IF NOT EXISTS raw.scrobbles (
-    scrobble_id   VARCHAR NOT NULL,
-    user_name     VARCHAR NOT NULL,
-    played_at_uts BIGINT  NOT NULL,
-    played_date   DATE    NOT NULL,
-    artist_name   VARCHAR NOT NULL,
-    artist_mbid   VARCHAR,
-    track_name    VARCHAR NOT NULL,
-    track_mbid    VARCHAR,
-    album_name    VARCHAR,
-    album_mbid    VARCHAR,
-    track_url     VARCHAR,
-    loved         BOOLEAN,
-    fetched_at    TIMESTAMPTZ,
-    loaded_at     TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw.extracted_days (
-    user_name      VARCHAR NOT NULL,
-    day            DATE    NOT NULL,
-    scrobble_count BIGINT  NOT NULL,
-    bronze_path    VARCHAR NOT NULL,
-    bronze_version VARCHAR NOT NULL,
-    extracted_at   TIMESTAMPTZ,
-    loaded_at      TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw.artist_tags (
-    artist_name VARCHAR NOT NULL,
-    tag_name    VARCHAR NOT NULL,
-    tag_weight  BIGINT  NOT NULL,
-    tag_rank    BIGINT  NOT NULL,
-    fetched_at  TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw.artist_tag_fetches (
-    artist_name VARCHAR NOT NULL,
-    answered_as VARCHAR,
-    status      VARCHAR NOT NULL,
-    tag_count   BIGINT  NOT NULL,
-    fetched_at  TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw.user_infos (
-    user_name      VARCHAR NOT NULL,
-    playcount      BIGINT  NOT NULL,
-    registered_uts BIGINT  NOT NULL,
-    country        VARCHAR,
-    fetched_at     TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw.build_state (
-    key   VARCHAR NOT NULL,
-    value VARCHAR
-);
-CREATE TABLE IF NOT EXISTS raw.bronze_files (
-    path      VARCHAR NOT NULL,
-    loaded_at TIMESTAMPTZ NOT NULL
-);
-"""
+DDL = "CREATE SCHEMA IF NOT EXISTS raw;\n" + "\n".join(t.duckdb_ddl() for t in RAW_TABLES.values())
 
 
 def open_error(path: Path, exc: duckdb.Error) -> WarehouseError:

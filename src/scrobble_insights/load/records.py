@@ -9,56 +9,13 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from scrobble_insights.lastfm.parse import parse_top_tags, parse_user_info, scrobble_record
+from scrobble_insights.load.tables import RAW_TABLES
 
-SCROBBLE_SCHEMA = pa.schema([
-    ("scrobble_id", pa.string()),
-    ("user_name", pa.string()),
-    ("played_at_uts", pa.int64()),
-    ("played_date", pa.date32()),
-    ("artist_name", pa.string()),
-    ("artist_mbid", pa.string()),
-    ("track_name", pa.string()),
-    ("track_mbid", pa.string()),
-    ("album_name", pa.string()),
-    ("album_mbid", pa.string()),
-    ("track_url", pa.string()),
-    ("loved", pa.bool_()),
-    ("fetched_at", pa.timestamp("us", tz="UTC")),
-])
-
-DAY_SCHEMA = pa.schema([
-    ("user_name", pa.string()),
-    ("day", pa.date32()),
-    ("scrobble_count", pa.int64()),
-    ("bronze_path", pa.string()),
-    ("bronze_version", pa.string()),
-    ("extracted_at", pa.timestamp("us", tz="UTC")),
-])
-
-TAG_SCHEMA = pa.schema([
-    ("artist_name", pa.string()),
-    ("tag_name", pa.string()),
-    ("tag_weight", pa.int64()),
-    ("tag_rank", pa.int64()),
-    ("fetched_at", pa.timestamp("us", tz="UTC")),
-])
-
-FETCH_SCHEMA = pa.schema([
-    ("artist_name", pa.string()),
-    ("answered_as", pa.string()),
-    ("status", pa.string()),
-    ("tag_count", pa.int64()),
-    ("fetched_at", pa.timestamp("us", tz="UTC")),
-])
-
-
-USER_INFO_SCHEMA = pa.schema([
-    ("user_name", pa.string()),
-    ("playcount", pa.int64()),
-    ("registered_uts", pa.int64()),
-    ("country", pa.string()),
-    ("fetched_at", pa.timestamp("us", tz="UTC")),
-])
+SCROBBLE_SCHEMA = RAW_TABLES["scrobbles"].arrow_schema()
+DAY_SCHEMA = RAW_TABLES["extracted_days"].arrow_schema()
+TAG_SCHEMA = RAW_TABLES["artist_tags"].arrow_schema()
+FETCH_SCHEMA = RAW_TABLES["artist_tag_fetches"].arrow_schema()
+USER_INFO_SCHEMA = RAW_TABLES["user_infos"].arrow_schema()
 
 
 def scrobble_id(user: str, record: dict, occurrence: int) -> str:

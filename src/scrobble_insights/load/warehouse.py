@@ -1,4 +1,11 @@
-"""The warehouse seen by the loader: one small interface, a DuckDB and a BigQuery implementation.
+"""The warehouse: one small interface, a DuckDB and a BigQuery implementation. Nothing else opens a
+database connection.
+
+- `Warehouse` is what the loader writes through (`open_warehouse`).
+- `Reader` is what everything else reads through (`open_reader`): status, verify, the dashboard,
+  the report, the exports and the demo. On DuckDB it reads the snapshot published after each job
+  (load.snapshot), so readers never wait for a writer; on BigQuery it reads the datasets.
+The raw tables are declared once, in load/tables.py.
 
 Raw tables (schema ``raw``):
 - ``raw.scrobbles``       one row per scrobble, exactly the API's rows (identical plays stay two rows)
@@ -16,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -64,3 +72,36 @@ def open_warehouse(settings, *, read_only: bool = False) -> Warehouse:
     from scrobble_insights.load.duckdb_warehouse import DuckDBWarehouse
 
     return DuckDBWarehouse(settings.warehouse_path, read_only=read_only)
+
+
+class Result(Protocol):
+    def fetchone(self) -> tuple | None: ...
+    def fetchall(self) -> list[tuple]: ...
+    def df(self) -> Any: ...          # a pandas DataFrame
+
+
+class Reader(Protocol):
+    """Read-only SQL over the warehouse (raw.*, marts.*), positional `?` parameters."""
+
+    def execute(self, sql: str, parameters: list | None = None) -> Result: ...
+
+    def close(self) -> None: ...
+
+
+def open_reader(settings) -> Reader:
+    """The configured warehouse, read-only, as readers should see it."""
+    if settings.warehouse == "bigquery":
+        from scrobble_insights.load.bigquery_warehouse import BigQueryReader
+
+        return BigQueryReader(project=settings.bigquery_project, dataset_prefix=settings.bigquery_dataset_prefix,
+                              location=settings.bigquery_location)
+    from scrobble_insights.load.snapshot import reader_path
+
+    return open_snapshot(reader_path(settings))
+
+
+def open_snapshot(path: Path) -> Reader:
+    """A DuckDB warehouse file, read-only (the dashboard's process is handed the snapshot's path)."""
+    from scrobble_insights.load.snapshot import read_only
+
+    return read_only(path)

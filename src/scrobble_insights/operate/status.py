@@ -10,7 +10,7 @@ import duckdb
 
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import WarehouseError, first_line
-from scrobble_insights.load.snapshot import read_only, reader_path
+from scrobble_insights.load.warehouse import Reader, open_reader
 from scrobble_insights.operate.runlog import read_runs
 
 
@@ -57,7 +57,7 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
     if not (settings.warehouse_path.exists() or settings.snapshot_path.exists()):
         return report
     try:
-        con = read_only(reader_path(settings))
+        con = open_reader(settings)
         try:
             report["users"] = _users(con, runs, now)
         finally:
@@ -73,7 +73,7 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
     return report
 
 
-def _users(con: duckdb.DuckDBPyConnection, runs: list[dict], now: datetime) -> list[dict]:
+def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
     found = []
     users = [r[0] for r in con.execute("SELECT DISTINCT user_name FROM raw.extracted_days ORDER BY 1").fetchall()]
     for user in users:

@@ -66,10 +66,10 @@ class Verification:
 
 
 def _query(settings: Settings, sql: str, params: list) -> list[tuple]:
-    """Rows from the warehouse as readers see it (the snapshot published after each job)."""
-    from scrobble_insights.load.snapshot import read_only, reader_path
+    """Rows from the warehouse as readers see it (on DuckDB, the snapshot published after each job)."""
+    from scrobble_insights.load.warehouse import open_reader
 
-    con = read_only(reader_path(settings))
+    con = open_reader(settings)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -81,7 +81,7 @@ def verify_user(settings: Settings, user: str, since: date | None = None) -> Ver
     warehouse's total against last.fm's playcount less what was scrobbled after that day."""
     [user] = check_users([user])
     [(first, last, stored)] = _query(settings, "SELECT min(day), max(day), (SELECT count(*) FROM raw.scrobbles "
-                                     "WHERE user_name = $1) FROM raw.extracted_days WHERE user_name = $1", [user])
+                                     "WHERE user_name = ?) FROM raw.extracted_days WHERE user_name = ?", [user, user])
     if first is None:
         raise WarehouseError(f"nothing extracted for {user} yet: run `scrobble-insights backfill --user {user}`")
 
@@ -103,9 +103,10 @@ def verify_user(settings: Settings, user: str, since: date | None = None) -> Ver
 
     windows, totals, playcount, after = asyncio.run(ask())
     # One pass over the user's rows: scrobbles per UTC month of the checked range.
-    per_month = dict(_query(settings, "SELECT strftime(played_date, '%Y-%m'), count(*) FROM raw.scrobbles "
-                            "WHERE user_name = ? AND played_date BETWEEN ? AND ? GROUP BY 1",
-                            [user, windows[0][0], last]))
-    checks = [MonthCheck(a, b, t, per_month.get(a.strftime("%Y-%m"), 0))
+    per_month = {(int(y), int(m)): n for y, m, n in _query(
+        settings, "SELECT extract(year FROM played_date), extract(month FROM played_date), count(*) "
+        "FROM raw.scrobbles WHERE user_name = ? AND played_date BETWEEN ? AND ? GROUP BY 1, 2",
+        [user, windows[0][0], last])}
+    checks = [MonthCheck(a, b, t, per_month.get((a.year, a.month), 0))
               for (a, b), t in zip(windows, totals, strict=True)]
     return Verification(user, checks, playcount, after, stored, whole_history=since is None)
