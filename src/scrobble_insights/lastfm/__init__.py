@@ -1,0 +1,1 @@
+"""The last.fm web API: HTTP client, error codes and response parsing, with no pipeline knowledge."""
