@@ -161,7 +161,8 @@ class LastfmClient:
             sent_in = self._slowdown
             try:
                 response = await self._http.get(self._api_url, params=query)
-                text = response.text
+                # A proxy or server echoing the request would put the key into the text errors quote.
+                text = response.text.replace(self._api_key, "***") if self._api_key else response.text
             except httpx.TimeoutException:
                 raise TransientLastfmError(f"{described}: timed out after {self.options.timeout_s:g}s",
                                            method=method) from None
