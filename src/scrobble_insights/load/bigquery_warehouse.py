@@ -20,19 +20,24 @@ from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.load.tables import RAW_TABLES
 
 
+def _client(project: str, location: str, client=None):
+    """The given client (tests), else a real one; a missing project or library is a one-line error."""
+    if not project:
+        raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project of the warehouse")
+    if client is not None:
+        return client
+    try:
+        from google.cloud import bigquery
+    except ImportError:
+        raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
+    return bigquery.Client(project=project, location=location)
+
+
 class BigQueryWarehouse:
     name = "bigquery"
 
     def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
-        if not project:
-            raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project to load into")
-        if client is None:
-            try:
-                from google.cloud import bigquery
-            except ImportError:
-                raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
-            client = bigquery.Client(project=project, location=location)
-        self.client = client
+        self.client = _client(project, location, client)
         self.location = location
         self.raw = f"`{project}.{dataset_prefix}raw`"
         self._query(f"CREATE SCHEMA IF NOT EXISTS {self.raw} OPTIONS (location = '{location}')")
@@ -223,15 +228,8 @@ class BigQueryReader:
     the configured project's datasets (with their prefix); `?` parameters are BigQuery's positional ones."""
 
     def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
-        if not project:
-            raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project to read")
-        if client is None:
-            try:
-                from google.cloud import bigquery
-            except ImportError:
-                raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
-            client = bigquery.Client(project=project, location=location)
-        self.client, self.project, self.prefix, self.location = client, project, dataset_prefix, location
+        self.client = _client(project, location, client)
+        self.project, self.prefix, self.location = project, dataset_prefix, location
 
     def qualify(self, sql: str) -> str:
         return re.sub(r"\b(raw|staging|intermediate|marts)\.(\w+)",
