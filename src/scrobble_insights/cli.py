@@ -400,6 +400,7 @@ def schedule(
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Print a crontab line or a systemd service + timer that runs `scrobble-insights run` daily."""
+    import shlex
     import shutil
 
     from scrobble_insights.operate.schedule import crontab, daily_command, systemd_units
@@ -409,7 +410,8 @@ def schedule(
         raise ConfigError(f"--print {print_format!r} is not cron or systemd")
     if not 0 <= hour <= 23:
         raise ConfigError(f"--hour {hour} is not between 0 and 23")
-    executable = shutil.which("scrobble-insights") or f"{sys.executable} -m scrobble_insights"
+    found = shutil.which("scrobble-insights")       # quoted: an install path may hold spaces
+    executable = shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m scrobble_insights"
     data, cwd = settings.data_dir.resolve(), Path.cwd().resolve()
     command = daily_command(executable, user or settings.user_names(), data)
     print(crontab(command, hour, cwd, data) if print_format == "cron" else systemd_units(command, hour, cwd))
