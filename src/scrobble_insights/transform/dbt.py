@@ -194,7 +194,8 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
     today = today or datetime.now(timezone.utc).date()
     zones_changed, fingerprint = prepare_reference(settings)
     full_refresh = full_refresh or zones_changed
-    args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    # Unit tests check the SQL on fixed inputs (tests/transform/test_unit_tests.py), not the user's data.
+    args = ["build", "--exclude", "test_type:unit", *(["--full-refresh"] if full_refresh else [])]
     run = run_dbt(settings, args, today)
     summary = TransformSummary(target=settings.warehouse, full_refresh=full_refresh,
                                vocabulary_version=VOCABULARY_VERSION)

@@ -10,7 +10,7 @@ import csv
 import io
 from pathlib import Path
 
-from scrobble_insights.transform.genres.resolver import hierarchy_rows
+from scrobble_insights.transform.genres.vocabulary import hierarchy_rows
 
 SEED_PATH = Path(__file__).parents[1] / "dbt_project" / "seeds" / "genre_hierarchy.csv"
 COLUMNS = ["genre", "parent_genre", "root_genre", "genre_family", "depth"]

@@ -1,7 +1,9 @@
 """The genre vocabulary: the vendored beets lastgenre files patched by overlay.yaml.
 
 `load_vocabulary()` reads and checks the files once (lazily, cached). `build_vocabulary()` does the
-work from file texts, so tests can build a vocabulary from small made-up files.
+work from file texts, so tests can build a vocabulary from small made-up files. The lookups at the
+end (`canonical_genre`, `genre_info`, `hierarchy_rows`, `tag_rows`) feed dbt's reference table and
+seed; ranking an artist's genres is dbt's job (int_artist_genres_ranked), not Python's.
 """
 
 from __future__ import annotations
@@ -215,3 +217,37 @@ def build_info(parent: dict[str, str | None], dashboard: dict[str, str]) -> dict
 
 
 VOCABULARY_VERSION = build_version(read_file(OVERLAY_FILE), read_vendored())
+
+
+def canonical_genre(tag: str) -> str | None:
+    """The canonical genre a raw tag stands for, or None for junk, decades, places and names."""
+    return load_vocabulary().canonical(normalize_tag(tag))
+
+
+def genre_info(genre: str) -> GenreInfo:
+    """Parent, root, genre family and depth of a known genre; KeyError for anything else."""
+    info = load_vocabulary().info.get(normalize_tag(genre))
+    if info is None:
+        raise KeyError(f"not a known genre: {genre!r}")
+    return info
+
+
+def hierarchy_rows() -> list[dict]:
+    """One row per known genre, sorted by genre: genre, parent_genre, root_genre, genre_family, depth."""
+    return [
+        {"genre": g.genre, "parent_genre": g.parent, "root_genre": g.root,
+         "genre_family": g.genre_family, "depth": g.depth}
+        for g in sorted(load_vocabulary().info.values(), key=lambda g: g.genre)
+    ]
+
+
+def tag_rows(tags: Iterable[str]) -> list[dict]:
+    """One lookup row per distinct raw tag name (first-seen order): tag_name, tag_key, genre, vocabulary_version."""
+    rows, seen = [], set()
+    for tag in tags:
+        if tag in seen:
+            continue
+        seen.add(tag)
+        rows.append({"tag_name": tag, "tag_key": normalize_tag(tag), "genre": canonical_genre(tag),
+                     "vocabulary_version": VOCABULARY_VERSION})
+    return rows
