@@ -24,12 +24,8 @@ import dagster as dg
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.operate.steps import extract_and_load
-from scrobble_insights.orchestrate.definitions import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    JOB,
-    build_definitions,
-)
+from scrobble_insights.orchestrate.definitions import build_definitions
+from scrobble_insights.orchestrate.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, JOB
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
 from scrobble_insights.transform.dbt import transform
 

@@ -22,12 +22,8 @@ from scrobble_insights.config import UserProfile, build_settings
 from scrobble_insights.operate.runlog import job_lock, read_runs
 from scrobble_insights.operate.status import status_report
 from scrobble_insights.orchestrate import ORCHESTRATED_USERS, dagster_env
-from scrobble_insights.orchestrate.definitions import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    JOB,
-    build_definitions,
-)
+from scrobble_insights.orchestrate.definitions import build_definitions
+from scrobble_insights.orchestrate.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, JOB
 from scrobble_insights.simulator import UserSpec
 from support import NOW, TODAY, alive, cli_env, descendants, run_cli, truth_rows, warehouse_rows, webhook_receiver
 
@@ -94,7 +90,7 @@ def test_a_partition_range_gives_the_simulators_scrobbles_and_the_same_warehouse
     sensor = defs.resolve_sensor_def("record_success")
     sensor(dg.build_run_status_sensor_context(
         sensor_name="record_success", dagster_event=result.get_run_success_event(), dagster_instance=instance,
-        dagster_run=result.dagster_run))
+        dagster_run=result.dagster_run, resources=defs.resources))       # as the daemon does
     [alice] = [u for u in status_report(settings, now=CLOCK())["users"] if u["user"] == "alice"]
     assert alice["last_success"]["run_id"] == result.run_id and alice["last_success"]["command"] == f"dagster {JOB}"
     assert alice["gaps"] == 0 and alice["days_extracted"] == 30 and alice["last_failure"] is None
@@ -167,7 +163,8 @@ def test_a_failed_run_posts_exactly_one_alert_and_is_in_the_run_log(simulator, s
         sensor = defs.resolve_sensor_def("alert_on_failure")
         context = dg.build_run_status_sensor_context(
             sensor_name="alert_on_failure", dagster_event=result.get_run_failure_event(),
-            dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure()
+            dagster_instance=instance, dagster_run=result.dagster_run,
+            resources=defs.resources).for_run_failure()                 # as the daemon does
         sensor(context)
     assert len(received) == 1
     [(_, alert)] = received
@@ -296,11 +293,11 @@ def test_orchestrate_hands_dagster_every_profile_and_the_chosen_users_and_an_off
 
 
 def test_the_run_tags_we_spell_out_are_dagsters_own():
-    """definitions.py names Dagster's run tags itself (its constants are private): they must not drift."""
+    """jobs.py names Dagster's run tags itself (its constants are private): they must not drift."""
     from dagster._core.storage import tags
 
-    from scrobble_insights.orchestrate import definitions
+    from scrobble_insights.orchestrate import jobs
 
     for name in ("ASSET_PARTITION_RANGE_START_TAG", "ASSET_PARTITION_RANGE_END_TAG", "BACKFILL_ID_TAG",
                  "PARTITION_NAME_TAG"):
-        assert getattr(definitions, name) == getattr(tags, name)
+        assert getattr(jobs, name) == getattr(tags, name)

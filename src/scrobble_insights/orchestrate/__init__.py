@@ -1,6 +1,7 @@
 """`scrobble-insights orchestrate`: Dagster's web UI and daemon on 127.0.0.1 with our definitions.
 
-Dagster itself is imported only by `definitions.py` (in Dagster's own processes), so the CLI stays quick.
+Dagster itself is imported only by the modules beside this one (`definitions.py` assembles assets,
+resources, jobs, schedules and sensors, in Dagster's own processes), so the CLI stays quick.
 """
 
 from __future__ import annotations
