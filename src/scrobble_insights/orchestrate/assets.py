@@ -26,7 +26,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from scrobble_insights.operate import steps
 from scrobble_insights.orchestrate.resources import Orchestration
-from scrobble_insights.transform.dbt import dbt_dir, dbt_vars, mark_built, prepare_reference
+from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_vars, mark_built, prepare_reference
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)   # backfill_policy is "beta" since 1.7
 
@@ -144,7 +144,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, orchestrat
         # Written again (the same rows) so that a model materialised on its own sees the current
         # configuration; a changed time zone setup makes the incremental fact stale: full refresh.
         zones_changed, fingerprint = prepare_reference(settings)
-        args = ["build", *(["--full-refresh"] if zones_changed else []),
+        args = [*BUILD, *(["--full-refresh"] if zones_changed else []),
                 "--vars", json.dumps(dbt_vars(settings, orchestration.today())),
                 "--log-path", str(dbt_dir(settings) / "logs")]
         yield from dbt.cli(args, context=context, target_path=dbt_dir(settings) / "target-dagster").stream()

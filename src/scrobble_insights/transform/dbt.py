@@ -28,6 +28,7 @@ from scrobble_insights.operate.runlog import held_lock_fds
 
 PROJECT_DIR = Path(__file__).parent / "dbt_project"
 PROFILE = "scrobble_insights"
+BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
 
 
@@ -195,7 +196,7 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
     zones_changed, fingerprint = prepare_reference(settings)
     full_refresh = full_refresh or zones_changed
     # Unit tests check the SQL on fixed inputs (tests/transform/test_unit_tests.py), not the user's data.
-    args = ["build", "--exclude", "test_type:unit", *(["--full-refresh"] if full_refresh else [])]
+    args = [*BUILD, *(["--full-refresh"] if full_refresh else [])]
     run = run_dbt(settings, args, today)
     summary = TransformSummary(target=settings.warehouse, full_refresh=full_refresh,
                                vocabulary_version=VOCABULARY_VERSION)
