@@ -142,7 +142,7 @@ def test_depths_behind_the_tie_breaks_of_the_genre_ranking_when_looked_up():
 # --- hierarchy --------------------------------------------------------------------------------
 
 
-def test_genre_familys_are_the_fixed_list_when_listed():
+def test_genre_families_are_the_fixed_list_when_listed():
     assert GENRE_FAMILIES == ("rock", "metal", "pop", "electronic", "hip hop", "r&b", "jazz", "blues",
                                  "folk", "country", "classical", "reggae", "latin", "world", "soundtrack",
                                  "other")

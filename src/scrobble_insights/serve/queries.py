@@ -96,7 +96,7 @@ def date_bounds(con, user: str) -> tuple[date | None, date | None]:
                        [user]).fetchone()
 
 
-def genre_familys(con, user: str) -> list[str]:
+def genre_families(con, user: str) -> list[str]:
     return [r[0] for r in con.execute(f"""SELECT genre_family FROM {PLAYS} s WHERE user_name = ?
                                           GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
 

@@ -95,7 +95,7 @@ def pick_dates(wh: Warehouse, user: str, year: int | None) -> tuple[date, date] 
 
 
 def pick_genre(wh: Warehouse, user: str) -> str | None:
-    options = [ALL_GENRES, *wh("genre_familys", user)]
+    options = [ALL_GENRES, *wh("genre_families", user)]
     requested = st.query_params.get("genre")
     if requested is not None and requested in options:
         st.session_state["genre"] = requested
