@@ -99,8 +99,8 @@ def test_verify_finds_corrupted_months_and_repair_fixes_them(simulator, tmp_path
     env = cli_env(server, data)
     first = TODAY - timedelta(days=100)
     since = ["--since", str(first)]
-    assert run_cli(["backfill", "-u", "alice", *since, "--no-transform", "--no-tags"], env,
-                   tmp_path).returncode == 0
+    assert run_cli(["backfill", "-u", "alice", *since, "--until", str(TODAY - timedelta(days=1)), "--no-transform",
+                    "--no-tags"], env, tmp_path).returncode == 0
     clean = run_cli(["verify", "-u", "alice", *since], env, tmp_path)
     assert clean.returncode == 0 and ", 0 disagree" in clean.stdout
 
@@ -128,8 +128,8 @@ def test_verify_covers_the_whole_history_and_fails_on_the_playcount(simulator, t
     data = tmp_path / "data"
     env = cli_env(server, data)
     first = TODAY - timedelta(days=60)                  # the history began about 146 days ago
-    assert run_cli(["backfill", "-u", "alice", "--since", str(first), "--no-transform", "--no-tags"], env,
-                   tmp_path).returncode == 0
+    assert run_cli(["backfill", "-u", "alice", "--since", str(first), "--until", str(TODAY - timedelta(days=1)),
+                    "--no-transform", "--no-tags"], env, tmp_path).returncode == 0
     partial = run_cli(["verify", "-u", "alice"], env, tmp_path)
     assert partial.returncode == 1
     months = [line.strip()[:10] for line in partial.stdout.splitlines() if line.startswith("  ")]

@@ -34,8 +34,8 @@ def test_key_never_printed_logged_or_written_during_a_faulty_backfill(simulator,
     sim, server = simulator(fault_rate=0.3, timeout_fault_s=1.2, years=0.3)
     data = tmp_path / "data"
     env = cli_env(server, data)
-    result = run_cli(["backfill", "-u", "alice", "--since", str(TODAY - timedelta(days=30)), "--verbose"], env,
-                     tmp_path)
+    result = run_cli(["backfill", "-u", "alice", "--since", str(TODAY - timedelta(days=30)),
+                      "--until", str(TODAY - timedelta(days=1)), "--verbose"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "retrying" in result.stderr                     # the verbose log did talk about the faults
     assert TEST_KEY not in result.stdout + result.stderr

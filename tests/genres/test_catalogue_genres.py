@@ -62,4 +62,5 @@ def test_simulator_artists_match_intended_family_when_resolved(ranked):
     pairs = [(GENRES[g][1], primary.get(i, (None, None))[1])
              for i, (g, tags) in enumerate(zip(cat.artist_genre, cat.artist_tags)) if tags]
     resolved = [(want, got) for want, got in pairs if got is not None]
+    assert len(resolved) > 0.8 * len(pairs) > 300, (len(resolved), len(pairs))     # the share below is of many
     assert sum(want == got for want, got in resolved) >= 0.9 * len(resolved)

@@ -150,10 +150,7 @@ def test_genre_families_are_the_fixed_list_when_listed():
 
 def test_no_genre_family_is_junk_when_any_genre_resolves():
     parents = {row["genre_family"] for row in hierarchy_rows()}
-    assert parents <= set(GENRE_FAMILIES)
-    for name in parents:
-        assert not re.search(r"\d0s$", name), name
-        assert name not in {"seen live", "british", "american", "usa", "uk", "german", "jamaica", "brazil"}
+    assert parents <= set(GENRE_FAMILIES)      # whose names test_genre_families_are_the_fixed_list_when_listed pins
 
 
 def test_genre_info_walks_to_root_when_genre_is_nested():
@@ -183,6 +180,7 @@ def test_genre_info_raises_when_not_a_genre():
 def test_hierarchy_rows_are_consistent_when_checked_row_by_row():
     rows = {row["genre"]: row for row in hierarchy_rows()}
     assert list(rows) == sorted(rows)
+    assert len(rows) > 1000 and sum(row["parent_genre"] is not None for row in rows.values()) > 500
     for genre, row in rows.items():
         parent = row["parent_genre"]
         if parent is None:

@@ -44,8 +44,7 @@ def test_recent_tracks_fixture_parses_to_expected_page(name, user, page, per_pag
     assert len(parsed.tracks) == count
     assert (parsed.nowplaying is not None) == nowplaying
     records = [scrobble_record(t) for t in parsed.tracks]
-    if first_uts is not None:
-        assert records[0]["played_at_uts"] == first_uts
+    assert (records[0]["played_at_uts"] if records else None) == first_uts
     uts = [r["played_at_uts"] for r in records]
     assert uts == sorted(uts, reverse=True), "newest first"
     assert all(r["artist_name"] and r["track_name"] for r in records)

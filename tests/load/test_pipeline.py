@@ -58,6 +58,7 @@ def test_a_failing_load_leaves_the_warehouse_as_it_was(simulator, settings_for):
     files = [p for _, _, p in iter_day_files(settings.bronze_dir)]
     # Rewrite one day with new content and corrupt a later one: the load must not half-apply.
     lines = gzip.decompress(files[0].read_bytes()).splitlines()
+    assert lines, "the first day should hold scrobbles, or rewriting it changes nothing"
     files[0].write_bytes(gzip.compress(b"\n".join(lines[1:]) + b"\n"))
     files[-1].write_bytes(b"this is not gzip")
     warehouse = open_warehouse(settings)

@@ -336,19 +336,29 @@ def test_control_endpoints_check_verbs_and_users(api):
 def test_server_answers_while_history_is_mutated(serve):
     sim, api = serve(years=0.1)
     errors: list = []
+    reads = 0
+    stop = threading.Event()
 
     def mutate() -> None:
-        for _ in range(30):
+        # At least 30 rounds, and on until the server has answered 20 pages: every page is read mid-mutation.
+        rounds = 0
+        while (rounds < 30 or reads < 20) and not stop.is_set():
             sim.add_late_scrobbles("ann", 3)
             sim.delete_scrobbles("ann", 2)
+            rounds += 1
 
     worker = threading.Thread(target=mutate)
     worker.start()
-    while worker.is_alive():
-        page = api.recent(user="ann", limit=200, page=2)
-        if len(as_list(page["track"])) != 200:
-            errors.append(page["@attr"])
-    worker.join()
+    try:
+        while worker.is_alive():
+            page = api.recent(user="ann", limit=200, page=2)
+            if len(as_list(page["track"])) != 200:
+                errors.append(page["@attr"])
+            reads += 1
+    finally:
+        stop.set()
+        worker.join()
+    assert reads >= 20, "the pages should have been read while the history changed"
     assert not errors
 
 
