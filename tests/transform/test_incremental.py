@@ -9,8 +9,8 @@ from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.transform.dbt import transform
 from support import NOW, TODAY
 
-TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
-          "scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
+TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
+          "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
           "mart_discovery_monthly", "mart_sessions"]
 
 

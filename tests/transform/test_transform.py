@@ -94,7 +94,7 @@ def test_listening_clock_and_sessions_on_a_known_evening(settings):
     assert [kind for kind in summary.counts if kind.startswith("unit_test")] == []   # excluded in production
     assert query(s, "SELECT weekday, hour, plays FROM marts.mart_listening_clock WHERE plays > 0") == [(5, 21, 4)]
     assert sorted(query(s, "SELECT tracks, span_minutes FROM marts.mart_sessions")) == [(1, 0.0), (3, 10.0)]
-    assert query(s, "SELECT sum(is_artist_discovery::int), sum(is_track_discovery::int) FROM marts.fact_scrobbles") \
+    assert query(s, "SELECT sum(is_artist_discovery::int), sum(is_track_discovery::int) FROM marts.first_plays") \
         == [(2, 4)]
 
 

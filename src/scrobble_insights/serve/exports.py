@@ -20,9 +20,9 @@ import duckdb
 from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.serve.queries import connect
 
-TABLES = ["fact_scrobbles", "dim_user", "dim_artist", "dim_track", "dim_album", "dim_genre", "bridge_artist_genre",
-          "dim_date", "dim_time_of_day", "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock",
-          "mart_top_music_yearly", "mart_discovery_monthly", "mart_sessions"]
+TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_user", "dim_artist", "dim_track", "dim_album",
+          "dim_genre", "bridge_artist_genre", "dim_date", "dim_time_of_day", "wide_scrobbles", "mart_daily_plays",
+          "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly", "mart_discovery_monthly", "mart_sessions"]
 FORMATS = ("parquet", "csv", "hyper")
 HYPER_FILE = "scrobble_insights.hyper"
 MARKER = ".scrobble-insights-export"      # in every export: a later export may replace the directory

@@ -25,7 +25,7 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # than the wide `marts.wide_scrobbles` view, which joins every dimension for every row.
 PLAYS = """(
     SELECT f.user_name, f.local_date, f.played_at_local, f.artist_key, f.album_key, f.track_key,
-           f.is_artist_discovery,
+           coalesce(fp.is_artist_discovery, false) AS is_artist_discovery,
            year(f.local_date) AS year, month(f.local_date) AS month, isodow(f.local_date) AS weekday,
            hour(f.played_at_local) AS hour,
            CASE WHEN month(f.local_date) IN (12, 1, 2) THEN CASE WHEN u.hemisphere = 'south' THEN 'summer' ELSE 'winter' END
@@ -36,6 +36,7 @@ PLAYS = """(
     FROM marts.fact_scrobbles f
     JOIN marts.dim_artist a ON a.artist_key = f.artist_key
     JOIN marts.dim_user u ON u.user_key = f.user_key
+    LEFT JOIN marts.first_plays fp ON fp.scrobble_id = f.scrobble_id
 )"""
 
 
@@ -267,7 +268,7 @@ def discovery_by_month(con, f: Filters) -> pd.DataFrame:
     """New artists per month and the share of plays on artists discovered that year."""
     where, params = f.where()
     return df(con, f"""
-        WITH firsts AS (SELECT artist_key, min(year(local_date)) AS discovered_year FROM marts.fact_scrobbles
+        WITH firsts AS (SELECT artist_key, min(year(local_date)) AS discovered_year FROM marts.first_plays
                         WHERE user_name = ? AND is_artist_discovery GROUP BY 1)
         SELECT strftime(s.local_date, '%Y-%m') AS month, count(*) AS plays,
                sum(CASE WHEN s.is_artist_discovery THEN 1 ELSE 0 END) AS new_artists,

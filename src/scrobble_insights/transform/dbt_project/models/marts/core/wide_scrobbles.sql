@@ -22,9 +22,9 @@ select
     al.album_mbid,
     a.primary_genre,
     a.genre_family,
-    f.session_id,
-    f.is_artist_discovery,
-    f.is_track_discovery,
+    s.session_id,
+    coalesce(fp.is_artist_discovery, false) as is_artist_discovery,
+    coalesce(fp.is_track_discovery, false) as is_track_discovery,
     f.is_possible_duplicate
 from {{ ref('fact_scrobbles') }} as f
 inner join {{ ref('dim_user') }} as u on u.user_key = f.user_key
@@ -33,3 +33,5 @@ inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key
 inner join {{ ref('dim_artist') }} as a on a.artist_key = f.artist_key
 inner join {{ ref('dim_track') }} as tr on tr.track_key = f.track_key
 inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
+inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
+left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id

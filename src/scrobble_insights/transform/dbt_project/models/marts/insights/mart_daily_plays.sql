@@ -16,15 +16,17 @@ with bounds as (
 
 plays as (
     select
-        user_key,
-        local_date,
+        f.user_key,
+        f.local_date,
         count(*) as plays,
-        count(distinct artist_key) as artists,
-        count(distinct track_key) as tracks,
-        sum(case when is_artist_discovery then 1 else 0 end) as new_artists,
-        count(distinct session_id) as sessions
-    from {{ ref('fact_scrobbles') }}
-    group by user_key, local_date
+        count(distinct f.artist_key) as artists,
+        count(distinct f.track_key) as tracks,
+        sum(case when fp.is_artist_discovery then 1 else 0 end) as new_artists,
+        count(distinct s.session_id) as sessions
+    from {{ ref('fact_scrobbles') }} as f
+    inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
+    left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
+    group by f.user_key, f.local_date
 )
 
 select

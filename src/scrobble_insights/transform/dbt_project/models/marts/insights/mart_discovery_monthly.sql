@@ -5,13 +5,14 @@ with plays as (
         f.user_key,
         d.year,
         d.month,
-        f.is_artist_discovery,
+        coalesce(fp.is_artist_discovery, false) as is_artist_discovery,
         fd.year as artist_discovery_year
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
     inner join (
         select user_key, artist_key, min(date_key) as first_date_key
-        from {{ ref('fact_scrobbles') }} where is_artist_discovery group by user_key, artist_key
+        from {{ ref('first_plays') }} where is_artist_discovery group by user_key, artist_key
     ) as first_play on first_play.user_key = f.user_key and first_play.artist_key = f.artist_key
     inner join {{ ref('dim_date') }} as fd on fd.date_key = first_play.first_date_key
 )

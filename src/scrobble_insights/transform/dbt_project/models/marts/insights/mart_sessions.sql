@@ -1,6 +1,6 @@
 -- Listening sessions: a gap of more than `session_gap_minutes` starts a new one.
 select
-    f.session_id,
+    s.session_id,
     f.user_key,
     min(f.user_name) as user_name,
     min(f.played_at_local) as started_at_local,
@@ -12,4 +12,5 @@ select
     extract(hour from min(f.played_at_local)) as start_hour,
     {{ day_part('extract(hour from min(f.played_at_local))') }} as day_part
 from {{ ref('fact_scrobbles') }} as f
-group by f.session_id, f.user_key
+inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
+group by s.session_id, f.user_key

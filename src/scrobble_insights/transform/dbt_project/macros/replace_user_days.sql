@@ -1,0 +1,69 @@
+{#- The custom incremental strategy `replace_user_days` (dbt >= 1.6 custom strategies: a model sets
+    incremental_strategy='replace_user_days', dbt calls get_incremental_replace_user_days_sql(arg_dict)).
+    It replaces whole (user_name, utc_date) days of the target: deletes every row of every changed day,
+    including days whose re-extraction now has zero scrobbles (no new row can carry their key, so a
+    merge or delete+insert on the new rows would keep them), then inserts the new rows. One
+    transaction: dbt's own on DuckDB, an explicit one on BigQuery. See docs/decisions/0003. -#}
+
+{#- The user-days to rebuild, as (user_name, utc_date), for a target with user_name, utc_date and
+    day_loaded_at columns. The rule, day by day (not one watermark, so an old day re-extracted later is
+    caught even when newer days were built since):
+      - a day the target holds is changed when stg_lastfm__extracted_days.loaded_at is newer than the
+        day_loaded_at its rows carry (re-extracted since: late, deleted or edited scrobbles, possibly
+        none left);
+      - a day the target does not hold is changed when its extraction has plays (a new day); one
+        extracted with zero plays needs nothing, and must not count, or it would be rebuilt forever.
+    The model selects the new rows of these days; the strategy deletes these days. Both read the target
+    before the strategy changes it, in the same build, so they name the same days. -#}
+{% macro changed_user_days(target) -%}
+    select e.user_name, e.utc_date
+    from {{ ref('stg_lastfm__extracted_days') }} as e
+    left join (
+        select user_name, utc_date, max(day_loaded_at) as day_loaded_at
+        from {{ target }}
+        group by user_name, utc_date
+    ) as f on f.user_name = e.user_name and f.utc_date = e.utc_date
+    where (f.day_loaded_at is null and e.scrobble_count > 0) or e.loaded_at > f.day_loaded_at
+{%- endmacro %}
+
+{% macro get_incremental_replace_user_days_sql(arg_dict) -%}
+    {{ return(adapter.dispatch('get_incremental_replace_user_days_sql')(arg_dict)) }}
+{%- endmacro %}
+
+{#- The DELETE's condition: the row's day changed, or (belt and braces) its unique key is among the
+    new rows. -#}
+{% macro replace_user_days_condition(arg_dict, alias) -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if key is not none and key is not string -%}
+        {{ exceptions.raise_compiler_error("replace_user_days takes one unique_key column, not " ~ key) }}
+    {%- endif -%}
+    exists (
+        select 1
+        from ({{ changed_user_days(arg_dict['target_relation']) }}) as changed
+        where changed.user_name = {{ alias }}.user_name and changed.utc_date = {{ alias }}.utc_date
+    )
+    {%- if key %}
+    or {{ alias }}.{{ key }} in (select {{ key }} from {{ arg_dict['temp_relation'] }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- DuckDB (and any adapter without its own): dbt's incremental materialization already runs the
+    strategy's statements inside its transaction. -#}
+{% macro default__get_incremental_replace_user_days_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }} as old
+    where {{ replace_user_days_condition(arg_dict, 'old') }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{#- BigQuery runs each statement on its own: a multi-statement transaction makes the pair atomic. -#}
+{% macro bigquery__get_incremental_replace_user_days_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    begin transaction;
+    delete from {{ arg_dict['target_relation'] }} as old
+    where {{ replace_user_days_condition(arg_dict, 'old') }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }};
+    commit transaction;
+{%- endmacro %}
