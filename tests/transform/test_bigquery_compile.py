@@ -13,6 +13,7 @@ BigQueryAdapter.get_relation): "no table" compiles the full build, "a table" the
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 import sqlglot
@@ -139,3 +140,15 @@ def test_the_replace_user_days_strategy_is_one_bigquery_transaction(tmp_path, pl
     assert f"old.scrobble_id IN (SELECT scrobble_id FROM {staged})" in delete
     assert insert == f"INSERT INTO {fact} (`scrobble_id`, `user_name`, `utc_date`) " \
                      f"SELECT `scrobble_id`, `user_name`, `utc_date` FROM {staged}"
+
+
+def test_dbt_bigquerys_materialization_still_calls_the_macros_the_project_overrides():
+    """macros/bigquery_custom_strategies.sql replaces two internal macros of dbt-bigquery's incremental
+    materialization; if an upgrade stops calling them, custom strategies would fail at run time only."""
+    from dbt.include.bigquery import PACKAGE_PATH
+
+    materialization = (Path(PACKAGE_PATH) / "macros" / "materializations" / "incremental.sql").read_text()
+    assert "{% set strategy = dbt_bigquery_validate_get_incremental_strategy(config) -%}" in materialization
+    assert "{% set build_sql = bq_generate_incremental_build_sql(\n        strategy, tmp_relation, target_relation, " \
+           "compiled_code, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, " \
+           "partition_by.copy_partitions, incremental_predicates\n    ) %}" in materialization
