@@ -58,6 +58,21 @@ def test_hemispheres_and_tag_lookup_reach_the_reference_tables(settings):
         "Hip-Hop": "hip hop", "hip hop": "hip hop", "hiphop": "hip hop", "seen live": None}
 
 
+def test_a_new_model_version_makes_the_next_build_a_full_refresh(settings, monkeypatch):
+    """An upgrade that changes an incremental model's columns rebuilds it instead of failing."""
+    import scrobble_insights.transform.dbt as dbt
+
+    s = settings(users=[{"name": "alice", "timezone": "UTC"}])
+    write_history(s, "alice", [("2026-01-01T10:00:00", "A", "t")], first=date(2026, 1, 1), last=date(2026, 1, 1))
+    changed, fingerprint = dbt.prepare_reference(s)
+    assert changed                                   # never built: full refresh
+    dbt.mark_built(s, fingerprint)
+    assert dbt.prepare_reference(s) == (False, fingerprint)
+    monkeypatch.setattr(dbt, "MODEL_VERSION", dbt.MODEL_VERSION + 1)
+    changed, newer = dbt.prepare_reference(s)
+    assert changed and newer != fingerprint
+
+
 def test_genre_coverage_is_the_share_of_plays_whose_artist_has_a_genre(settings):
     s = settings()
     s.data_dir.mkdir(parents=True)

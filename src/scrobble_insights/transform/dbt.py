@@ -28,6 +28,9 @@ from scrobble_insights.operate.runlog import held_lock_fds
 
 PROJECT_DIR = Path(__file__).parent / "dbt_project"
 PROFILE = "scrobble_insights"
+# Raise when an incremental model's columns change: the next build is then a full refresh by itself
+# (an incremental model fails on a schema change). 2: fact_scrobbles at event grain (ADR 0003).
+MODEL_VERSION = 2
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
 
@@ -164,8 +167,10 @@ def reference_tables(settings: Settings, users: list[str], tags: list[str]) -> d
 
 
 def _fingerprint(tables: dict[str, pa.Table]) -> str:
-    """What, when changed, makes an incremental fact stale (users' zones and hemispheres)."""
-    data = json.dumps([tables["users"].to_pylist(), tables["user_timezones"].to_pylist()], sort_keys=True)
+    """What, when changed, makes an incremental build stale: the users' zones and hemispheres, and the
+    shape of the incremental models (MODEL_VERSION)."""
+    data = json.dumps([MODEL_VERSION, tables["users"].to_pylist(), tables["user_timezones"].to_pylist()],
+                      sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
