@@ -552,33 +552,26 @@ def demo(
         _serve_dashboard(settings, port)
 
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
 def _print_first_insights(settings: Settings) -> None:
-    """A first look at the modelled data: a few answers straight from the marts."""
-    from scrobble_insights.load.snapshot import read_only, reader_path
+    """A first look at the modelled data: the dashboard's own answers (serve.queries.first_insights)."""
+    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.serve import queries as q
 
-    con = read_only(reader_path(settings))
+    con = q.connect(reader_path(settings))
     try:
-        per_day, days = con.execute("SELECT avg(plays), count(*) FROM marts.mart_daily_plays").fetchone()
-        weekday, hour = con.execute(
-            "SELECT weekday, hour FROM marts.mart_listening_clock ORDER BY plays DESC LIMIT 1").fetchone()
-        genres = con.execute("""SELECT genre_family, count(*) * 1.0 / sum(count(*)) OVER () FROM marts.wide_scrobbles
-                                GROUP BY 1 ORDER BY 2 DESC LIMIT 3""").fetchall()
-        artists = con.execute("""SELECT artist_name, primary_genre, count(*) FROM marts.wide_scrobbles
-                                 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5""").fetchall()
+        answers = [q.first_insights(con, user) for user in q.users(con)]
     finally:
         con.close()
-    out.print(f"\nYou play {per_day:.1f} tracks a day on average (over {days:,} days, quiet days included), "
-              f"most often at {hour:02d}:00 on {WEEKDAYS[weekday - 1]}s.")
-    out.print("Your top genres: " + ", ".join(f"{genre} {share:.0%}" for genre, share in genres) + ".")
-    table = Table(title="Most played artists", title_justify="left")
-    for column in ("artist", "genre", "plays"):
-        table.add_column(column)
-    for artist, genre, plays in artists:
-        table.add_row(artist, genre, f"{plays:,}")
-    out.print(table)
+    for first in answers:
+        out.print(f"\nYou play {first['per_day']:.1f} tracks a day on average (over {first['days']:,} days, quiet days "
+                  f"included), most often at {first['hour']:02d}:00 on {first['weekday']}s.")
+        out.print("Your top genres: " + ", ".join(f"{genre} {share:.0%}" for genre, share in first["genres"]) + ".")
+        table = Table(title="Most played artists", title_justify="left")
+        for column in ("artist", "genre", "plays"):
+            table.add_column(column)
+        for artist, genre, plays in first["artists"]:
+            table.add_row(artist, genre, f"{plays:,}")
+        out.print(table)
     out.print(f"Warehouse: {settings.warehouse_path} (DuckDB): raw.* tables and the star schema in marts.* "
               "(fact_scrobbles, dim_*, mart_*). Query it with any DuckDB client, read-only.")
 

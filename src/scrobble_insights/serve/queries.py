@@ -1,9 +1,28 @@
-"""The questions the dashboard and the report answer, as SQL over the marts (read-only).
+"""The questions the dashboard, the report and the demo answer, as SQL over the marts (read-only).
 
-Every function takes an open read-only DuckDB connection (`connect`, to the snapshot) and `Filters`,
-and returns a pandas DataFrame. Views filtered by date range or genre aggregate the fact (DuckDB does that in tens of
-milliseconds for a million scrobbles); "per day" figures come from mart_daily_plays, so days without
-plays count.
+Every function takes an open read-only connection (`connect`, to the snapshot) and `Filters`, and
+returns a pandas DataFrame (or a dict). Every number comes from a dbt model under test; every rule
+(season, local hour and weekday, discovery, sessions, genre family, yearly ranks and shares) lives in
+a mart. The SQL here only filters a mart (user, local date range, genre family), sums its additive
+measures (or counts distinct keys) over the rows left, orders and limits, and joins a dimension to
+attach names. Which mart answers:
+
+- mart_track_plays (user x local day x hour x album x track): key figures, top lists of any period,
+  one artist, discoveries of any period;
+- mart_daily_genre_plays (user x local day x primary genre): genre shares, trend and seasons, plays
+  per weekday and per year;
+- mart_hourly_plays (user x local day x hour x genre family): the listening clock and the hours;
+- mart_daily_plays (every local day, quiet days as 0): days, years, the calendar;
+- mart_sessions: sessions;
+- the period marts, for the periods they hold, with no genre chosen: mart_top_music_yearly (the top
+  lists of a calendar year, with the rank the year before), mart_genre_share (the genre trend over the
+  years), mart_listening_clock (the all-time clock), mart_discovery_monthly (discoveries of a calendar
+  year or of all time). dbt tests hold both kinds to the fact (tests/assert_marts_plays_sum_to_fact).
+
+What Python adds after the SQL: a share or a per-day average of a chosen period is the ratio of two
+sums of the result (plays / the result's plays, plays / days); genres outside the top N are folded
+into 'other'; the ranks of a top list of a chosen period are positions in the result ordered by plays
+(ties share the better rank, as SQL's rank()); hours, weekdays and days without plays become 0 rows.
 """
 
 from __future__ import annotations
@@ -12,32 +31,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from scrobble_insights.errors import WarehouseError
-from scrobble_insights.load.snapshot import read_only
+from scrobble_insights.load.warehouse import Reader, open_snapshot
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
-# One row per play with what the views filter and group by: the fact with the two small dimensions
-# it needs (artist, user); names of tracks and albums are joined after aggregating. Much cheaper
-# than the wide `marts.wide_scrobbles` view, which joins every dimension for every row.
-PLAYS = """(
-    SELECT f.user_name, f.local_date, f.played_at_local, f.artist_key, f.album_key, f.track_key,
-           coalesce(fp.is_artist_discovery, false) AS is_artist_discovery,
-           year(f.local_date) AS year, month(f.local_date) AS month, isodow(f.local_date) AS weekday,
-           hour(f.played_at_local) AS hour,
-           CASE WHEN month(f.local_date) IN (12, 1, 2) THEN CASE WHEN u.hemisphere = 'south' THEN 'summer' ELSE 'winter' END
-                WHEN month(f.local_date) IN (3, 4, 5) THEN CASE WHEN u.hemisphere = 'south' THEN 'autumn' ELSE 'spring' END
-                WHEN month(f.local_date) IN (6, 7, 8) THEN CASE WHEN u.hemisphere = 'south' THEN 'winter' ELSE 'summer' END
-                ELSE CASE WHEN u.hemisphere = 'south' THEN 'spring' ELSE 'autumn' END END AS season,
-           a.artist_name, a.primary_genre, a.genre_family
-    FROM marts.fact_scrobbles f
-    JOIN marts.dim_artist a ON a.artist_key = f.artist_key
-    JOIN marts.dim_user u ON u.user_key = f.user_key
-    LEFT JOIN marts.first_plays fp ON fp.scrobble_id = f.scrobble_id
-)"""
+TRACKS = "marts.mart_track_plays"
+GENRES = "marts.mart_daily_genre_plays"
+HOURS = "marts.mart_hourly_plays"
+DAYS = "marts.mart_daily_plays"
+PLAYS = "CAST(sum(plays) AS BIGINT)"       # a sum of plays as an integer (DuckDB's sum is a HUGEINT)
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,10 @@ class Filters:
     user: str
     start: date | None = None          # local dates, inclusive
     end: date | None = None
-    genre: str | None = None           # a genre family genre (rock, pop, ...) or None for all
+    genre: str | None = None           # a genre family (rock, pop, ...) or None for all
 
     def where(self, alias: str = "s") -> tuple[str, list]:
-        """SQL conditions on PLAYS or mart_daily_plays (under `alias`) and their parameters."""
+        """SQL conditions on a mart with user_name, local_date and genre_family (under `alias`)."""
         conditions, params = [f"{alias}.user_name = ?"], [self.user]
         if self.start:
             conditions.append(f"{alias}.local_date >= ?")
@@ -61,14 +66,30 @@ class Filters:
             params.append(self.genre)
         return " AND ".join(conditions), params
 
+    def days(self) -> Filters:
+        """The same user and dates, every genre (for marts of days, which have no genre)."""
+        return Filters(self.user, self.start, self.end)
+
     def for_year(self, year: int) -> Filters:
         return Filters(self.user, date(year, 1, 1), date(year, 12, 31), self.genre)
 
+    @property
+    def calendar_year(self) -> int | None:
+        """The year when the dates are exactly one calendar year, else None."""
+        if self.start and self.end and self.start.year == self.end.year and \
+                (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
+            return self.start.year
+        return None
 
-def connect(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection (to the snapshot: load.snapshot.reader_path); a clear error when there is
-    nothing to show yet."""
-    con = read_only(warehouse_path)
+    @property
+    def all_time(self) -> bool:
+        return self.start is None and self.end is None
+
+
+def connect(warehouse_path: Path) -> Reader:
+    """A read-only connection through the reader interface (load.warehouse.open_snapshot; pass the
+    snapshot, load.snapshot.reader_path); a clear error when there is nothing to show yet."""
+    con = open_snapshot(warehouse_path)
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
     if "fact_scrobbles" not in tables:
@@ -77,8 +98,18 @@ def connect(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def df(con: Reader, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
+
+
+def _fill(frame: pd.DataFrame, index: pd.Index, column: str = "plays") -> pd.DataFrame:
+    """Every value of `index` as a row, 0 where the mart has none."""
+    filled = frame.set_index(index.names)[[column]].reindex(index, fill_value=0).reset_index()
+    return filled.astype({column: "int64"})
+
+
+HOURS_OF_DAY = pd.Index(range(24), name="hour")
+CLOCK = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
 
 
 # --- scope -------------------------------------------------------------------------------------------
@@ -89,17 +120,16 @@ def users(con) -> list[str]:
 
 def years(con, user: str) -> list[int]:
     return [int(r[0]) for r in con.execute(
-        "SELECT DISTINCT year FROM marts.mart_daily_plays WHERE user_name = ? ORDER BY 1 DESC", [user]).fetchall()]
+        f"SELECT DISTINCT year FROM {DAYS} WHERE user_name = ? ORDER BY 1 DESC", [user]).fetchall()]
 
 
 def date_bounds(con, user: str) -> tuple[date | None, date | None]:
-    return con.execute("SELECT min(local_date), max(local_date) FROM marts.mart_daily_plays WHERE user_name = ?",
-                       [user]).fetchone()
+    return con.execute(f"SELECT min(local_date), max(local_date) FROM {DAYS} WHERE user_name = ?", [user]).fetchone()
 
 
 def genre_families(con, user: str) -> list[str]:
-    return [r[0] for r in con.execute(f"""SELECT genre_family FROM {PLAYS} s WHERE user_name = ?
-                                          GROUP BY 1 ORDER BY count(*) DESC""", [user]).fetchall()]
+    return [r[0] for r in con.execute(f"""SELECT genre_family FROM {GENRES} WHERE user_name = ?
+                                          GROUP BY 1 ORDER BY sum(plays) DESC, 1""", [user]).fetchall()]
 
 
 # --- overview ------------------------------------------------------------------------------------------
@@ -107,43 +137,36 @@ def genre_families(con, user: str) -> list[str]:
 def kpis(con, f: Filters) -> dict:
     """Scrobbles, average per day (quiet days counted), distinct artists / albums / tracks."""
     where, params = f.where()
-    row = con.execute(f"""SELECT count(*), count(DISTINCT artist_key), count(DISTINCT album_key), count(DISTINCT track_key)
-                          FROM {PLAYS} s WHERE {where}""", params).fetchone()
-    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
-    days = con.execute(f"SELECT count(*) FROM marts.mart_daily_plays d WHERE {day_where}", day_params).fetchone()[0]
-    return {"scrobbles": row[0], "artists": row[1], "albums": row[2], "tracks": row[3], "days": days,
-            "per_day": row[0] / days if days else 0.0}
+    row = con.execute(f"""SELECT coalesce({PLAYS}, 0), count(DISTINCT artist_key), count(DISTINCT album_key),
+                                 count(DISTINCT track_key)
+                          FROM {TRACKS} s WHERE {where}""", params).fetchone()
+    day_where, day_params = f.days().where("d")
+    days = con.execute(f"SELECT count(*) FROM {DAYS} d WHERE {day_where}", day_params).fetchone()[0]
+    scrobbles = int(row[0])
+    return {"scrobbles": scrobbles, "artists": row[1], "albums": row[2], "tracks": row[3], "days": days,
+            "per_day": scrobbles / days if days else 0.0}
 
 
 def weekday_profile(con, f: Filters) -> pd.DataFrame:
-    """Average plays per weekday (quiet days counted): weekday, weekday_name, per_day."""
+    """Average plays per weekday (quiet days counted): weekday, days, plays, per_day, weekday_name."""
     where, params = f.where()
-    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
-    return df(con, f"""
-        WITH days AS (SELECT weekday, count(*) AS days FROM marts.mart_daily_plays d WHERE {day_where} GROUP BY 1),
-             plays AS (SELECT weekday, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1)
-        SELECT d.weekday, d.days, coalesce(p.plays, 0) AS plays, coalesce(p.plays, 0) * 1.0 / d.days AS per_day
-        FROM days d LEFT JOIN plays p USING (weekday) ORDER BY 1""", day_params + params).assign(
-        weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
+    day_where, day_params = f.days().where("d")
+    days = df(con, f"SELECT weekday, count(*) AS days FROM {DAYS} d WHERE {day_where} GROUP BY 1 ORDER BY 1",
+              day_params)
+    plays = df(con, f"SELECT weekday, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1", params)
+    out = days.merge(plays, on="weekday", how="left").fillna({"plays": 0}).astype({"plays": "int64"})
+    return out.assign(per_day=out.plays / out.days, weekday_name=[WEEKDAYS[w - 1] for w in out.weekday])
 
 
 def plays_per_year(con, f: Filters) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"SELECT year, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1 ORDER BY 1",
-              params)
+    return df(con, f"SELECT year, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1 ORDER BY 1", params)
 
 
 # --- genres ----------------------------------------------------------------------------------------------
 
-def genre_totals(con, f: Filters, level: str = "genre_family", limit: int = 12) -> pd.DataFrame:
-    """Share of plays per genre (level: genre_family or primary_genre)."""
-    where, params = f.where()
-    return df(con, f"""SELECT {level} AS genre, count(*) AS plays, count(*) * 1.0 / sum(count(*)) OVER () AS share
-                       FROM {PLAYS} s WHERE {where} GROUP BY 1 ORDER BY plays DESC LIMIT {int(limit)}""",
-              params)
-
-
 GENRE_LEVELS = ("genre_family", "primary_genre")
+SHARE_LEVELS = {"genre_family": "parent", "primary_genre": "genre"}      # mart_genre_share's genre_level
 
 
 def _genre_level(level: str) -> str:
@@ -152,101 +175,124 @@ def _genre_level(level: str) -> str:
     return level
 
 
+def _fold(frame: pd.DataFrame, by: list[str], top: int, measures: list[str]) -> pd.DataFrame:
+    """Genres outside the `top` most played of the frame folded into 'other' (their measures summed)."""
+    totals = frame.groupby("genre").plays.sum().sort_index().sort_values(ascending=False, kind="stable")
+    kept = set(totals.index[:int(top)])
+    folded = frame.assign(genre=frame.genre.where(frame.genre.isin(kept), "other"))
+    return folded.groupby(by + ["genre"], as_index=False)[measures].sum()
+
+
+def genre_totals(con, f: Filters, level: str = "genre_family", limit: int = 12) -> pd.DataFrame:
+    """Share of plays per genre (level: genre_family or primary_genre): genre, plays, share."""
+    where, params = f.where()
+    data = df(con, f"""SELECT {_genre_level(level)} AS genre, {PLAYS} AS plays FROM {GENRES} s WHERE {where}
+                       GROUP BY 1 ORDER BY plays DESC, genre""", params)
+    return data.assign(share=data.plays / data.plays.sum()).head(int(limit))
+
+
 def genre_by_year(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
     """Share of plays per genre and year (genres outside the top `top` folded into 'other'); level:
-    genre_family (families) or primary_genre (e.g. the genres within one family)."""
+    genre_family (families) or primary_genre (e.g. the genres within one family). The whole history
+    with no genre chosen is mart_genre_share's yearly shares."""
+    _genre_level(level)
+    if f.all_time and f.genre is None:
+        data = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, share FROM marts.mart_genre_share
+                          WHERE user_name = ? AND period_grain = 'year' AND genre_level = ? AND plays > 0""",
+                  [f.user, SHARE_LEVELS[level]])
+        return _fold(data, ["year"], top, ["plays", "share"]).sort_values(["year", "genre"], ignore_index=True)
     where, params = f.where()
-    return df(con, f"""
-        WITH base AS (SELECT year, {_genre_level(level)} AS genre_family FROM {PLAYS} s WHERE {where}),
-             top AS (SELECT genre_family FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
-        SELECT year, CASE WHEN genre_family IN (SELECT genre_family FROM top) THEN genre_family ELSE 'other' END
-                   AS genre,
-               count(*) AS plays,
-               count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY year) AS share
-        FROM base GROUP BY 1, 2 ORDER BY 1, 2""", params)
+    data = df(con, f"SELECT year, {level} AS genre, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1, 2",
+              params)
+    folded = _fold(data, ["year"], top, ["plays"])
+    folded["share"] = folded.plays / folded.groupby("year").plays.transform("sum")
+    return folded.sort_values(["year", "genre"], ignore_index=True)
 
 
 def genre_by_season(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
-    """Share of plays per genre (level as in genre_by_year) and season (the user's hemisphere) and per
-    month of the year."""
+    """Plays per genre (level as in genre_by_year), season (the user's hemisphere) and month of the year."""
     where, params = f.where()
-    return df(con, f"""
-        WITH base AS (SELECT season, month, {_genre_level(level)} AS genre_family FROM {PLAYS} s
-                      WHERE {where}),
-             top AS (SELECT genre_family FROM base GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
-        SELECT season, month,
-               CASE WHEN genre_family IN (SELECT genre_family FROM top) THEN genre_family ELSE 'other' END AS genre,
-               count(*) AS plays
-        FROM base GROUP BY 1, 2, 3 ORDER BY 2, 3""", params)
+    data = df(con, f"""SELECT season, month, {_genre_level(level)} AS genre, {PLAYS} AS plays FROM {GENRES} s
+                       WHERE {where} GROUP BY 1, 2, 3""", params)
+    return _fold(data, ["season", "month"], top, ["plays"]).sort_values(["month", "genre"], ignore_index=True)
 
 
 # --- time ------------------------------------------------------------------------------------------------
 
 def listening_clock(con, f: Filters) -> pd.DataFrame:
-    """Plays per local weekday x hour (all 168 cells)."""
-    where, params = f.where()
-    return df(con, f"""
-        WITH cells AS (SELECT w.weekday, h.hour FROM range(1, 8) w(weekday), range(0, 24) h(hour)),
-             plays AS (SELECT weekday, hour, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1, 2)
-        SELECT c.weekday, c.hour, coalesce(p.plays, 0) AS plays
-        FROM cells c LEFT JOIN plays p USING (weekday, hour) ORDER BY 1, 2""", params).assign(
-        weekday_name=lambda t: [WEEKDAYS[w - 1] for w in t.weekday])
+    """Plays per local weekday x hour (all 168 cells); the whole history with no genre chosen is
+    mart_listening_clock."""
+    if f.all_time and f.genre is None:
+        data = df(con, "SELECT weekday, hour, plays FROM marts.mart_listening_clock WHERE user_name = ? ORDER BY 1, 2",
+                  [f.user])
+    else:
+        where, params = f.where()
+        data = df(con, f"SELECT weekday, hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where} GROUP BY 1, 2", params)
+    data = _fill(data, CLOCK)
+    return data.assign(weekday_name=[WEEKDAYS[w - 1] for w in data.weekday])
 
 
 def hour_profile(con, f: Filters) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
-                       LEFT JOIN (SELECT hour, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1) p
-                       USING (hour) ORDER BY 1""", params)
+    return _fill(df(con, f"SELECT hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where} GROUP BY 1", params),
+                 HOURS_OF_DAY)
 
 
 def daily_plays(con, f: Filters) -> pd.DataFrame:
     """Plays per local day in the range, quiet days included (for the calendar heatmap)."""
-    day_where, day_params = Filters(f.user, f.start, f.end).where("d")
+    day_where, day_params = f.days().where("d")
+    days = df(con, f"""SELECT local_date, year, iso_week, weekday, plays FROM {DAYS} d
+                       WHERE {day_where} ORDER BY 1""", day_params)
     if f.genre is None:
-        return df(con, f"""SELECT local_date, year, iso_week, weekday, plays FROM marts.mart_daily_plays d
-                           WHERE {day_where} ORDER BY 1""", day_params)
+        return days
     where, params = f.where()
-    return df(con, f"""
-        SELECT d.local_date, d.year, d.iso_week, d.weekday, coalesce(p.plays, 0) AS plays
-        FROM marts.mart_daily_plays d
-        LEFT JOIN (SELECT local_date, count(*) AS plays FROM {PLAYS} s WHERE {where} GROUP BY 1) p
-            USING (local_date)
-        WHERE {day_where} ORDER BY 1""", params + day_params)
+    plays = df(con, f"SELECT local_date, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1", params)
+    out = days.drop(columns="plays").merge(plays, on="local_date", how="left")
+    return out.fillna({"plays": 0}).astype({"plays": "int64"})
 
 
 def sessions(con, f: Filters) -> pd.DataFrame:
     """One row per session started in the range: tracks, span_minutes, start_hour, day_part."""
-    day_where, day_params = Filters(f.user, f.start, f.end).where("m")
+    day_where, day_params = f.days().where("m")
     return df(con, f"""SELECT local_date, tracks, span_minutes, start_hour, day_part
                        FROM marts.mart_sessions m WHERE {day_where}""", day_params)
 
 
 # --- top music --------------------------------------------------------------------------------------------
 
-ENTITIES = {  # entity: (key in the fact, dimension, name column)
+ENTITIES = {  # entity: (key in the marts, dimension, name column)
     "artist": ("artist_key", "dim_artist", "artist_name"),
     "album": ("album_key", "dim_album", "album_name"),
     "track": ("track_key", "dim_track", "track_name"),
 }
+YEARLY_TOP = 100        # mart_top_music_yearly holds each year's top 100
 
 
 def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
-    """Top artists / albums / tracks in the range (name, artist, plays, rank), with the rank in the
-    period before (the previous year for a whole year) and the movement."""
+    """Top artists / albums / tracks in the range: name, artist, plays, rank, previous_rank (in the
+    period before: the previous year for a whole year) and movement (previous_rank - rank). A calendar
+    year with no genre chosen is mart_top_music_yearly; any other period is ranked here, by position
+    in the list ordered by plays (ties share the better rank)."""
     key, dimension, column = ENTITIES[entity]
+    if f.calendar_year and f.genre is None and limit <= YEARLY_TOP:
+        return df(con, """SELECT entity_name AS name, artist_name AS artist, plays, rank_in_year AS rank,
+                                 previous_rank, rank_change AS movement
+                          FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                          ORDER BY plays DESC, name LIMIT ?""", [f.user, f.calendar_year, entity, int(limit)])
     where, params = f.where()
+    current = df(con, f"""SELECT d.{column} AS name, d.artist_name AS artist, p.plays, p.{key} AS entity_key
+                          FROM (SELECT {key}, {PLAYS} AS plays FROM {TRACKS} s WHERE {where} GROUP BY 1) p
+                          JOIN marts.{dimension} d USING ({key})
+                          ORDER BY p.plays DESC, name LIMIT {int(limit)}""", params)
+    # every entity with more plays than a listed one is listed above it: its position is its rank
+    current.insert(3, "rank", current.plays.rank(method="min", ascending=False).astype("int64"))
     previous = previous_period(f)
-    ranked = f"""SELECT {key}, count(*) AS plays, rank() OVER (ORDER BY count(*) DESC) AS rank
-                 FROM {PLAYS} s WHERE {{where}} GROUP BY 1"""
-    current = df(con, f"""SELECT d.{column} AS name, d.artist_name AS artist, r.plays, r.rank, r.{key} AS entity_key
-                          FROM ({ranked.format(where=where)}) r JOIN marts.{dimension} d USING ({key})
-                          ORDER BY r.plays DESC, name LIMIT {int(limit)}""", params)
     if previous is not None:
         p_where, p_params = previous.where()
-        before = df(con, f"SELECT {key} AS entity_key, rank AS previous_rank FROM ({ranked.format(where=p_where)})",
+        before = df(con, f"SELECT {key} AS entity_key, {PLAYS} AS plays FROM {TRACKS} s WHERE {p_where} GROUP BY 1",
                     p_params)
-        current = current.merge(before, on="entity_key", how="left")
+        before["previous_rank"] = before.plays.rank(method="min", ascending=False)
+        current = current.merge(before[["entity_key", "previous_rank"]], on="entity_key", how="left")
         current["movement"] = current["previous_rank"] - current["rank"]
     else:
         current["previous_rank"] = None
@@ -258,37 +304,46 @@ def previous_period(f: Filters) -> Filters | None:
     """The period just before: the previous calendar year for a whole year, else the same length before."""
     if not (f.start and f.end):
         return None
-    if (f.start.month, f.start.day, f.end.month, f.end.day) == (1, 1, 12, 31) and f.start.year == f.end.year:
-        return f.for_year(f.start.year - 1)
+    if f.calendar_year:
+        return f.for_year(f.calendar_year - 1)
     length = f.end - f.start
     return Filters(f.user, f.start - length - timedelta(days=1), f.start - timedelta(days=1), f.genre)
 
 
 def discovery_by_month(con, f: Filters) -> pd.DataFrame:
-    """New artists per month and the share of plays on artists discovered that year."""
+    """New artists per month and the share of plays on artists discovered that year: month, plays,
+    new_artists, share_on_new. A calendar year or the whole history with no genre chosen is
+    mart_discovery_monthly."""
+    if f.genre is None and (f.all_time or f.calendar_year):
+        year = [f.calendar_year] if f.calendar_year else []
+        return df(con, f"""SELECT month_label AS month, plays, new_artists,
+                                  share_on_artists_discovered_this_year AS share_on_new
+                           FROM marts.mart_discovery_monthly WHERE user_name = ? {'AND year = ?' if year else ''}
+                           ORDER BY 1""", [f.user, *year])
     where, params = f.where()
-    return df(con, f"""
-        WITH firsts AS (SELECT artist_key, min(year(local_date)) AS discovered_year FROM marts.first_plays
-                        WHERE user_name = ? AND is_artist_discovery GROUP BY 1)
-        SELECT strftime(s.local_date, '%Y-%m') AS month, count(*) AS plays,
-               sum(CASE WHEN s.is_artist_discovery THEN 1 ELSE 0 END) AS new_artists,
-               avg(CASE WHEN fi.discovered_year = s.year THEN 1.0 ELSE 0.0 END) AS share_on_new
-        FROM {PLAYS} s JOIN firsts fi USING (artist_key)
-        WHERE {where} GROUP BY 1 ORDER BY 1""", [f.user] + params)
+    data = df(con, f"""SELECT month_label AS month, {PLAYS} AS plays, CAST(sum(new_artists) AS BIGINT) AS new_artists,
+                              CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays_on_new
+                       FROM {TRACKS} s WHERE {where} GROUP BY 1 ORDER BY 1""", params)
+    return data.assign(share_on_new=data.plays_on_new / data.plays).drop(columns="plays_on_new")
 
 
 # --- one artist ---------------------------------------------------------------------------------------------
 
+ARTIST = "s.artist_key IN (SELECT artist_key FROM marts.dim_artist WHERE artist_name = ?)"
+
+
 def artist_names(con, f: Filters, limit: int = 200) -> list[str]:
     where, params = f.where()
-    return [r[0] for r in con.execute(f"""SELECT artist_name FROM {PLAYS} s WHERE {where}
-                                          GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(limit)}""", params).fetchall()]
+    return [r[0] for r in con.execute(f"""SELECT a.artist_name
+                                          FROM (SELECT artist_key, {PLAYS} AS plays FROM {TRACKS} s WHERE {where}
+                                                GROUP BY 1) p JOIN marts.dim_artist a USING (artist_key)
+                                          ORDER BY p.plays DESC, 1 LIMIT {int(limit)}""", params).fetchall()]
 
 
 def artist_monthly(con, f: Filters, artist: str) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"""SELECT strftime(local_date, '%Y-%m') AS month, count(*) AS plays FROM {PLAYS} s
-                       WHERE {where} AND artist_name = ? GROUP BY 1 ORDER BY 1""", params + [artist])
+    return df(con, f"""SELECT month_label AS month, {PLAYS} AS plays FROM {TRACKS} s
+                       WHERE {where} AND {ARTIST} GROUP BY 1 ORDER BY 1""", params + [artist])
 
 
 def artist_tags(con, artist: str) -> pd.DataFrame:
@@ -307,14 +362,32 @@ def artist_genres(con, artist: str) -> pd.DataFrame:
 def artist_top_tracks(con, f: Filters, artist: str, limit: int = 10) -> pd.DataFrame:
     where, params = f.where()
     return df(con, f"""SELECT t.track_name AS track, p.plays
-                       FROM (SELECT track_key, count(*) AS plays FROM {PLAYS} s WHERE {where} AND artist_name = ?
+                       FROM (SELECT track_key, {PLAYS} AS plays FROM {TRACKS} s WHERE {where} AND {ARTIST}
                              GROUP BY 1) p JOIN marts.dim_track t USING (track_key)
                        ORDER BY p.plays DESC, track LIMIT {int(limit)}""", params + [artist])
 
 
 def artist_hours(con, f: Filters, artist: str) -> pd.DataFrame:
     where, params = f.where()
-    return df(con, f"""SELECT h.hour, coalesce(p.plays, 0) AS plays FROM range(0, 24) h(hour)
-                       LEFT JOIN (SELECT hour, count(*) AS plays FROM {PLAYS} s
-                                  WHERE {where} AND artist_name = ? GROUP BY 1) p USING (hour)
-                       ORDER BY 1""", params + [artist])
+    return _fill(df(con, f"SELECT hour, {PLAYS} AS plays FROM {TRACKS} s WHERE {where} AND {ARTIST} GROUP BY 1",
+                    params + [artist]), HOURS_OF_DAY)
+
+
+# --- the demo's first look -------------------------------------------------------------------------------------
+
+def first_insights(con, user: str) -> dict:
+    """The demo's first answers for a user's whole history, from the same questions as the dashboard:
+    tracks a day (quiet days counted), the peak weekday and hour, the top genre families with their
+    shares and the most played artists with their primary genre."""
+    everything = Filters(user)
+    figures = kpis(con, everything)
+    clock = listening_clock(con, everything)
+    peak = clock.loc[clock.plays.idxmax()]
+    genres = genre_totals(con, everything, limit=3)
+    artists = top_entities(con, everything, "artist", 5)
+    primary = dict(con.execute(f"""SELECT artist_name, primary_genre FROM marts.dim_artist
+                                   WHERE artist_name IN ({', '.join('?' * len(artists))})""",
+                               list(artists.name)).fetchall()) if len(artists) else {}
+    return {"per_day": figures["per_day"], "days": figures["days"], "weekday": WEEKDAYS[int(peak.weekday) - 1],
+            "hour": int(peak.hour), "genres": list(zip(genres.genre, genres.share)),
+            "artists": [(name, primary.get(name), int(plays)) for name, plays in zip(artists.name, artists.plays)]}
