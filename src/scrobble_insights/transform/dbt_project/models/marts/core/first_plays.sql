@@ -20,16 +20,6 @@ with ranked as (
     from {{ ref('fact_scrobbles') }}
 )
 
-select
-    scrobble_id,
-    user_key,
-    user_name,
-    artist_key,
-    track_key,
-    date_key,
-    local_date,
-    played_at_uts,
-    is_artist_discovery,
-    is_track_discovery
+select *
 from ranked
 where is_artist_discovery or is_track_discovery
