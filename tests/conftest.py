@@ -1,9 +1,11 @@
 """Shared fixtures: the simulator on a free loopback port, a temporary data directory, a pinned
-clock, and a guard that refuses any network connection beyond loopback."""
+clock, a guard that refuses any network connection beyond loopback, and one dbt parse cache for the
+whole session."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
@@ -11,6 +13,19 @@ import pytest
 from scrobble_insights.config import build_settings
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
 from support import NOW, TEST_KEY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache_home(tmp_path_factory):
+    """XDG_CACHE_HOME of the whole session (in os.environ, so CLIs in subprocesses inherit it): the
+    data directories of all tests share dbt's cached partial parse, and the real ~/.cache is untouched."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield os.environ["XDG_CACHE_HOME"]
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,8 @@ TEST_KEY = "5c1e7a0f9b2d4e6a8c0b1d3f5e7a9c2b"   # a made-up key; tests prove it 
 
 
 def cli_env(server, data_dir: Path, **extra) -> dict:
-    """Environment for running the CLI in a subprocess against a simulator."""
+    """Environment for running the CLI in a subprocess against a simulator. Other variables pass
+    through, XDG_CACHE_HOME included (the session's shared dbt parse cache, tests/conftest.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LASTFM_", "SCROBBLE_INSIGHTS_"))}
     env.update(LASTFM_API_URL=server.url, LASTFM_API_KEY=TEST_KEY, SCROBBLE_INSIGHTS_DATA_DIR=str(data_dir),
                SCROBBLE_INSIGHTS_RATE_LIMIT="500", SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S="1",

@@ -193,7 +193,7 @@ def test_the_dashboard_shows_a_new_snapshot_on_its_next_run(settings, monkeypatc
 
     assert scrobbles() == f"{len(PLAYS):,}"
     writer = duckdb.connect(str(settings.warehouse_path))
-    writer.execute("DELETE FROM marts.fact_scrobbles WHERE local_date = DATE '2026-02-05'")
+    writer.execute("DELETE FROM marts.mart_track_plays WHERE local_date = DATE '2026-02-05'")   # what it reads
     writer.close()
     assert scrobbles() == f"{len(PLAYS):,}"                           # not published yet
     publish_snapshot(settings)

@@ -17,7 +17,9 @@ and the work of each is a module-level function.
 
 # No `from __future__ import annotations`: Dagster reads the context annotations at definition time.
 import json
+import os
 import warnings
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from scrobble_insights.operate import steps
 from scrobble_insights.orchestrate.resources import Orchestration
-from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_vars, mark_built, prepare_reference
+from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_env, dbt_vars, mark_built, prepare_reference
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)   # backfill_policy is "beta" since 1.7
 
@@ -145,8 +147,25 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, orchestrat
         # configuration; a changed time zone setup makes the incremental fact stale: full refresh.
         zones_changed, fingerprint = prepare_reference(settings)
         args = [*BUILD, *(["--full-refresh"] if zones_changed else []),
-                "--vars", json.dumps(dbt_vars(settings, orchestration.today())),
-                "--log-path", str(dbt_dir(settings) / "logs")]
-        yield from dbt.cli(args, context=context, target_path=dbt_dir(settings) / "target-dagster").stream()
+                "--vars", json.dumps(dbt_vars(settings)), "--log-path", str(dbt_dir(settings) / "logs")]
+        with environment(dbt_env(orchestration.today())):     # dbt's process starts (and copies it) in cli()
+            invocation = dbt.cli(args, context=context, target_path=dbt_dir(settings) / "target-dagster")
+        yield from invocation.stream()
         if FACT in context.selected_asset_keys:
             mark_built(settings, fingerprint)
+
+
+@contextmanager
+def environment(values: dict[str, str]):
+    """os.environ with `values` while inside (DbtCliResource hands dbt a copy of os.environ and has no
+    env of its own), as it was afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -4,7 +4,8 @@
   policy (Dagster hands it to whoever asks for `dg.ResourceParam[Orchestration]`). Its `step` is what
   every asset does around its work: hold the data directory's lock, publish the warehouse for
   readers after a writing step, turn a transient failure into a retry.
-- `dbt`: dagster-dbt's `DbtCliResource` on our dbt project, with the profile of the data directory.
+- `dbt`: dagster-dbt's `DbtCliResource` on our dbt project, with the profile of the data directory
+  (the one with the warehouse's absolute path: dagster-dbt starts dbt in the project's directory).
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at definition time.
@@ -80,8 +81,10 @@ class Orchestration:
 
 
 def dbt_resource(settings: Settings) -> DbtCliResource:
-    """dbt on our project, with the data directory's profile (its warehouse as the target)."""
-    return DbtCliResource(project_dir=str(PROJECT_DIR), profiles_dir=str(write_profiles(settings)),
+    """dbt on our project, with the data directory's profile (its warehouse as the target). The profile
+    names the warehouse by its absolute path: dagster-dbt runs dbt (and opens its adapter) in the
+    project's directory, not in the warehouse's as run_dbt does."""
+    return DbtCliResource(project_dir=str(PROJECT_DIR), profiles_dir=str(write_profiles(settings, absolute=True)),
                           target=settings.warehouse, dbt_executable=dbt_executable())
 
 

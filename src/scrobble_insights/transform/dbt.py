@@ -3,6 +3,12 @@
 Before dbt runs, the package writes three small reference tables from the configuration and the
 genre vocabulary (raw.users, raw.user_timezones, raw.tag_genres), and generates dbt's profile from
 our settings (nobody writes a profiles.yml by hand). dbt's target/ and logs/ go to the data directory.
+
+Parsing the project is most of what a small dbt run costs, so every run is set up for dbt's partial
+parsing: the day (`today`) reaches dbt as an environment variable (a changed env var re-parses only the
+files that read it; changed --vars re-parse everything), the DuckDB profile is the same in every data
+directory (a relative path, dbt starts in the warehouse's directory), and a data directory without
+dbt's partial_parse.msgpack starts from the last one any data directory wrote (a per-user cache).
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,6 +42,8 @@ PROFILE = "scrobble_insights"
 MODEL_VERSION = 2
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
+TODAY_ENV = "SCROBBLE_INSIGHTS_TODAY"                  # dim_date's last day, read with env_var() (not a var)
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 @dataclass
@@ -50,10 +61,17 @@ def dbt_dir(settings: Settings) -> Path:
     return settings.data_dir.resolve() / "dbt"
 
 
-def write_profiles(settings: Settings) -> Path:
-    """Write dbt's profiles.yml for the configured target; returns its directory."""
+def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
+    """Write dbt's profiles.yml for the configured target; returns its directory.
+
+    The DuckDB path is the warehouse's file name, relative to the directory dbt starts in (run_dbt
+    starts it in the warehouse's directory): dbt hashes the profile into its partial parse, so the
+    profile must be the same in every data directory for one to serve another. `absolute`: the path in
+    full, for a dbt started elsewhere (Dagster's starts in the project), in <data>/dbt/absolute/.
+    """
+    warehouse = settings.warehouse_path.resolve()
     outputs = {
-        "duckdb": {"type": "duckdb", "path": str(settings.warehouse_path.resolve()), "schema": "main",
+        "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
                    "threads": 2},
         "bigquery": {
             "type": "bigquery", "method": "service-account", "keyfile": "{{ env_var('GOOGLE_APPLICATION_CREDENTIALS', '') }}",
@@ -62,7 +80,7 @@ def write_profiles(settings: Settings) -> Path:
         },
     }
     profiles = {PROFILE: {"target": settings.warehouse, "outputs": outputs}}
-    directory = dbt_dir(settings)
+    directory = dbt_dir(settings) / "absolute" if absolute else dbt_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / f".profiles.yml.{os.getpid()}"      # atomic: a running dbt never reads half a file
     temporary.write_text(yaml.safe_dump(profiles, sort_keys=False))
@@ -70,9 +88,75 @@ def write_profiles(settings: Settings) -> Path:
     return directory
 
 
-def dbt_vars(settings: Settings, today: date) -> dict:
-    return {"today": today.isoformat(),
-            "schema_prefix": settings.bigquery_dataset_prefix if settings.warehouse == "bigquery" else ""}
+def dbt_vars(settings: Settings) -> dict:
+    """dbt's --vars: the same every day (a change in them makes dbt parse the whole project again)."""
+    return {"schema_prefix": settings.bigquery_dataset_prefix if settings.warehouse == "bigquery" else ""}
+
+
+def dbt_env(today: date) -> dict[str, str]:
+    """The environment variables dbt's models read: the day dim_date ends at."""
+    return {TODAY_ENV: today.isoformat()}
+
+
+def parse_cache(settings: Settings) -> Path | None:
+    """Where the shared partial_parse.msgpack lives: $XDG_CACHE_HOME/scrobble-insights/dbt/<dbt and
+    adapter versions>/<project>/ (default ~/.cache). None for BigQuery: its profile names the key file
+    and only DuckDB's is known to hold nothing private."""
+    if settings.warehouse != "duckdb":
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        versions = f"dbt-{metadata.version('dbt-core')}-duckdb-{metadata.version('dbt-duckdb')}"
+    except metadata.PackageNotFoundError:
+        return None
+    project = hashlib.sha256(str(PROJECT_DIR.resolve()).encode()).hexdigest()[:12]   # one per installed project
+    return Path(base) / "scrobble-insights" / "dbt" / versions / project / PARTIAL_PARSE
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    """Copy through a temporary file in the destination's directory and os.replace: a reader sees the
+    old file or the new one, never half of one, and concurrent writers each replace it whole."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
+    try:
+        with os.fdopen(handle, "wb") as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def seed_partial_parse(settings: Settings, target: Path) -> tuple[int, int] | None:
+    """Give a target without partial_parse.msgpack the cached one (dbt checks it: a cache from another
+    project version, profile or vars only means a full parse). Returns the target file's (mtime, size)."""
+    own, cached = target / PARTIAL_PARSE, parse_cache(settings)
+    if cached is not None and not own.exists():
+        try:
+            _copy_atomically(cached, own)
+        except OSError:
+            pass                                # no cache yet, or unreadable: dbt parses in full
+    return _stat(own)
+
+
+def publish_partial_parse(settings: Settings, target: Path, before: tuple[int, int] | None) -> None:
+    """After a successful run, offer the target's partial_parse.msgpack to other data directories
+    (when dbt wrote a new one, or the cache has none)."""
+    own, cached = target / PARTIAL_PARSE, parse_cache(settings)
+    if cached is None or not own.exists() or (_stat(own) == before and cached.exists()):
+        return
+    try:
+        _copy_atomically(own, cached)
+    except OSError:
+        pass                                    # a read-only or full cache costs time, not the run
 
 
 @dataclass
@@ -83,7 +167,8 @@ class DbtRun:
 
 
 def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict | None = None) -> DbtRun:
-    """Run dbt in a child process with our project, profile, paths and vars.
+    """Run dbt in a child process with our project, profile, paths, vars and today, in the warehouse's
+    directory (the DuckDB profile's path is relative to it).
 
     A child process keeps dbt's global state and its open warehouse connection out of ours.
     """
@@ -91,14 +176,18 @@ def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict |
     directory = write_profiles(settings)
     target = directory / "target"
     (target / "run_results.json").unlink(missing_ok=True)
+    before = seed_partial_parse(settings, target)
     command = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args,
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
                "--target-path", str(target), "--log-path", str(directory / "logs"),
-               "--vars", json.dumps({**dbt_vars(settings, today), **(extra_vars or {})}), "--quiet"]
-    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(),
+               "--vars", json.dumps({**dbt_vars(settings), **(extra_vars or {})}), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **dbt_env(today)},
+                          cwd=settings.warehouse_path.resolve().parent,
                           preexec_fn=_die_with_parent(), pass_fds=held_lock_fds())
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    if done.returncode == 0:
+        publish_partial_parse(settings, target, before)
     return DbtRun(done.returncode, (done.stdout + done.stderr).strip(), results)
 
 

@@ -1,16 +1,20 @@
 -- Every calendar day from the first scrobble (local or UTC, whichever is earlier) to `today` (or the
 -- last scrobble if later, e.g. a clock set wrong),
 -- days without plays included, with calendar attributes and the season for each hemisphere.
+-- `today` is an environment variable, not a var: when it changes (every day) dbt re-parses this file
+-- only, where changed --vars would make it parse the whole project again. The package sets it; dbt run
+-- by hand falls back to the project's var `today`.
+{%- set today = env_var('SCROBBLE_INSIGHTS_TODAY', var('today')) %}
 with bounds as (
     select
         least(
-            coalesce(min(cast(played_at_local as date)), cast('{{ var("today") }}' as date)),
-            coalesce(min(utc_date), cast('{{ var("today") }}' as date))
+            coalesce(min(cast(played_at_local as date)), cast('{{ today }}' as date)),
+            coalesce(min(utc_date), cast('{{ today }}' as date))
         ) as first_day,
         greatest(
-            coalesce(max(cast(played_at_local as date)), cast('{{ var("today") }}' as date)),
-            coalesce(max(utc_date), cast('{{ var("today") }}' as date)),
-            cast('{{ var("today") }}' as date)
+            coalesce(max(cast(played_at_local as date)), cast('{{ today }}' as date)),
+            coalesce(max(utc_date), cast('{{ today }}' as date)),
+            cast('{{ today }}' as date)
         ) as last_day
     from {{ ref('int_scrobbles_localized') }}
 ),
