@@ -15,9 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from scrobble_insights.errors import ConfigError, WarehouseError
+from scrobble_insights.load.warehouse import Reader
 from scrobble_insights.serve.queries import connect
 
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_user", "dim_artist", "dim_track", "dim_album",
@@ -36,7 +35,7 @@ class ExportSummary:
     rows: dict[str, int]
 
 
-def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def _select(con: Reader, table: str) -> str:
     """SELECT of a mart with types every target reads (128-bit integers narrowed to BIGINT)."""
     columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
                           "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
