@@ -100,6 +100,15 @@ def test_a_garbage_cache_costs_a_full_parse_and_is_replaced(tmp_path, cache_home
     assert cache.read_bytes() == (dbt_dir(settings) / "target" / PARTIAL_PARSE).read_bytes()   # a good one now
 
 
+def test_the_cache_is_under_the_xdg_cache_home_else_the_home_directorys(tmp_path, cache_home, monkeypatch):
+    settings = settings_in(tmp_path, "data")
+    assert parse_cache(settings).is_relative_to(cache_home / "scrobble-insights" / "dbt")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for unusable in ("", "relative/cache"):                 # the XDG spec: ignore a relative path
+        monkeypatch.setenv("XDG_CACHE_HOME", unusable)
+        assert parse_cache(settings).is_relative_to(tmp_path / "home" / ".cache" / "scrobble-insights" / "dbt")
+
+
 def test_bigquery_runs_are_not_cached(tmp_path, cache_home):
     """Its profile names the service account's key file: kept out of a shared cache."""
     assert parse_cache(settings_in(tmp_path, "data", warehouse="bigquery", bigquery_project="p")) is None

@@ -104,7 +104,9 @@ def parse_cache(settings: Settings) -> Path | None:
     and only DuckDB's is known to hold nothing private."""
     if settings.warehouse != "duckdb":
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):                 # unset, empty or relative: the XDG default
+        base = str(Path.home() / ".cache")
     try:
         versions = f"dbt-{metadata.version('dbt-core')}-duckdb-{metadata.version('dbt-duckdb')}"
     except metadata.PackageNotFoundError:
