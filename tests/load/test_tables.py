@@ -53,3 +53,17 @@ def test_the_bigquery_reader_names_the_configured_datasets_and_passes_positional
     assert "`proj.si_raw.scrobbles`" in sql and "`proj.si_marts.dim_user`" in sql
     assert [(p.name, p.type_, p.value) for p in config.query_parameters] == [
         (None, "STRING", "alice"), (None, "DATE", date(2020, 1, 1)), (None, "INT64", 3)]
+
+
+def test_the_reference_tables_written_before_dbt_have_the_declared_columns(tmp_path, monkeypatch):
+    from scrobble_insights.config import build_settings
+    from scrobble_insights.load.tables import REFERENCE_TABLES
+    from scrobble_insights.transform.dbt import reference_tables
+
+    monkeypatch.chdir(tmp_path)
+    settings = build_settings(data_dir=tmp_path / "data", users=[{"name": "alice", "timezone": "Europe/Paris"}])
+    tables = reference_tables(settings, ["alice"], ["rock", "seen live"])
+    assert set(tables) == set(REFERENCE_TABLES)
+    for name, table in tables.items():
+        assert table.schema == REFERENCE_TABLES[name].arrow_schema()
+        assert table.num_rows > 0

@@ -87,3 +87,14 @@ RAW_TABLES = {t.name: t for t in (
     RawTable("bronze_files", _columns("path string!, loaded_at timestamp!"),
              key=("path",), replace="appended when a tag batch file is loaded; emptied by a rebuild"),
 )}
+
+# Written whole before each dbt build, from the configuration and the genre vocabulary (replace_table).
+REFERENCE_TABLES = {t.name: t for t in (
+    RawTable("users", _columns("user_name string!, timezone string!, hemisphere string!"),
+             key=("user_name",), replace="the whole table, before each dbt build"),
+    RawTable("user_timezones", _columns(
+        "user_name string!, timezone string!, valid_from_uts int64!, valid_to_uts int64!"),
+        key=("user_name", "valid_from_uts"), replace="the whole table, before each dbt build"),
+    RawTable("tag_genres", _columns("tag_name string!, tag_key string!, genre string, vocabulary_version string!"),
+             key=("tag_name",), replace="the whole table, before each dbt build"),
+)}

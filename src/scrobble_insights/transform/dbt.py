@@ -32,6 +32,7 @@ import yaml
 
 from scrobble_insights.config import Settings, disable_telemetry
 from scrobble_insights.errors import TransformError, WarehouseError
+from scrobble_insights.load.tables import REFERENCE_TABLES
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.runlog import held_lock_fds
 
@@ -244,17 +245,9 @@ def reference_tables(settings: Settings, users: list[str], tags: list[str]) -> d
             start, current = since, move.tz
         rows_zones.append({"user_name": name, "timezone": current, "valid_from_uts": start,
                            "valid_to_uts": FAR_FUTURE})
-    tag_table = tag_rows(tags)
-    return {
-        "users": pa.Table.from_pylist(rows_users, schema=pa.schema(
-            [("user_name", pa.string()), ("timezone", pa.string()), ("hemisphere", pa.string())])),
-        "user_timezones": pa.Table.from_pylist(rows_zones, schema=pa.schema(
-            [("user_name", pa.string()), ("timezone", pa.string()), ("valid_from_uts", pa.int64()),
-             ("valid_to_uts", pa.int64())])),
-        "tag_genres": pa.Table.from_pylist(tag_table, schema=pa.schema(
-            [("tag_name", pa.string()), ("tag_key", pa.string()), ("genre", pa.string()),
-             ("vocabulary_version", pa.string())])),
-    }
+    rows = {"users": rows_users, "user_timezones": rows_zones, "tag_genres": tag_rows(tags)}
+    return {name: pa.Table.from_pylist(rows[name], schema=table.arrow_schema())
+            for name, table in REFERENCE_TABLES.items()}
 
 
 def _fingerprint(tables: dict[str, pa.Table]) -> str:
