@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-env.sh
-exec .venv/bin/python -m pytest "$@"
+# Tests run in parallel, one worker per core (pytest-xdist), a file's tests in one worker: almost
+# every test is a CPU-bound process tree (dbt, DuckDB, Chromium). `-n 0` runs them in one process.
+exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"
