@@ -70,10 +70,16 @@ class BronzeError(ScrobbleInsightsError):
     """A bronze file cannot be read."""
 
 
-class Terminated(ScrobbleInsightsError):
-    """The process was asked to stop (SIGTERM)."""
+class Terminated(ScrobbleInsightsError, SystemExit):
+    """The process was asked to stop (SIGTERM). Also a SystemExit, as KeyboardInterrupt is for Ctrl-C:
+    asyncio and other libraries swallow an ordinary exception raised by a signal handler inside their
+    own code (a socket write, a callback), but always let SystemExit through."""
 
     exit_code = EXIT_TERMINATED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = EXIT_TERMINATED         # the exit status, should it ever reach the interpreter
 
 
 class LockedError(ScrobbleInsightsError):

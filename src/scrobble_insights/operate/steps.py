@@ -15,7 +15,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.bronze.files import utc_now, write_user_info
 from scrobble_insights.config import Settings
-from scrobble_insights.errors import ConfigError, JobFailures, LastfmError, ScrobbleInsightsError, first_line
+from scrobble_insights.errors import (
+    ConfigError,
+    JobFailures,
+    LastfmError,
+    ScrobbleInsightsError,
+    Terminated,
+    first_line,
+)
 from scrobble_insights.extract.artist_tags import extract_artist_tags
 from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
@@ -92,7 +99,7 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
                         target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
                         reporter=reporter))
                 except ScrobbleInsightsError as exc:
-                    if failures is None or isinstance(exc, ConfigError) or \
+                    if failures is None or isinstance(exc, (ConfigError, Terminated)) or \
                             (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
                         raise
                     failures[user] = exc
@@ -171,6 +178,8 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
         try:
             summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
         except ScrobbleInsightsError as exc:
+            if isinstance(exc, Terminated):
+                raise
             summary.failures["artist tags"] = exc
             log.info("artist tags failed, the scrobbles are loaded: %s", exc)
         else:
