@@ -348,9 +348,8 @@ def artist_monthly(con, f: Filters, artist: str) -> pd.DataFrame:
 
 def artist_tags(con, artist: str) -> pd.DataFrame:
     """The artist's last.fm tags with the canonical genre each folds into (or none)."""
-    return df(con, """SELECT t.tag_name AS tag, t.tag_weight AS weight, g.genre
-                      FROM raw.artist_tags t LEFT JOIN raw.tag_genres g USING (tag_name)
-                      WHERE t.artist_name = ? ORDER BY t.tag_rank""", [artist])
+    return df(con, """SELECT tag_name AS tag, tag_weight AS weight, genre FROM marts.mart_artist_tags
+                      WHERE artist_name = ? ORDER BY tag_rank""", [artist])
 
 
 def artist_genres(con, artist: str) -> pd.DataFrame:
