@@ -1,6 +1,7 @@
 -- Genres of each artist from its tags: tags folded to canonical genres, weak tags dropped (but an
--- artist whose genre tags are all weak keeps its strongest one), weights of spellings of one genre
--- summed, and ranked: highest weight first, ties to the deeper (more specific) genre, then by name.
+-- artist whose genre tags are all weak keeps its strongest one), spellings of one genre counted once
+-- with the strongest spelling's weight (max, not the sum, so two mid-weight spellings cannot outvote a
+-- stronger tag), and ranked: highest weight first, ties to the deeper (more specific) genre, then by name.
 with genre_tags as (
     select t.artist_name, t.tag_weight, g.genre
     from {{ ref('stg_lastfm__artist_tags') }} as t
@@ -29,8 +30,8 @@ fallback as (
     where position = 1
 ),
 
-summed as (
-    select artist_name, genre, sum(tag_weight) as weight
+folded as (
+    select artist_name, genre, max(tag_weight) as weight
     from (select * from strong union all select * from fallback) as kept
     group by artist_name, genre
 )
@@ -45,5 +46,5 @@ select
     row_number() over (
         partition by s.artist_name order by s.weight desc, coalesce(h.depth, 0) desc, s.genre
     ) as genre_rank
-from summed as s
+from folded as s
 left join {{ ref('genre_hierarchy') }} as h on h.genre = s.genre
