@@ -52,9 +52,7 @@ def _setup(verbose: bool, log_format: str | None = None, **overrides) -> Setting
         raise ConfigError(f"--log-format {log_format} is not text or json")
     settings = build_settings(**overrides)
     _data_dir[:] = [settings.data_dir]
-    for secret in (settings.lastfm_api_key, settings.alert_webhook):     # the webhook URL embeds a token
-        if secret is not None:
-            _secrets.append(secret.get_secret_value())
+    _secrets.extend(settings.secrets())
     log_format = log_format or settings.log_format
     _json_logs = log_format == "json"
     setup_logging(settings, verbose=verbose, log_format=log_format, secrets=_secrets)

@@ -206,6 +206,11 @@ class Settings(BaseSettings):
     def state_dir(self) -> Path:
         return self.data_dir / "state"
 
+    def secrets(self) -> list[str]:
+        """Every value to scrub from logs, errors and alerts: the API key and the webhook URL (it embeds
+        a token)."""
+        return [s.get_secret_value() for s in (self.lastfm_api_key, self.alert_webhook) if s is not None]
+
     def api_key(self) -> str:
         """The API key, or a one-line error saying how to set it."""
         if self.lastfm_api_key is None or not self.lastfm_api_key.get_secret_value().strip():

@@ -13,7 +13,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -45,11 +45,10 @@ class Orchestration:
     clock: Callable[[], datetime] = utc_now
     retry_delay_s: float = 120.0
     max_retries: int = 3
-    secrets: list[str] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "secrets", [s.get_secret_value() for s in (
-            self.settings.lastfm_api_key, self.settings.alert_webhook) if s])
+    @property
+    def secrets(self) -> list[str]:
+        return self.settings.secrets()
 
     def today(self) -> date:
         return self.clock().date()
