@@ -59,11 +59,7 @@
 
 {#- BigQuery runs each statement on its own: a multi-statement transaction makes the pair atomic. -#}
 {% macro bigquery__get_incremental_replace_user_days_sql(arg_dict) -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     begin transaction;
-    delete from {{ arg_dict['target_relation'] }} as old
-    where {{ replace_user_days_condition(arg_dict, 'old') }};
-    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
-    select {{ columns }} from {{ arg_dict['temp_relation'] }};
+    {{ default__get_incremental_replace_user_days_sql(arg_dict) }};
     commit transaction;
 {%- endmacro %}
