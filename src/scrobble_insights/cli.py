@@ -23,7 +23,14 @@ from rich.progress import (
 from rich.table import Table
 
 from scrobble_insights.config import Settings, build_settings, disable_telemetry, redact
-from scrobble_insights.errors import EXIT_INTERNAL, EXIT_OS, ConfigError, ScrobbleInsightsError, os_error_message
+from scrobble_insights.errors import (
+    EXIT_INTERNAL,
+    EXIT_OS,
+    ConfigError,
+    ScrobbleInsightsError,
+    Terminated,
+    os_error_message,
+)
 from scrobble_insights.extract.scrobbles import Reporter, days_for_run, yesterday_utc
 from scrobble_insights.operate.logs import setup_logging
 
@@ -579,7 +586,7 @@ def main() -> None:
     disable_telemetry()
     try:
         app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
-    except ScrobbleInsightsError as exc:
+    except (ScrobbleInsightsError, Terminated) as exc:
         err.print(f"[bold red]error:[/] {redact(str(exc), _secrets)}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except OSError as exc:      # a full or read-only disk, a missing permission: the file and the fix

@@ -70,10 +70,11 @@ class BronzeError(ScrobbleInsightsError):
     """A bronze file cannot be read."""
 
 
-class Terminated(ScrobbleInsightsError, SystemExit):
-    """The process was asked to stop (SIGTERM). Also a SystemExit, as KeyboardInterrupt is for Ctrl-C:
-    asyncio and other libraries swallow an ordinary exception raised by a signal handler inside their
-    own code (a socket write, a callback), but always let SystemExit through."""
+class Terminated(SystemExit):
+    """The process was asked to stop (SIGTERM): like KeyboardInterrupt for Ctrl-C, a stop, not an error
+    to handle. A SystemExit, so neither asyncio nor our own `except ScrobbleInsightsError` (one user's
+    failure, the tags' failure) takes it for something to carry on after; the job still records and
+    alerts it (it catches BaseException), and the CLI prints its one line."""
 
     exit_code = EXIT_TERMINATED
 

@@ -20,7 +20,6 @@ from scrobble_insights.errors import (
     JobFailures,
     LastfmError,
     ScrobbleInsightsError,
-    Terminated,
     first_line,
 )
 from scrobble_insights.extract.artist_tags import extract_artist_tags
@@ -99,7 +98,7 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
                         target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
                         reporter=reporter))
                 except ScrobbleInsightsError as exc:
-                    if failures is None or isinstance(exc, (ConfigError, Terminated)) or \
+                    if failures is None or isinstance(exc, ConfigError) or \
                             (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
                         raise
                     failures[user] = exc
@@ -178,8 +177,6 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
         try:
             summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
         except ScrobbleInsightsError as exc:
-            if isinstance(exc, Terminated):
-                raise
             summary.failures["artist tags"] = exc
             log.info("artist tags failed, the scrobbles are loaded: %s", exc)
         else:
