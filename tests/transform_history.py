@@ -13,11 +13,12 @@ from scrobble_insights.operate.steps import check_users
 FETCHED = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
-def track(uts: int, artist: str, name: str, album: str = "An Album") -> dict:
-    """A scrobbled track object shaped like last.fm's (non-extended)."""
+def track(uts: int, artist: str, name: str, album: str | None = "An Album", artist_mbid: str = "") -> dict:
+    """A scrobbled track object shaped like last.fm's (non-extended); album None = scrobbled without one
+    (last.fm sends an empty '#text')."""
     when = datetime.fromtimestamp(uts, timezone.utc)
-    return {"artist": {"mbid": "", "#text": artist}, "streamable": "0", "image": [], "mbid": "",
-            "album": {"mbid": "", "#text": album}, "name": name, "url": "",
+    return {"artist": {"mbid": artist_mbid, "#text": artist}, "streamable": "0", "image": [], "mbid": "",
+            "album": {"mbid": "", "#text": album or ""}, "name": name, "url": "",
             "date": {"uts": str(uts), "#text": when.strftime("%d %b %Y, %H:%M")}}
 
 
@@ -26,16 +27,20 @@ def uts(text: str) -> int:
     return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
 
 
-def write_history(settings, user: str, plays: list[tuple[str, str, str]], *, first: date, last: date,
-                  tags: dict[str, list[tuple[str, int]]] | None = None) -> None:
-    """Land `plays` ((UTC time, artist, track)) for every UTC day first..last, tags, then load."""
+def write_history(settings, user: str, plays: list[tuple], *, first: date, last: date,
+                  tags: dict[str, list[tuple[str, int]]] | None = None,
+                  answered_as: dict[str, str] | None = None) -> None:
+    """Land `plays` for every UTC day first..last, tags, then load. A play is (UTC time, artist, track)
+    with optionally an album (None = no album; default "An Album") and an artist MBID:
+    (UTC time, artist, track, album, artist_mbid). `answered_as` maps an artist (as scrobbled) to the
+    name last.fm's artist.getTopTags answered for it (its autocorrection)."""
     [user] = check_users([user])
     by_day: dict[date, list[dict]] = {}
-    for when, artist, name in plays:
+    for when, artist, name, *rest in plays:
         seconds = uts(when)
         day = datetime.fromtimestamp(seconds, timezone.utc).date()
         by_day.setdefault(day, []).append(
-            {"fetched_at": FETCHED.isoformat(), "window": {}, "page": 1, "track": track(seconds, artist, name)})
+            {"fetched_at": FETCHED.isoformat(), "window": {}, "page": 1, "track": track(seconds, artist, name, *rest)})
     day = first
     while day <= last:
         write_day(settings.bronze_dir, user, day, sorted(by_day.pop(day, []),
@@ -47,7 +52,7 @@ def write_history(settings, user: str, plays: list[tuple[str, str, str]], *, fir
     if tags:
         records = [{"artist": artist, "fetched_at": FETCHED.isoformat(),
                     "body": {"toptags": {"tag": [{"name": n, "count": c, "url": ""} for n, c in artist_tags],
-                                         "@attr": {"artist": artist}}}}
+                                         "@attr": {"artist": (answered_as or {}).get(artist, artist)}}}}
                    for artist, artist_tags in tags.items()]
         write_tags_batch(settings.bronze_dir, records, FETCHED)
     warehouse = open_warehouse(settings)
