@@ -44,6 +44,7 @@ if os.environ.get("{TABLES_EXIST}") in ("yes", "no"):
 # The strategy's SQL for BigQuery, rendered by dbt-bigquery's build macro as the materialization calls it.
 STRATEGY_SQL = """
 -- depends_on: {{ ref('stg_lastfm__extracted_days') }}
+-- depends_on: {{ ref('int_artist_names_resolved') }}
 {%- if execute -%}
 {%- set target = api.Relation.create(database='placeholder-project', schema='si_marts',
                                      identifier='fact_scrobbles', type='table') -%}

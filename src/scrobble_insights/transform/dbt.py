@@ -40,7 +40,8 @@ PROJECT_DIR = Path(__file__).parent / "dbt_project"
 PROFILE = "scrobble_insights"
 # Raise when an incremental model's columns change: the next build is then a full refresh by itself
 # (an incremental model fails on a schema change). 2: fact_scrobbles at event grain (ADR 0003).
-MODEL_VERSION = 2
+# 3: keys per artist, not per spelling, and the spelling as scrobbled kept (issue 11).
+MODEL_VERSION = 3
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
 TODAY_ENV = "SCROBBLE_INSIGHTS_TODAY"                  # dim_date's last day, read with env_var() (not a var)

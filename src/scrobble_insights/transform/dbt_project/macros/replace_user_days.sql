@@ -5,25 +5,36 @@
     merge or delete+insert on the new rows would keep them), then inserts the new rows. One
     transaction: dbt's own on DuckDB, an explicit one on BigQuery. See docs/decisions/0003. -#}
 
-{#- The user-days to rebuild, as (user_name, utc_date), for a target with user_name, utc_date and
-    day_loaded_at columns. The rule, day by day (not one watermark, so an old day re-extracted later is
-    caught even when newer days were built since):
+{#- The user-days to rebuild, as distinct (user_name, utc_date), for a target with user_name, utc_date,
+    day_loaded_at, artist_name_as_scrobbled and artist_key columns. The rule, day by day (not one
+    watermark, so an old day re-extracted later is caught even when newer days were built since):
       - a day the target holds is changed when stg_lastfm__extracted_days.loaded_at is newer than the
         day_loaded_at its rows carry (re-extracted since: late, deleted or edited scrobbles, possibly
         none left);
       - a day the target does not hold is changed when its extraction has plays (a new day); one
-        extracted with zero plays needs nothing, and must not count, or it would be rebuilt forever.
+        extracted with zero plays needs nothing, and must not count, or it would be rebuilt forever;
+      - a day the target holds is changed when a spelling on it now resolves to another artist
+        (int_artist_names_resolved: a tag answer or a new spelling that came later merged it), so its
+        artist, track and album keys are taken again. Usually no day: the join finds no mismatch.
     The model selects the new rows of these days; the strategy deletes these days. Both read the target
     before the strategy changes it, in the same build, so they name the same days. -#}
 {% macro changed_user_days(target) -%}
-    select e.user_name, e.utc_date
-    from {{ ref('stg_lastfm__extracted_days') }} as e
-    left join (
-        select user_name, utc_date, max(day_loaded_at) as day_loaded_at
-        from {{ target }}
-        group by user_name, utc_date
-    ) as f on f.user_name = e.user_name and f.utc_date = e.utc_date
-    where (f.day_loaded_at is null and e.scrobble_count > 0) or e.loaded_at > f.day_loaded_at
+    select distinct user_name, utc_date
+    from (
+        select e.user_name, e.utc_date
+        from {{ ref('stg_lastfm__extracted_days') }} as e
+        left join (
+            select user_name, utc_date, max(day_loaded_at) as day_loaded_at
+            from {{ target }}
+            group by user_name, utc_date
+        ) as f on f.user_name = e.user_name and f.utc_date = e.utc_date
+        where (f.day_loaded_at is null and e.scrobble_count > 0) or e.loaded_at > f.day_loaded_at
+        union all
+        select r.user_name, r.utc_date
+        from {{ target }} as r
+        inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = r.artist_name_as_scrobbled
+        where n.artist_key <> r.artist_key
+    ) as days
 {%- endmacro %}
 
 {% macro get_incremental_replace_user_days_sql(arg_dict) -%}

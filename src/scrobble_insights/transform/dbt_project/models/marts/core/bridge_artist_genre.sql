@@ -1,5 +1,6 @@
 -- Artist <-> genre with weights (an artist has several genres); artists without a genre map to
--- 'unknown' with share 1, so splitting plays by share always adds up to the plays.
+-- 'unknown' with share 1, so splitting plays by share always adds up to the plays. An artist's genres are
+-- those of the spelling whose tags stand for it (dim_artist.tags_artist_name), so every spelling has them.
 select
     a.artist_key,
     {{ surrogate_key(["coalesce(g.genre, 'unknown')"]) }} as genre_key,
@@ -9,4 +10,4 @@ select
     coalesce(g.genre_rank, 1) as genre_rank,
     coalesce(g.genre_rank, 1) = 1 as is_primary
 from {{ ref('dim_artist') }} as a
-left join {{ ref('int_artist_genres_ranked') }} as g on g.artist_name = a.artist_name
+left join {{ ref('int_artist_genres_ranked') }} as g on g.artist_name = a.tags_artist_name

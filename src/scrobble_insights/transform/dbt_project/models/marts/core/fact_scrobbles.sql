@@ -8,6 +8,8 @@
 -- Grain: one scrobble. Keys to every dimension, UTC and local time. Only what a scrobble's own day
 -- determines is stored here: sessions (scrobble_sessions), first plays (first_plays) and the
 -- artist's genre (dim_artist.primary_genre_key) depend on other days or tables and live there.
+-- Keys are per artist, not per spelling (int_artist_names_resolved); the spelling as scrobbled is kept
+-- so that a day whose spellings now resolve to another artist is replaced too (changed_user_days).
 -- Incremental with the custom strategy replace_user_days (macros/replace_user_days.sql): the
 -- changed user-days (changed_user_days) are selected here and replaced whole in the target, so
 -- scrobbles deleted upstream disappear too and an incremental build equals a full rebuild.
@@ -24,14 +26,14 @@ with localized as (
 select
     l.scrobble_id,
     {{ surrogate_key(['l.user_name']) }} as user_key,
-    {{ surrogate_key(['l.artist_name']) }} as artist_key,
-    {{ surrogate_key(['l.artist_name', 'l.track_name']) }} as track_key,
-    {{ surrogate_key(['l.artist_name', "coalesce(l.album_name, '(no album)')", 'l.album_name is null']) }}
-        as album_key,
+    n.artist_key,
+    {{ track_key('n.artist_key', 'l.track_name') }} as track_key,
+    {{ album_key('n.artist_key', 'l.album_name') }} as album_key,
     extract(year from l.played_at_local) * 10000 + extract(month from l.played_at_local) * 100
         + extract(day from l.played_at_local) as date_key,
     extract(hour from l.played_at_local) * 100 + extract(minute from l.played_at_local) as time_key,
     l.user_name,
+    l.artist_name as artist_name_as_scrobbled,
     l.played_at_uts,
     l.played_at_utc,
     l.played_at_local,
@@ -44,5 +46,6 @@ select
     ) > 1 as is_possible_duplicate,
     d.loaded_at as day_loaded_at
 from localized as l
+inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = l.artist_name
 inner join {{ ref('stg_lastfm__extracted_days') }} as d
     on d.user_name = l.user_name and d.utc_date = l.utc_date
