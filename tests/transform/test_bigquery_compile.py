@@ -118,6 +118,9 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
     assert "datetime(s.played_at_utc, z.timezone)" in localized
     assert "timestamp_seconds(played_at_uts)" in staging and "to_timestamp" not in staging
     assert "`placeholder-project`.`si_raw`.`scrobbles`" in staging
+    names = (compiled_dir / "intermediate" / "int_artist_names_resolved.sql").read_text()
+    assert "normalize(translate(" in names and r"r'\p{M}'" in names and "strip_accents" not in names
+    assert "'-------\\'\\'" in names          # a quote in a BigQuery string is \', not ''
 
 
 @pytest.mark.slow
