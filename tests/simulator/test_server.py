@@ -383,3 +383,40 @@ def test_inclusive_to_counts_and_returns_a_play_at_exactly_to(serve):
     assert int(body["@attr"]["total"]) == len(tracks) == exclusive + 1
     assert tracks[0]["date"]["uts"] == str(edge) and tracks[0]["name"] == added.track
     assert added in sim.truth("ann", edge, edge + 1)
+
+
+def test_some_plays_carry_variant_spellings_that_tags_answer_as_last_fm_would(sim, api):
+    """Issue 11: a minority of an artist's plays carry another spelling. An untagged variant (accent
+    dropped, U+2019 apostrophe) answers as itself without tags; a corrected one (case, 'The ' dropped, a
+    transliteration) answers, with autocorrect=1, the canonical name and the canonical tags."""
+    cat = sim.catalogue
+    truth = sim.truth("Alice") + sim.truth("quiet")
+    spellings = {(cat.find_artist(s.artist), s.artist) for s in truth}
+    variants = {(aid, name) for aid, name in spellings if name != cat.artist_name[aid]}
+    assert variants and {name for _, name in variants} <= {v for vs in cat.artist_variants for v in vs}
+    varied = {aid for aid, _ in variants}
+    share = sum(1 for s in truth if s.artist != cat.artist_name[cat.find_artist(s.artist)]) / sum(
+        1 for s in truth if cat.find_artist(s.artist) in varied)
+    assert 0.05 < share < 0.2                                    # a minority of those artists' plays
+    kinds = {"untagged": 0, "corrected": 0}
+    for aid, variant in sorted(variants):
+        body = api.call(method="artist.getTopTags", artist=variant, autocorrect=1).json()["toptags"]
+        if variant.casefold() in cat.untagged:
+            assert body == {"tag": [], "@attr": {"artist": variant}}
+            kinds["untagged"] += 1
+        else:
+            assert body["@attr"]["artist"] == cat.artist_name[aid]
+            assert [(t["name"], t["count"]) for t in as_list(body["tag"])] == list(cat.artist_tags[aid])
+            kinds["corrected"] += 1
+    assert kinds["untagged"] and kinds["corrected"], kinds
+
+
+def test_variant_spellings_fold_or_are_corrected_to_the_artist():
+    from scrobble_insights.simulator.catalogue import spelling_variants
+
+    assert spelling_variants("Sigur Rós") == [("Sigur Ros", True), ("sigur rós", False)]
+    assert spelling_variants("Of Monsters and Men") == [("Of Monsters And Men", False)]
+    assert spelling_variants("Guns N' Roses") == [("Guns N’ Roses", True), ("guns n' roses", False)]
+    assert spelling_variants("Jay-Z") == [("Jay‐Z", True), ("jay-z", False)]
+    assert spelling_variants("The Static Tigers") == [("the static tigers", False), ("Static Tigers", False)]
+    assert spelling_variants("Мумий Тролль") == [("мумий тролль", False), ("Mumiy Troll", False)]

@@ -11,12 +11,20 @@ tag lists add the spelling variants and junk tags real last.fm users type.
 from __future__ import annotations
 
 import random
+import unicodedata
 import uuid
+import zlib
 from itertools import accumulate
 
 from scrobble_insights.simulator import words as W
 
 PLACEHOLDER_IMAGE = "2a96cbd8b46e442fc41c2b86b821562f.png"
+VARIANT_ARTISTS = 0.08   # share of artists some of whose plays are scrobbled under another spelling
+VARIANT_UNTAGGED = 0.6   # the same for an artist with an accent, an apostrophe or a hyphen in its name
+VARIANT_PLAYS = 12       # per cent of such an artist's plays that carry a variant spelling
+# A few transliterations last.fm corrects to the artist's own (Cyrillic) name.
+CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                    "a b v g d e yo zh z i y k l m n o p r s t u f kh ts ch sh shch  y  e yu ya".split(" ")))
 
 # (primary tag, genre family, season) -> season +1 = more in local summer, -1 = winter.
 # The tag list starts with the primary genre, then spelling variants and related genres.
@@ -100,13 +108,29 @@ class Catalogue:
         self.by_name: dict[str, int] = {}             # casefolded name -> artist id
         self.by_key: dict[str, int] = {}              # autocorrect key -> artist id
         self.by_mbid: dict[str, int] = {}
+        self.artist_variants: list[tuple[str, ...]] = []   # other spellings some plays are scrobbled with
+        self.by_variant: dict[str, int] = {}          # casefolded variant spelling -> artist id
+        self.untagged: set[str] = set()               # casefolded variants last.fm keeps as an untagged page
 
     def find_artist(self, name: str, autocorrect: bool = False) -> int | None:
         """Artist id for a case-insensitive name, or a looser match with autocorrect."""
         found = self.by_name.get(name.strip().casefold())
+        if found is None:
+            found = self.by_variant.get(name.strip().casefold())
         if found is None and autocorrect:
             found = self.by_key.get(artist_key(name))
         return found
+
+    def spelling(self, aid: int, uts: int) -> str:
+        """The artist name a play at `uts` was scrobbled with: usually the canonical one, for a few
+        artists a variant in about VARIANT_PLAYS per cent of plays. A hash of (artist, second), not the
+        RNG: histories stay as they were, and an edited or re-read scrobble keeps its spelling."""
+        variants = self.artist_variants[aid]
+        if variants:
+            h = zlib.crc32(f"{aid}:{uts}".encode())
+            if h % 100 < VARIANT_PLAYS:
+                return variants[(h // 100) % len(variants)]
+        return self.artist_name[aid]
 
     def track_image(self, tid: int) -> str:
         """Image file name (32 hex + extension) for a track: its album's cover."""
@@ -159,7 +183,57 @@ def build_catalogue(seed: int) -> Catalogue:
         rng.shuffle(tracks)
         cat.artist_tracks.append(tracks)
         cat.artist_track_cw.append(list(accumulate(1.0 / (r + 1) ** 0.9 for r in range(len(tracks)))))
+    add_variants(random.Random(seed ^ 0x5BE11), cat)   # an RNG of its own: the catalogue above is unchanged
     return cat
+
+
+def spelling_variants(name: str) -> list[tuple[str, bool]]:
+    """Other spellings of an artist name as players scrobble them: (spelling, untagged). Accent dropped,
+    U+2019 for an ASCII apostrophe, U+2010 for a hyphen: last.fm keeps these as a page of their own
+    without tags (untagged, not corrected). Case changed, a 'The ' added or dropped, a Cyrillic name
+    transliterated: last.fm's autocorrect answers the canonical artist for these."""
+    out = []
+    plain = "".join(c for c in unicodedata.normalize("NFD", name) if unicodedata.category(c) != "Mn")
+    if plain != name and plain.isascii():
+        out.append((plain, True))
+    if "'" in name:
+        out.append((name.replace("'", "\u2019"), True))
+    if "-" in name:
+        out.append((name.replace("-", "\u2010"), True))
+    cased = " ".join(w.capitalize() if w.islower() and len(w) > 2 else w for w in name.split(" "))
+    if cased == name:
+        cased = name.replace(" The ", " the ") if " The " in name else name.lower()
+    out.append((cased, False))
+    if name.startswith("The "):
+        out.append((name[4:], False))
+    if all(c.lower() in CYRILLIC or not c.isalpha() for c in name) and any(c.isalpha() for c in name):
+        latin = "".join(CYRILLIC.get(c.lower(), c) for c in name)
+        out.append((" ".join(w.capitalize() for w in latin.split(" ")), False))
+    return [(v, untagged) for v, untagged in out if v and v != name]
+
+
+def add_variants(rng: random.Random, cat: Catalogue) -> None:
+    """Give some artists one or two variant spellings (never another artist's): VARIANT_UNTAGGED of those
+    with a name that has an untagged variant (few names do), VARIANT_ARTISTS of the others."""
+    for aid, name in enumerate(cat.artist_name):
+        cat.artist_variants.append(())
+        options = spelling_variants(name)
+        if rng.random() >= (VARIANT_UNTAGGED if any(untagged for _, untagged in options) else VARIANT_ARTISTS):
+            continue
+        chosen = []
+        for variant, untagged in rng.sample(options, min(len(options), rng.randint(1, 2))):
+            folded = variant.casefold()
+            if cat.by_name.get(folded, aid) != aid or cat.by_variant.get(folded, aid) != aid \
+                    or cat.by_key.get(artist_key(variant), aid) != aid:
+                continue
+            chosen.append(variant)
+            if folded not in cat.by_name:
+                cat.by_variant[folded] = aid
+            if untagged:
+                cat.untagged.add(folded)
+            else:
+                cat.by_key.setdefault(artist_key(variant), aid)   # what autocorrect finds it by
+        cat.artist_variants[aid] = tuple(chosen)
 
 
 def _singles(rng: random.Random) -> int:

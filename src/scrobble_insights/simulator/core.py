@@ -181,6 +181,8 @@ class Simulator:
     def artist_tags(self, artist: str) -> list[tuple[str, int]]:
         """The (tag, count) list artist.getTopTags returns for a case-insensitive name."""
         with self.lock:
+            if artist.strip().casefold() in self.catalogue.untagged:
+                return []                  # as artist.getTopTags answers such a variant
             aid = self.catalogue.find_artist(artist)
             if aid is None:
                 raise KeyError(f"unknown simulated artist {artist!r}")

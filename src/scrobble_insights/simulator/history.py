@@ -244,7 +244,7 @@ class UserHistory:
         """Expand a stored (uts, track id) pair into a Scrobble."""
         cat = self.cat
         aid, album = cat.track_artist[tid], cat.track_album[tid]
-        return Scrobble(uts, cat.artist_name[aid], cat.artist_mbid[aid], cat.track_name[tid],
+        return Scrobble(uts, cat.spelling(aid, uts), cat.artist_mbid[aid], cat.track_name[tid],
                         cat.track_mbid[tid], cat.album_name[album] if album >= 0 else "",
                         cat.album_mbid[album] if album >= 0 else "")
 
@@ -277,7 +277,8 @@ class UserHistory:
         if self._counts and self._counts[0] == self.version:
             return self._counts[1]
         cat, tids = self.cat, set(self.tids)
-        artists = {cat.track_artist[t] for t in tids}
+        # every spelling scrobbled is an artist of its own in the library, as on last.fm
+        artists = {cat.spelling(cat.track_artist[t], u) for u, t in zip(self.uts, self.tids)}
         tracks = {(cat.track_artist[t], cat.track_name[t].casefold()) for t in tids}
         albums = {cat.track_album[t] for t in tids} - {-1}
         result = {"playcount": len(self.uts), "artist_count": len(artists),

@@ -153,7 +153,8 @@ def track_item(hist: UserHistory, tid: int, uts: int | None, extended: bool) -> 
     """One track of a recent-tracks page; uts None renders the now-playing item."""
     cat = hist.cat
     aid, album = cat.track_artist[tid], cat.track_album[tid]
-    artist, name = cat.artist_name[aid], cat.track_name[tid]
+    artist = cat.artist_name[aid] if uts is None else cat.spelling(aid, uts)
+    name = cat.track_name[tid]
     album_obj = {"mbid": cat.album_mbid[album] if album >= 0 else "",
                  "#text": cat.album_name[album] if album >= 0 else ""}
     url = music_url(artist, name, noredirect=aid % 41 == 7)
@@ -184,7 +185,9 @@ def track_item(hist: UserHistory, tid: int, uts: int | None, extended: bool) -> 
 
 
 def top_tags(sim: Simulator, params: dict[str, str]) -> Reply:
-    """artist.getTopTags by name (case-insensitive) or mbid; autocorrect=1 folds spellings.
+    """artist.getTopTags by name (case-insensitive) or mbid; autocorrect=1 folds spellings and corrects
+    known variants (case, 'The ', transliterations) to the canonical artist; an untagged variant (accent
+    dropped, Unicode apostrophe or hyphen) answers as itself with no tags.
 
     Counts are JSON numbers (2018+ captures), or strings with `tag_counts_as_strings`.
     With autocorrect=0, @attr.artist echoes the name as sent.
@@ -193,6 +196,10 @@ def top_tags(sim: Simulator, params: dict[str, str]) -> Reply:
     autocorrect = params.get("autocorrect", "0") == "1"
     name, mbid = params.get("artist", ""), params.get("mbid", "").strip().lower()
     with sim.lock:
+        if not mbid and name.strip().casefold() in cat.untagged:
+            # a variant spelling last.fm keeps as a page of its own, without tags (no correction)
+            body = {"toptags": {"tag": [], "@attr": {"artist": name}}}
+            return Reply(200, dumps(body, escape_slashes=False), JSON_UTF8)
         aid = cat.by_mbid.get(mbid) if mbid else None
         if aid is None and name:
             aid = cat.find_artist(name, autocorrect)
