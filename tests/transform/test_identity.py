@@ -6,16 +6,19 @@ dim_artist_alias and the artist's genre on all of them; tracks and albums of an 
 An incremental build equals a full rebuild when a tag answer that merges two names arrives later.
 """
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
 import duckdb
+from support import TODAY as SIMULATOR_TODAY
 from test_incremental import TABLES, normalised
 from test_transform import TODAY, query, settings  # noqa: F401  (the fixture)
 
 from scrobble_insights.bronze.files import write_tags_batch
 from scrobble_insights.load.loader import load_tags
 from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.transform.dbt import transform
 from transform_history import FETCHED, write_history
 
@@ -137,3 +140,28 @@ def test_a_tag_answer_that_merges_two_names_later_rebuilds_their_days_incrementa
     after_full = snapshot(s)
     for table, rows in after_full.items():
         assert after_incremental[table] == rows, f"{table} differs between incremental and full"
+
+
+@pytest.mark.slow
+def test_the_simulators_variant_spellings_are_merged_into_their_artists(simulator, settings_for):
+    """Extracted from the simulator: each artist's spellings (untagged accent and apostrophe variants,
+    case, 'The ', transliterations that last.fm corrects) end up as exactly that artist, with its genre."""
+    sim, server = simulator(years=0.2)
+    s = settings_for(server, users=[{"name": "alice", "timezone": "UTC"}])
+    extract_and_load(s, ["alice"], SIMULATOR_TODAY - timedelta(days=70), SIMULATOR_TODAY - timedelta(days=1))
+    transform(s, today=SIMULATOR_TODAY)
+    cat = sim.catalogue
+    rows = query(s, """SELECT a.artist_name_as_scrobbled, a.artist_key, a.has_tags, a.is_displayed, d.has_genre
+                       FROM marts.dim_artist_alias a JOIN marts.dim_artist d USING (artist_key)""")
+    keys_of, artists_of = defaultdict(set), defaultdict(set)
+    for name, key, *_ in rows:
+        keys_of[cat.find_artist(name)].add(key)
+        artists_of[key].add(cat.find_artist(name))
+    assert all(len(keys) == 1 for keys in keys_of.values()), "an artist split in two"
+    assert all(len(aids) == 1 for aids in artists_of.values()), "two artists merged"
+    variants = [row for row in rows if row[0] != cat.artist_name[cat.find_artist(row[0])]]
+    untagged = [row for row in variants if row[0].casefold() in cat.untagged]
+    assert len(variants) > len(untagged) > 0
+    assert not any(has_tags for _, _, has_tags, _, _ in untagged)
+    assert any(has_genre for *_, has_genre in untagged)      # their artist's genre
+    assert query(s, "SELECT count(*) FROM marts.dim_artist") == [(len(keys_of),)]
