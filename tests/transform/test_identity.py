@@ -9,17 +9,18 @@ An incremental build equals a full rebuild when a tag answer that merges two nam
 from collections import defaultdict
 from datetime import date, timedelta
 
-import pytest
 import duckdb
-from support import TODAY as SIMULATOR_TODAY
+import pytest
 from test_incremental import TABLES, normalised
-from test_transform import TODAY, query, settings  # noqa: F401  (the fixture)
+from test_transform import TODAY, query
 
 from scrobble_insights.bronze.files import write_tags_batch
+from scrobble_insights.config import build_settings
 from scrobble_insights.load.loader import load_tags
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.transform.dbt import transform
+from support import TODAY as SIMULATOR_TODAY
 from transform_history import FETCHED, write_history
 
 MBID = "5b11f4ce-a62d-471e-81fc-a69a8278c7da"
@@ -30,6 +31,12 @@ def plays(count: int, day: str, artist: str, track: str, album: str | None = "Á
           mbid: str = "") -> list[tuple]:
     """`count` plays a minute apart from 10:00 UTC of `day`."""
     return [(f"{day} 10:{minute:02d}", artist, track, album, mbid) for minute in range(count)]
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)          # no scrobble-insights.toml or .env of the developer
+    return lambda **values: build_settings(data_dir=tmp_path / "data", **values)
 
 
 def snapshot(settings) -> dict[str, list]:
@@ -56,7 +63,7 @@ def land_tags(settings, artist: str, tags: list[tuple[str, int]], answered_as: s
 
 
 @pytest.mark.slow
-def test_spelling_variants_are_one_artist_shown_under_its_most_played_spelling(settings):  # noqa: F811
+def test_spelling_variants_are_one_artist_shown_under_its_most_played_spelling(settings):
     s = settings(users=[{"name": "ann", "timezone": "UTC"}])
     history = (plays(14, "2026-03-01", "Sigur Rós", "Hoppípolla")                  # accent
                + plays(2, "2026-03-02", "Sigur Ros", "Hoppipolla")                # the spelling without tags
@@ -117,7 +124,7 @@ def test_spelling_variants_are_one_artist_shown_under_its_most_played_spelling(s
 
 
 @pytest.mark.slow
-def test_a_tag_answer_that_merges_two_names_later_rebuilds_their_days_incrementally(settings):  # noqa: F811
+def test_a_tag_answer_that_merges_two_names_later_rebuilds_their_days_incrementally(settings):
     s = settings(users=[{"name": "bob", "timezone": "Europe/London"}])
     history = (plays(3, "2026-04-01", "Mumiy Troll", "Utekay") + plays(2, "2026-04-02", "Мумий Тролль", "Утекай")
                + plays(2, "2026-04-03", "Sigur Rós", "Glósóli") + plays(1, "2026-04-03", "Mumiy Troll", "Utekay"))
