@@ -398,6 +398,7 @@ def test_some_plays_carry_variant_spellings_that_tags_answer_as_last_fm_would(si
     share = sum(1 for s in truth if s.artist != cat.artist_name[cat.find_artist(s.artist)]) / sum(
         1 for s in truth if cat.find_artist(s.artist) in varied)
     assert 0.05 < share < 0.2                                    # a minority of those artists' plays
+    assert all(s.artist_mbid == "" for s in truth if s.artist.casefold() in cat.untagged)   # pages of their own
     kinds = {"untagged": 0, "corrected": 0}
     for aid, variant in sorted(variants):
         body = api.call(method="artist.getTopTags", artist=variant, autocorrect=1).json()["toptags"]

@@ -132,6 +132,10 @@ class Catalogue:
                 return variants[(h // 100) % len(variants)]
         return self.artist_name[aid]
 
+    def artist_mbid_as_scrobbled(self, aid: int, name: str) -> str:
+        """The artist MBID a play under `name` carries: none for an untagged variant (a page of its own)."""
+        return "" if name.casefold() in self.untagged else self.artist_mbid[aid]
+
     def track_image(self, tid: int) -> str:
         """Image file name (32 hex + extension) for a track: its album's cover."""
         album = self.track_album[tid]

@@ -244,7 +244,8 @@ class UserHistory:
         """Expand a stored (uts, track id) pair into a Scrobble."""
         cat = self.cat
         aid, album = cat.track_artist[tid], cat.track_album[tid]
-        return Scrobble(uts, cat.spelling(aid, uts), cat.artist_mbid[aid], cat.track_name[tid],
+        artist = cat.spelling(aid, uts)
+        return Scrobble(uts, artist, cat.artist_mbid_as_scrobbled(aid, artist), cat.track_name[tid],
                         cat.track_mbid[tid], cat.album_name[album] if album >= 0 else "",
                         cat.album_mbid[album] if album >= 0 else "")
 

@@ -161,7 +161,7 @@ def track_item(hist: UserHistory, tid: int, uts: int | None, extended: bool) -> 
     image = images(cat.track_image(tid))
     mbid = cat.track_mbid[tid]
     if not extended:
-        item: dict[str, Any] = {"artist": {"mbid": cat.artist_mbid[aid], "#text": artist},
+        item: dict[str, Any] = {"artist": {"mbid": cat.artist_mbid_as_scrobbled(aid, artist), "#text": artist},
                                 "streamable": "0", "image": image, "mbid": mbid,
                                 "album": album_obj, "name": name}
         if uts is None:
