@@ -3,7 +3,7 @@
 Spellings of one artist (accent, case, U+2010 hyphen, U+2019 apostrophe, a name last.fm corrects, a
 shared MusicBrainz id) are one artist, shown under its most-played spelling, with every spelling in
 dim_artist_alias and the artist's genre on all of them; tracks and albums of an artist fold the same way.
-An incremental build equals a full rebuild when a tag answer that merges two names arrives later.
+An incremental build equals a full rebuild when a tag answer or a new spelling that moves a name arrives later.
 """
 
 from collections import defaultdict
@@ -124,10 +124,11 @@ def test_spelling_variants_are_one_artist_shown_under_its_most_played_spelling(s
 
 
 @pytest.mark.slow
-def test_a_tag_answer_that_merges_two_names_later_rebuilds_their_days_incrementally(settings):
+def test_a_later_tag_answer_or_spelling_that_moves_a_name_rebuilds_its_days_incrementally(settings):
     s = settings(users=[{"name": "bob", "timezone": "Europe/London"}])
     history = (plays(3, "2026-04-01", "Mumiy Troll", "Utekay") + plays(2, "2026-04-02", "Мумий Тролль", "Утекай")
-               + plays(2, "2026-04-03", "Sigur Rós", "Glósóli") + plays(1, "2026-04-03", "Mumiy Troll", "Utekay"))
+               + plays(2, "2026-04-03", "Sigur Rós", "Glósóli", mbid=MBID)
+               + plays(1, "2026-04-03", "Mumiy Troll", "Utekay"))
     write_history(s, "bob", history, first=date(2026, 4, 1), last=date(2026, 4, 3),
                   tags={"Мумий Тролль": [("rock", 100)], "Sigur Rós": ROCK})
     first = transform(s, today=TODAY)
@@ -135,17 +136,28 @@ def test_a_tag_answer_that_merges_two_names_later_rebuilds_their_days_incrementa
     assert query(s, "SELECT count(*) FROM marts.dim_artist") == [(3,)]
     assert query(s, "SELECT primary_genre FROM marts.dim_artist WHERE artist_name = 'Mumiy Troll'") == [("unknown",)]
 
-    land_tags(s, "Mumiy Troll", [("rock", 100)], answered_as="Мумий Тролль")   # no scrobble changed
-    incremental = transform(s, today=TODAY)
-    assert not incremental.full_refresh
+    # 1. last.fm's answer for 'Mumiy Troll' corrects it to 'Мумий Тролль': no scrobble changed
+    land_tags(s, "Mumiy Troll", [("rock", 100)], answered_as="Мумий Тролль")
+    assert_incremental_equals_full(s)
     assert query(s, "SELECT artist_name, plays, primary_genre FROM marts.dim_artist ORDER BY 1") == [
         ("Mumiy Troll", 6, "rock"), ("Sigur Rós", 2, "post-rock")]
-    assert query(s, "SELECT count(DISTINCT artist_key) FROM marts.fact_scrobbles") == [(2,)]
-    after_incremental = snapshot(s)
 
+    # 2. a new spelling with Sigur Rós's MBID and a smaller folded name: the artist's key moves
+    write_history(s, "bob", plays(1, "2026-04-04", "Hljómsveitin Sigur Rós", "Glósóli", mbid=MBID),
+                  first=date(2026, 4, 4), last=date(2026, 4, 4))
+    assert_incremental_equals_full(s)
+    assert query(s, "SELECT artist_name, plays, alias_count, primary_genre FROM marts.dim_artist ORDER BY 1") == [
+        ("Mumiy Troll", 6, 2, "rock"), ("Sigur Rós", 3, 2, "post-rock")]
+    assert query(s, "SELECT count(DISTINCT artist_key), count(DISTINCT track_key) FROM marts.fact_scrobbles") \
+        == [(2, 3)]
+
+
+def assert_incremental_equals_full(s) -> None:
+    """Build incrementally, then fully; every compared table is the same after both."""
+    assert not transform(s, today=TODAY).full_refresh
+    after_incremental = snapshot(s)
     assert transform(s, full_refresh=True, today=TODAY).full_refresh
-    after_full = snapshot(s)
-    for table, rows in after_full.items():
+    for table, rows in snapshot(s).items():
         assert after_incremental[table] == rows, f"{table} differs between incremental and full"
 
 
