@@ -56,9 +56,21 @@ def plays() -> list[tuple]:
 PLAYS = plays()
 
 
+# kiwi (Pacific/Auckland, south): one play in the middle of each month Dec 2009 - Mar 2010 (00:00 UTC is
+# 13:00 in Auckland's summer, the same day): Dec 2009 + Jan-Feb 2010 are summer 2010, March autumn 2010.
+SOUTH_USER = "kiwi"
+SOUTH_PLAYS = [(f"{month} 00:00", "Alpha", "Alpha song 0", ALBUM["Alpha"])
+               for month in ("2009-12-15", "2010-01-15", "2010-02-15", "2010-03-15")]
+USERS = [{"name": USER, "timezone": "Europe/London"},
+         {"name": SOUTH_USER, "timezone": "Pacific/Auckland", "hemisphere": "south"}]
+TODAY = date(2013, 1, 1)
+
+
 def write(settings) -> None:
+    """Land and load both listeners (settings built with `users=USERS`)."""
     from transform_history import write_history
 
+    write_history(settings, SOUTH_USER, SOUTH_PLAYS, first=date(2009, 12, 1), last=date(2010, 3, 31), tags=TAGS)
     write_history(settings, USER, PLAYS, first=FIRST, last=LAST, tags=TAGS)
 
 

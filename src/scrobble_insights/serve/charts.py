@@ -47,6 +47,11 @@ def few_plays(plays: int, label: str) -> str | None:
     return None
 
 
+def sentence(text: str) -> tuple[alt.Chart, str]:
+    """A chart that is only its title: the one sentence for a period with nothing to chart."""
+    return _empty(text)
+
+
 def _subtitled(headline: str, subtitle: str | list[str]) -> alt.TitleParams:
     return alt.TitleParams(headline, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=12,
                            subtitleColor="#555")
