@@ -4,6 +4,9 @@ plays written (never through the warehouse's SQL)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
+
 import pytest
 
 import honest_history as h
@@ -64,6 +67,12 @@ def test_plays_without_an_album_are_no_album_and_their_share_is_told(con):
                         f"plays); {expected['no_album']:.0%} of your plays have no album")
     ranged = q.top_entities(con, Filters(h.USER, h.FIRST, h.LAST), "album")       # ranked here, not in the mart
     assert "(no album)" not in set(ranged.name)
+    half = Filters(h.USER, date(2010, 1, 1), date(2010, 6, 30))
+    previous = q.previous_period(half)
+    half = q.top_entities(con, half, "album")
+    before = Counter(p[3] for p in h.PLAYS if previous.start <= h._day(p) <= previous.end and p[3])
+    ranks = {album: 1 + sum(n > plays for n in before.values()) for album, plays in before.items()}
+    assert dict(zip(half.name, half.previous_rank)) == ranks                  # no "(no album)" above them before
 
 
 def test_unknown_is_never_the_top_genre_and_the_share_with_a_genre_is_told(con):

@@ -342,8 +342,8 @@ def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
     previous = previous_period(f)
     if previous is not None:
         p_where, p_params = previous.where()
-        before = df(con, f"SELECT {key} AS entity_key, {PLAYS} AS plays FROM {TRACKS} s WHERE {p_where} GROUP BY 1",
-                    p_params)
+        before = df(con, f"""SELECT {key} AS entity_key, {PLAYS} AS plays FROM {TRACKS} s
+                             WHERE {p_where}{albums_only} GROUP BY 1""", p_params)
         before["previous_rank"] = before.plays.rank(method="min", ascending=False)
         current = current.merge(before[["entity_key", "previous_rank"]], on="entity_key", how="left")
         current["movement"] = current["previous_rank"] - current["rank"]

@@ -177,7 +177,7 @@ def time_of_day(wh: Warehouse, scope: Scope) -> None:
 # --- Top music ------------------------------------------------------------------------------------------------
 
 def top_music(wh: Warehouse, scope: Scope) -> None:
-    if scope.previous is not None:
+    if scope.previous is not None and wh("kpis", scope.previous)["scrobbles"] > 0:     # else nothing to compare with
         st.caption(f"Arrows compare each rank with {scope.previous_label}: +2 climbed two places, "
                    "= kept its place, new was not in the chart before.")
     left, right = st.columns(2, gap="large")
