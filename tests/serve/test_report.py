@@ -107,7 +107,7 @@ def test_the_report_headlines_equal_answers_computed_from_the_plays_written(hone
     assert shown["years"] == "2010 was your biggest year: 138 plays; no plays in 2011"
     assert max(h.plays_per_year().values()) == 138 and h.plays_per_year()[2011] == 0
     assert shown["genres"] == (f"{genre.capitalize()} is your top genre: {share:.0%} of plays "
-                               f"(only {h.genre_shares()['known']:.0%} of your plays have a known genre)")
+                               f"({h.genre_shares()['known']:.0%} of your plays have a known genre)")
     assert shown["genre-trend"] == (f"{trend['genre'].capitalize()} grew most: {trend['first']:.0%} of your plays in "
                                     f"{trend['years'][0]}, {trend['last']:.0%} in {trend['years'][-1]}")
     assert shown["discovery"] == (f"You discover {found['per_month']:.1f} new artists a month ({found['new_artists']} "

@@ -144,7 +144,7 @@ def genre_share_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         top = known.loc[known.plays.idxmax()]
         headline = f"{str(top.genre).capitalize()} is your top genre: {top.share:.0%} of plays"
         if covered < 0.9995:
-            headline += f" (only {covered:.0%} of your plays have a known genre)"
+            headline += f" ({covered:.0%} of your plays have a known genre)"
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
         y=alt.Y("genre:N", sort="-x", title=None), x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of plays"),
         tooltip=["genre", "plays", alt.Tooltip("share:Q", format=".1%")],
@@ -217,6 +217,8 @@ def season_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         order=[(int(y) if dated else 0, 0 if m == 12 else m) for y, m in zip(
             data.season_year if dated else [0] * len(data), data.month)])
     order = list(dict.fromkeys(frame.sort_values("order").season_label)) if dated else SEASONS
+    month_order = [int(m) for m in dict.fromkeys(frame.sort_values("order").month)] if dated else list(range(1, 13))
+    whole = "year" if not dated or data.season_year.nunique() == 1 else "period"
     by_season = frame.groupby(["season_label", "genre"], as_index=False).plays.sum()
     by_season["share"] = by_season.plays / by_season.groupby("season_label").plays.transform("sum")
     overall = by_season.groupby("genre").plays.sum() / by_season.plays.sum()
@@ -228,21 +230,22 @@ def season_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     else:
         top = candidates.loc[candidates.lift.idxmax()]
         headline = (f"In {top.season_label} you play more {top.genre}: {top.share:.0%} of plays, "
-                    f"{top.lift * 100:+.0f} points on the whole year")
+                    f"{top.lift * 100:+.0f} points on the whole {whole}")
     subtitle = "A season belongs to the year it ends in: December opens the next year's winter (north) or summer (south)"
     if dated and frame.month.eq(12).any():
         years = sorted({int(y) for y in data.season_year})
         subtitle = (f"The seasons of {years[0]} run from December {years[0] - 1} to November {years[0]}: "
                     "a season belongs to the year it ends in") if len(years) == 1 else subtitle
     seasons = alt.Chart(by_season).mark_bar().encode(
-        x=alt.X("season_label:N", sort=order, title="Season", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("season_label:N", sort=order, title="Season",
+                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')")),     # "winter" over "2025"
         y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of plays"),
         color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["season_label", "genre", "plays", alt.Tooltip("share:Q", format=".1%")],
     ).properties(width=260, height=260)
     months = alt.Chart(data).mark_bar().encode(
         x=alt.X("month:O", title="Month of the year", axis=alt.Axis(labelAngle=0),
-                sort=[12, *range(1, 12)] if dated else list(range(1, 13))),     # a season year opens in December
+                sort=month_order),          # in time order: a season year opens in December
         y=alt.Y("plays:Q", stack="normalize", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("genre:N", scale=genre_colors(data.genre), title="Genre"),
         tooltip=["month", "genre", "plays"],
