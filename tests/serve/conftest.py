@@ -78,3 +78,24 @@ def page(browser):
     page.outside = outside
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def honest(tmp_path_factory):
+    """The hand-written history of issue 11 (tests/honest_history.py), landed and modelled once per
+    session (in a thread: Playwright's event loop may be running in this one); returns its settings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import honest_history
+    from scrobble_insights.config import build_settings
+    from scrobble_insights.transform.dbt import transform
+
+    settings = build_settings(data_dir=tmp_path_factory.mktemp("honest") / "data", users=honest_history.USERS)
+
+    def build() -> None:
+        honest_history.write(settings)
+        transform(settings, today=honest_history.TODAY)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(build).result()
+    return settings

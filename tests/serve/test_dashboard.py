@@ -299,6 +299,58 @@ def test_numbers_on_the_page_equal_the_answers_of_the_known_history(page, known_
     writer.close()
 
 
+@pytest.fixture(scope="module")
+def honest_url(honest, dashboard):
+    """The dashboard over the hand-written history of issue 11 (tests/honest_history.py), its snapshot."""
+    return dashboard(in_thread(reader_path, honest))
+
+
+def open_view(page, view: str) -> list[str]:
+    page.get_by_role("tab", name=view).click()
+    page.wait_for_selector(f'[role="tab"][aria-selected="true"]:has-text("{view}")')
+    open_panel(page).locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert_no_error(page)
+    return charts_in(open_panel(page))
+
+
+@pytest.mark.slow
+def test_headlines_on_the_page_equal_answers_computed_from_the_plays_written(page, honest_url):
+    """Issue 11: each headline's numbers, read from the page, against plain Python over the plays written."""
+    import honest_history as h
+
+    found, trend, (genre, share), album = h.discovery(), h.trend(), h.top_known_genre(), h.top_album(2010)
+    load(page, f"{honest_url}/?user={h.USER}&year=all")
+    glance = " ".join(page.locator('[data-testid="stMarkdownContainer"] li').all_inner_texts())
+    assert (f"{genre.capitalize()} is your top genre: {share:.0%} of plays ({h.genre_shares()['known']:.0%} of "
+            "your plays have a known genre)") in glance
+    assert (f"You discover {found['per_month']:.1f} new artists a month ({found['new_artists']} in "
+            f"{found['months']} months); {found['share_on_new']:.0%} of your plays go to artists new that year") in glance
+    assert "nknown" not in glance
+    years = charts_in(open_panel(page))[1]
+    biggest = max(h.plays_per_year(), key=h.plays_per_year().get)
+    silent = [str(y) for y, n in h.plays_per_year().items() if n == 0]
+    assert years == f"{biggest} was your biggest year: {h.plays_per_year()[biggest]} plays; no plays in {', '.join(silent)}"
+    _, shown_trend, _ = open_view(page, "Genres")
+    assert shown_trend == (f"{trend['genre'].capitalize()} grew most: {trend['first']:.0%} of your plays in "
+                           f"{trend['years'][0]}, {trend['last']:.0%} in {trend['years'][-1]}")
+    assert open_panel(page).get_by_text("Only years with at least 100 plays").count() == 1
+
+    load(page, f"{honest_url}/?user={h.USER}&year=2010")
+    *_, seasons = open_view(page, "Genres")
+    assert seasons.startswith(f"In winter 2010 you play more hip hop: {h.season_shares(2010)['hip hop']:.0%} of plays")
+    _, albums, _, _ = open_view(page, "Top music")
+    assert albums == (f"Your top album of 2010: {album['album']} by {album['artist']} ({album['plays']} plays); "
+                      f"{album['no_album']:.0%} of your plays have no album")
+
+    for year, sentence in ((2011, f"No plays for {h.USER} in 2011"),
+                           (2012, f"Only 1 play for {h.USER} in 2012: too few to show a pattern")):
+        load(page, f"{honest_url}/?user={h.USER}&year={year}", ALERT)
+        assert sentence in alert_text(page)
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
+    assert page.outside == []
+
+
 # --- bad requests -------------------------------------------------------------------------------------------
 
 def alert_text(page) -> str:

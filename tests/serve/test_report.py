@@ -86,3 +86,44 @@ def test_bad_requests_are_one_line_errors(warehouse, tmp_path):
     with pytest.raises(WarehouseError, match="no warehouse at"):
         write_report(tmp_path / "missing.duckdb", tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def headlines(path) -> dict[str, str]:
+    """Each section's headline as the page states it (its aria-label), by slug."""
+    import html
+    import re
+
+    found = re.findall(r'data-slug="([^"]+)"><div id="chart-\d+" class="vega" aria-label="([^"]*)"', path.read_text())
+    return {slug: html.unescape(label) for slug, label in found}
+
+
+def test_the_report_headlines_equal_answers_computed_from_the_plays_written(honest, tmp_path):
+    """Issue 11: each number in the report's headlines, against plain Python over the hand-written plays."""
+    import honest_history as h
+
+    [path] = write_report(honest.warehouse_path, tmp_path / "all.html", user=h.USER)
+    shown = headlines(path)
+    found, trend, (genre, share) = h.discovery(), h.trend(), h.top_known_genre()
+    assert shown["years"] == "2010 was your biggest year: 138 plays; no plays in 2011"
+    assert max(h.plays_per_year().values()) == 138 and h.plays_per_year()[2011] == 0
+    assert shown["genres"] == (f"{genre.capitalize()} is your top genre: {share:.0%} of plays "
+                               f"({h.genre_shares()['known']:.0%} of your plays have a known genre)")
+    assert shown["genre-trend"] == (f"{trend['genre'].capitalize()} grew most: {trend['first']:.0%} of your plays in "
+                                    f"{trend['years'][0]}, {trend['last']:.0%} in {trend['years'][-1]}")
+    assert shown["discovery"] == (f"You discover {found['per_month']:.1f} new artists a month ({found['new_artists']} "
+                                  f"in {found['months']} months); {found['share_on_new']:.0%} of your plays go to "
+                                  "artists new that year")
+    assert "unknown" not in " ".join(shown.values()).lower() and "(no album)" not in " ".join(shown.values())
+
+    [path] = write_report(honest.warehouse_path, tmp_path / "2010.html", user=h.USER, year=2010)
+    shown = headlines(path)
+    album, winter = h.top_album(2010), h.season_shares(2010)
+    assert shown["top-albums"] == (f"Your top album of 2010: {album['album']} by {album['artist']} ({album['plays']} "
+                                   f"plays); {album['no_album']:.0%} of your plays have no album")
+    assert shown["seasons"].startswith(f"In winter 2010 you play more hip hop: {winter['hip hop']:.0%} of plays")
+
+    for year, plays, sentence in ((2011, 0, "No plays in 2011"),
+                                  (2012, 1, "Only 1 play in 2012: too few to show a pattern")):
+        [path] = write_report(honest.warehouse_path, tmp_path / f"{year}.html", user=h.USER, year=year)
+        assert headlines(path) == {"no-plays": sentence}
+        assert h.plays_per_year()[year] == plays

@@ -22,7 +22,10 @@ attach names. Which mart answers:
 What Python adds after the SQL: a share or a per-day average of a chosen period is the ratio of two
 sums of the result (plays / the result's plays, plays / days); genres outside the top N are folded
 into 'other'; the ranks of a top list of a chosen period are positions in the result ordered by plays
-(ties share the better rank, as SQL's rank()); hours, weekdays and days without plays become 0 rows.
+(ties share the better rank, as SQL's rank()); hours, weekdays, days, months and years without plays
+become 0 rows, and so do genres a year or season did not play (a trend never interpolates). Which genre
+is 'unknown' (has_genre), which years speak for a trend (is_trend_period) and which plays have no album
+(has_album) are the marts' columns, never a name or a number tested in Python.
 """
 
 from __future__ import annotations
@@ -159,8 +162,18 @@ def weekday_profile(con, f: Filters) -> pd.DataFrame:
 
 
 def plays_per_year(con, f: Filters) -> pd.DataFrame:
+    """Plays per year, every year of the history in the range included (a silent year is a 0 row)."""
     where, params = f.where()
-    return df(con, f"SELECT year, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1 ORDER BY 1", params)
+    plays = df(con, f"SELECT year, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1", params)
+    return _fill(plays, _span_years(con, f))
+
+
+def _span_years(con, f: Filters) -> pd.Index:
+    """Every year of the user's history within the range (mart_daily_plays holds every day, quiet ones too)."""
+    day_where, day_params = f.days().where("d")
+    years = [int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {DAYS} d WHERE {day_where} ORDER BY 1",
+                                            day_params).fetchall()]
+    return pd.Index(years, name="year", dtype="int64")
 
 
 # --- genres ----------------------------------------------------------------------------------------------
@@ -176,45 +189,79 @@ def _genre_level(level: str) -> str:
 
 
 def _fold(frame: pd.DataFrame, by: list[str], top: int, measures: list[str]) -> pd.DataFrame:
-    """Genres outside the `top` most played of the frame folded into 'other' (their measures summed)."""
-    totals = frame.groupby("genre").plays.sum().sort_index().sort_values(ascending=False, kind="stable")
-    kept = set(totals.index[:int(top)])
+    """Genres outside the `top` most played of the frame folded into 'other' (their measures summed).
+    With a has_genre column (from the mart), the genres without one ('unknown') are never folded into
+    'other', and the result keeps has_genre."""
+    known = frame.has_genre.astype(bool) if "has_genre" in frame else pd.Series(True, index=frame.index)
+    totals = frame[known].groupby("genre").plays.sum().sort_index().sort_values(ascending=False, kind="stable")
+    kept = set(totals.index[:int(top)]) | set(frame.genre[~known])
     folded = frame.assign(genre=frame.genre.where(frame.genre.isin(kept), "other"))
-    return folded.groupby(by + ["genre"], as_index=False)[measures].sum()
+    out = folded.groupby(by + ["genre"], as_index=False, dropna=False)[measures].sum()
+    if "has_genre" in frame:
+        unknown = set(frame.genre[~known])
+        out["has_genre"] = ~out.genre.isin(unknown)
+    return out
 
 
 def genre_totals(con, f: Filters, level: str = "genre_family", limit: int = 12) -> pd.DataFrame:
-    """Share of plays per genre (level: genre_family or primary_genre): genre, plays, share."""
+    """Share of plays per genre (level: genre_family or primary_genre): genre, plays, share, has_genre
+    (false for 'unknown'); the `limit` most played, plus the plays without a genre whatever their rank
+    (so the share of plays with a genre can always be told)."""
     where, params = f.where()
-    data = df(con, f"""SELECT {_genre_level(level)} AS genre, {PLAYS} AS plays FROM {GENRES} s WHERE {where}
-                       GROUP BY 1 ORDER BY plays DESC, genre""", params)
-    return data.assign(share=data.plays / data.plays.sum()).head(int(limit))
+    data = df(con, f"""SELECT {_genre_level(level)} AS genre, {PLAYS} AS plays, bool_and(has_genre) AS has_genre
+                       FROM {GENRES} s WHERE {where} GROUP BY 1 ORDER BY plays DESC, genre""", params)
+    data = data.assign(share=data.plays / data.plays.sum())[["genre", "plays", "share", "has_genre"]]
+    top = data.head(int(limit))
+    return pd.concat([top, data.iloc[int(limit):][~data.has_genre.iloc[int(limit):]]], ignore_index=True)
 
 
 def genre_by_year(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
     """Share of plays per genre and year (genres outside the top `top` folded into 'other'); level:
     genre_family (families) or primary_genre (e.g. the genres within one family). The whole history
-    with no genre chosen is mart_genre_share's yearly shares."""
+    with no genre chosen is mart_genre_share's yearly shares.
+
+    Every year of the history and every genre are rows (0 where a year did not play a genre: a trend
+    never interpolates), with has_genre, the year's plays (year_plays), whether the year has enough
+    plays to speak for a trend (speaks: mart_genre_share's is_trend_period rule, applied to the plays
+    shown) and that rule's threshold (min_plays)."""
     _genre_level(level)
+    min_plays = con.execute("SELECT max(trend_min_plays) FROM marts.mart_genre_share").fetchone()[0]
     if f.all_time and f.genre is None:
-        data = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, share FROM marts.mart_genre_share
+        data = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, has_genre FROM marts.mart_genre_share
                           WHERE user_name = ? AND period_grain = 'year' AND genre_level = ? AND plays > 0""",
                   [f.user, SHARE_LEVELS[level]])
-        return _fold(data, ["year"], top, ["plays", "share"]).sort_values(["year", "genre"], ignore_index=True)
-    where, params = f.where()
-    data = df(con, f"SELECT year, {level} AS genre, {PLAYS} AS plays FROM {GENRES} s WHERE {where} GROUP BY 1, 2",
-              params)
+    else:
+        where, params = f.where()
+        data = df(con, f"""SELECT year, {level} AS genre, {PLAYS} AS plays, bool_and(has_genre) AS has_genre
+                           FROM {GENRES} s WHERE {where} GROUP BY 1, 2""", params)
     folded = _fold(data, ["year"], top, ["plays"])
-    folded["share"] = folded.plays / folded.groupby("year").plays.transform("sum")
-    return folded.sort_values(["year", "genre"], ignore_index=True)
+    known = dict(zip(folded.genre, folded.has_genre))
+    grid = pd.MultiIndex.from_product([_span_years(con, f), sorted(known)], names=["year", "genre"])
+    out = _fill(folded, grid)
+    out["has_genre"] = out.genre.map(known).astype(bool)
+    out["year_plays"] = out.groupby("year").plays.transform("sum")
+    out["share"] = (out.plays / out.year_plays.where(out.year_plays > 0)).fillna(0.0)
+    out["speaks"] = out.year_plays >= (min_plays or 0)
+    out["min_plays"] = min_plays
+    return out.sort_values(["year", "genre"], ignore_index=True)
 
 
 def genre_by_season(con, f: Filters, top: int = 8, level: str = "genre_family") -> pd.DataFrame:
-    """Plays per genre (level as in genre_by_year), season (the user's hemisphere) and month of the year."""
-    where, params = f.where()
-    data = df(con, f"""SELECT season, month, {_genre_level(level)} AS genre, {PLAYS} AS plays FROM {GENRES} s
-                       WHERE {where} GROUP BY 1, 2, 3""", params)
-    return _fold(data, ["season", "month"], top, ["plays"]).sort_values(["month", "genre"], ignore_index=True)
+    """Plays per genre (level as in genre_by_year), season (the user's hemisphere), the season's year
+    (the year it ends in) and month of the year, with has_genre. A calendar year Y means the seasons
+    of Y (December Y-1 to November Y: winter Y in the north is Dec Y-1 + Jan-Feb Y); all time sums every
+    year's seasons (season_year is then empty); any other range keeps each season's year."""
+    if f.calendar_year:
+        where, params = Filters(f.user, genre=f.genre).where()
+        where, params = f"{where} AND s.season_year = ?", [*params, f.calendar_year]
+    else:
+        where, params = f.where()
+    season_year = "CAST(NULL AS INTEGER)" if f.all_time else "season_year"
+    data = df(con, f"""SELECT season, {season_year} AS season_year, month, {_genre_level(level)} AS genre,
+                              {PLAYS} AS plays, bool_and(has_genre) AS has_genre
+                       FROM {GENRES} s WHERE {where} GROUP BY 1, 2, 3, 4""", params)
+    return _fold(data, ["season", "season_year", "month"], top, ["plays"]).sort_values(
+        ["season_year", "month", "genre"], ignore_index=True)
 
 
 # --- time ------------------------------------------------------------------------------------------------
@@ -270,18 +317,24 @@ YEARLY_TOP = 100        # mart_top_music_yearly holds each year's top 100
 
 def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
     """Top artists / albums / tracks in the range: name, artist, plays, rank, previous_rank (in the
-    period before: the previous year for a whole year) and movement (previous_rank - rank). A calendar
-    year with no genre chosen is mart_top_music_yearly; any other period is ranked here, by position
-    in the list ordered by plays (ties share the better rank)."""
+    period before: the previous year for a whole year), movement (previous_rank - rank) and is_new
+    (not played in the period before; None when the period before had no plays, or there is none:
+    nothing to compare with). A calendar year with no genre chosen is mart_top_music_yearly; any other
+    period is ranked here, by position in the list ordered by plays (ties share the better rank).
+    Plays scrobbled without an album are no album (mart_track_plays.has_album): albums leave them out,
+    and their share of the range's plays is the column no_album_share."""
     key, dimension, column = ENTITIES[entity]
     if f.calendar_year and f.genre is None and limit <= YEARLY_TOP:
-        return df(con, """SELECT entity_name AS name, artist_name AS artist, plays, rank_in_year AS rank,
-                                 previous_rank, rank_change AS movement
-                          FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
-                          ORDER BY plays DESC, name LIMIT ?""", [f.user, f.calendar_year, entity, int(limit)])
+        current = df(con, """SELECT entity_name AS name, artist_name AS artist, plays, rank_in_year AS rank,
+                                    previous_rank, rank_change AS movement, is_new_entry AS is_new
+                             FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                             ORDER BY plays DESC, name LIMIT ?""", [f.user, f.calendar_year, entity, int(limit)])
+        return _with_no_album_share(con, f, entity, current)
     where, params = f.where()
+    albums_only = " AND s.has_album" if entity == "album" else ""
     current = df(con, f"""SELECT d.{column} AS name, d.artist_name AS artist, p.plays, p.{key} AS entity_key
-                          FROM (SELECT {key}, {PLAYS} AS plays FROM {TRACKS} s WHERE {where} GROUP BY 1) p
+                          FROM (SELECT {key}, {PLAYS} AS plays FROM {TRACKS} s WHERE {where}{albums_only}
+                                GROUP BY 1) p
                           JOIN marts.{dimension} d USING ({key})
                           ORDER BY p.plays DESC, name LIMIT {int(limit)}""", params)
     # every entity with more plays than a listed one is listed above it: its position is its rank
@@ -289,15 +342,27 @@ def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
     previous = previous_period(f)
     if previous is not None:
         p_where, p_params = previous.where()
-        before = df(con, f"SELECT {key} AS entity_key, {PLAYS} AS plays FROM {TRACKS} s WHERE {p_where} GROUP BY 1",
-                    p_params)
+        before = df(con, f"""SELECT {key} AS entity_key, {PLAYS} AS plays FROM {TRACKS} s
+                             WHERE {p_where}{albums_only} GROUP BY 1""", p_params)
         before["previous_rank"] = before.plays.rank(method="min", ascending=False)
         current = current.merge(before[["entity_key", "previous_rank"]], on="entity_key", how="left")
         current["movement"] = current["previous_rank"] - current["rank"]
+        current["is_new"] = current.previous_rank.isna() if len(before) else None
     else:
         current["previous_rank"] = None
         current["movement"] = None
-    return current.drop(columns="entity_key")
+        current["is_new"] = None
+    return _with_no_album_share(con, f, entity, current.drop(columns="entity_key"))
+
+
+def _with_no_album_share(con, f: Filters, entity: str, top: pd.DataFrame) -> pd.DataFrame:
+    """Albums: the share of the range's plays scrobbled without an album, as a column."""
+    if entity != "album":
+        return top
+    where, params = f.where()
+    plays, without = con.execute(f"""SELECT coalesce({PLAYS}, 0), coalesce(CAST(sum(plays) FILTER (NOT s.has_album)
+                                      AS BIGINT), 0) FROM {TRACKS} s WHERE {where}""", params).fetchone()
+    return top.assign(no_album_share=without / plays if plays else 0.0)
 
 
 def previous_period(f: Filters) -> Filters | None:
@@ -311,20 +376,35 @@ def previous_period(f: Filters) -> Filters | None:
 
 
 def discovery_by_month(con, f: Filters) -> pd.DataFrame:
-    """New artists per month and the share of plays on artists discovered that year: month, plays,
-    new_artists, share_on_new. A calendar year or the whole history with no genre chosen is
-    mart_discovery_monthly."""
+    """New artists per month and the plays on artists first played that year, for EVERY month of the
+    history in the range (quiet months as 0, so an average is over every month): month (YYYY-MM),
+    plays, new_artists, plays_on_new, share_on_new (None for a quiet month), is_first_year (the year
+    of the first play: every artist is new then), is_partial_year, history_start (the first day). A
+    calendar year or the whole history with no genre chosen is mart_discovery_monthly."""
+    first, _ = date_bounds(con, f.user)
     if f.genre is None and (f.all_time or f.calendar_year):
         year = [f.calendar_year] if f.calendar_year else []
-        return df(con, f"""SELECT month_label AS month, plays, new_artists,
-                                  share_on_artists_discovered_this_year AS share_on_new
+        data = df(con, f"""SELECT month_label AS month, plays, new_artists,
+                                  plays_on_artists_discovered_this_year AS plays_on_new,
+                                  share_on_artists_discovered_this_year AS share_on_new, is_first_year,
+                                  is_partial_year
                            FROM marts.mart_discovery_monthly WHERE user_name = ? {'AND year = ?' if year else ''}
                            ORDER BY 1""", [f.user, *year])
+        return data.assign(history_start=first)
     where, params = f.where()
     data = df(con, f"""SELECT month_label AS month, {PLAYS} AS plays, CAST(sum(new_artists) AS BIGINT) AS new_artists,
                               CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays_on_new
-                       FROM {TRACKS} s WHERE {where} GROUP BY 1 ORDER BY 1""", params)
-    return data.assign(share_on_new=data.plays_on_new / data.plays).drop(columns="plays_on_new")
+                       FROM {TRACKS} s WHERE {where} GROUP BY 1""", params)
+    # the months (and the mart's first / partial year flags) of the range: every month, quiet ones too
+    months = df(con, """SELECT month_label AS month, is_first_year, is_partial_year FROM marts.mart_discovery_monthly
+                        WHERE user_name = ? AND month_label BETWEEN ? AND ? ORDER BY 1""",
+                [f.user, f"{f.start:%Y-%m}" if f.start else "0000-00", f"{f.end:%Y-%m}" if f.end else "9999-99"])
+    out = months.merge(data, on="month", how="left").fillna({"plays": 0, "new_artists": 0, "plays_on_new": 0})
+    out = out.astype({"plays": "int64", "new_artists": "int64", "plays_on_new": "int64"})
+    share = out.plays_on_new / out.plays.where(out.plays > 0)
+    out["share_on_new"] = share.astype(object).where(share.notna(), None)
+    return out[["month", "plays", "new_artists", "plays_on_new", "share_on_new", "is_first_year",
+                "is_partial_year"]].assign(history_start=first)
 
 
 # --- one artist ---------------------------------------------------------------------------------------------
@@ -382,7 +462,8 @@ def first_insights(con, user: str) -> dict:
     figures = kpis(con, everything)
     clock = listening_clock(con, everything)
     peak = clock.loc[clock.plays.idxmax()]
-    genres = genre_totals(con, everything, limit=3)
+    genres = genre_totals(con, everything)
+    genres = genres[genres.has_genre].head(3)           # 'unknown' is no answer
     artists = top_entities(con, everything, "artist", 5)
     primary = dict(con.execute(f"""SELECT artist_name, primary_genre FROM marts.dim_artist
                                    WHERE artist_name IN ({', '.join('?' * len(artists))})""",

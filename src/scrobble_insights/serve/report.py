@@ -34,6 +34,10 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     label = str(year) if year else "all time"
     before = q.previous_period(period)
     sections = []
+    kpis = q.kpis(con, period)
+    few = charts.few_plays(kpis["scrobbles"], label)
+    if few:          # an empty or near-empty period: one sentence ("No plays in 2017"), not charts about zero
+        return [Section("no-plays", "Overview", *charts.sentence(few))], kpis, label
 
     def add(slug: str, view: str, built) -> None:
         chart, headline = built
@@ -53,7 +57,7 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     for entity in ("artist", "album", "track"):
         add(f"top-{entity}s", "Top music", charts.top_chart(q.top_entities(con, period, entity), entity, label))
     add("discovery", "Top music", charts.discovery_chart(q.discovery_by_month(con, period)))
-    return sections, q.kpis(con, period), label
+    return sections, kpis, label
 
 
 def _pick_user(con, user: str | None) -> str:

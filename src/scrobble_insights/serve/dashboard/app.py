@@ -13,6 +13,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from scrobble_insights.errors import WarehouseBusyError, WarehouseError
+from scrobble_insights.serve import charts
 from scrobble_insights.serve.dashboard import data, views
 from scrobble_insights.serve.dashboard.data import ALL_GENRES, ALL_TIME, Scope, Warehouse
 from scrobble_insights.serve.dashboard.views import literal, md
@@ -136,10 +137,17 @@ def dashboard(wh: Warehouse, caption) -> None:
     genre = pick_genre(wh, user)
     scope = data.build_scope(user, year, dates, genre)
     caption.caption(describe(scope, wh))
-    if wh("kpis", scope.filters)["scrobbles"] == 0:
+    scrobbles = wh("kpis", scope.filters)["scrobbles"]
+    if scrobbles == 0:
         what = f"{genre} plays" if genre else "plays"
         st.info(f"No {md(what)} for **{md(user)}** in {scope.label}. Choose another "
                 f"{'genre, ' if genre else ''}year or dates in the sidebar.", icon=":material/filter_alt_off:")
+        return
+    if scrobbles < charts.FEW_PLAYS:      # near-empty: one sentence, not charts that read patterns into a few plays
+        what = f"{genre} play" if genre else "play"
+        st.info(f"Only {scrobbles} {md(what)}{'s' if scrobbles != 1 else ''} for **{md(user)}** in {scope.label}: "
+                f"too few to show a pattern. Choose another {'genre, ' if genre else ''}year or dates in the sidebar.",
+                icon=":material/filter_alt_off:")
         return
     tabs = st.tabs(list(views.VIEWS), key="view", bind="query-params", on_change="rerun")
     for tab, (name, draw) in zip(tabs, views.VIEWS.items()):

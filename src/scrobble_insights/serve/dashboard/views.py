@@ -55,6 +55,17 @@ LEGEND_GRADIENT = 120
 FULL, HALF, NARROW = 110, 52, 44    # characters of headline per title line, by the width of the column
 
 
+def subtitle(chart: alt.TopLevelMixin, line: int) -> dict:
+    """The chart's subtitle (the rule behind its answer, e.g. which years a trend counts), wrapped to
+    the column, as TitleParams arguments: kept when the headline is wrapped."""
+    title = chart.title if isinstance(chart.title, alt.TitleParams) else None
+    if title is None or title.subtitle is alt.Undefined:
+        return {}
+    text = title.subtitle if isinstance(title.subtitle, str) else " ".join(title.subtitle)
+    return {"subtitle": textwrap.wrap(text, int(line * 1.2)), "subtitleFontSize": title.subtitleFontSize,
+            "subtitleColor": title.subtitleColor}
+
+
 def show(built: tuple[alt.TopLevelMixin, str], line: int = FULL) -> None:
     """One chart, as wide as its column; its headline is also its accessible name.
 
@@ -66,7 +77,7 @@ def show(built: tuple[alt.TopLevelMixin, str], line: int = FULL) -> None:
         chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
         if len(headline) > line:
             chart = chart.properties(title=alt.TitleParams(textwrap.wrap(headline, line), anchor="start",
-                                                           fontSize=15))
+                                                           fontSize=15, **subtitle(chart, line)))
         chart = chart.configure_legend(gradientLength=LEGEND_GRADIENT)   # shorter than the shortest heatmap
     st.altair_chart(chart, width="stretch", alt=headline)
 
@@ -166,7 +177,7 @@ def time_of_day(wh: Warehouse, scope: Scope) -> None:
 # --- Top music ------------------------------------------------------------------------------------------------
 
 def top_music(wh: Warehouse, scope: Scope) -> None:
-    if scope.previous is not None:
+    if scope.previous is not None and wh("kpis", scope.previous)["scrobbles"] > 0:     # else nothing to compare with
         st.caption(f"Arrows compare each rank with {scope.previous_label}: +2 climbed two places, "
                    "= kept its place, new was not in the chart before.")
     left, right = st.columns(2, gap="large")

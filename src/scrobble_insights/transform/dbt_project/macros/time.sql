@@ -47,6 +47,13 @@
     end
 {%- endmacro %}
 
+{#- The year a meteorological season belongs to: the year it ends in. December opens the next year's
+    winter (north) or summer (south): Dec 2009 + Jan-Feb 2010 are winter 2010 in the north and summer
+    2010 in the south; every other month keeps its calendar year. The same in both hemispheres. -#}
+{% macro season_year(month, year) -%}
+    case when {{ month }} = 12 then {{ year }} + 1 else {{ year }} end
+{%- endmacro %}
+
 {#- Part of the day of an hour 0-23. -#}
 {% macro day_part(hour) -%}
     case when {{ hour }} < 6 then 'night' when {{ hour }} < 12 then 'morning'

@@ -1,6 +1,7 @@
 -- Every calendar day from the first scrobble (local or UTC, whichever is earlier) to `today` (or the
 -- last scrobble if later, e.g. a clock set wrong),
--- days without plays included, with calendar attributes and the season for each hemisphere.
+-- days without plays included, with calendar attributes, the season for each hemisphere and the
+-- season's year (the year the season ends in: December 2009 is in winter 2010).
 -- `today` is an environment variable, not a var: when it changes (every day) dbt re-parses this file
 -- only, where changed --vars would make it parse the whole project again. The package sets it; dbt run
 -- by hand falls back to the project's var `today`.
@@ -39,5 +40,7 @@ select
         when 5 then 'Friday' when 6 then 'Saturday' else 'Sunday' end as weekday_name,
     {{ iso_weekday('date_day') }} >= 6 as is_weekend,
     {{ season('extract(month from date_day)', "'north'") }} as season_north,
-    {{ season('extract(month from date_day)', "'south'") }} as season_south
+    {{ season('extract(month from date_day)', "'south'") }} as season_south,
+    -- the year the season ends in (December belongs to the next year's winter / summer)
+    {{ season_year('extract(month from date_day)', 'extract(year from date_day)') }} as season_year
 from days

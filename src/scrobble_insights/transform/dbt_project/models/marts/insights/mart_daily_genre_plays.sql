@@ -9,8 +9,11 @@ select
     month,
     weekday,
     season,
+    season_year,
     genre_family,
     primary_genre,
+    has_genre,
     cast(sum(plays) as {{ dbt.type_bigint() }}) as plays
 from {{ ref('mart_track_plays') }}
-group by user_key, user_name, local_date, year, month, weekday, season, genre_family, primary_genre
+group by user_key, user_name, local_date, year, month, weekday, season, season_year, genre_family, primary_genre,
+    has_genre

@@ -42,6 +42,7 @@ select
     d.weekday_name,
     d.is_weekend,
     case when u.hemisphere = 'south' then d.season_south else d.season_north end as season,
+    d.season_year,
     coalesce(p.plays, 0) as plays,
     coalesce(p.artists, 0) as artists,
     coalesce(p.tracks, 0) as tracks,

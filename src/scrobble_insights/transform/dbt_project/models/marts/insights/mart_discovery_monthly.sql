@@ -1,34 +1,55 @@
--- New artists per user and local month, and the share of plays that month on artists first
--- played in the same calendar year ("discovered that year").
-with plays as (
-    select
-        f.user_key,
-        d.year,
-        d.month,
-        coalesce(fp.is_artist_discovery, false) as is_artist_discovery,
-        fd.year as artist_discovery_year
+-- New artists per user and local month, for EVERY month of the history (from the first play to the
+-- last extracted day, as mart_daily_plays: quiet months are rows with 0), and the plays that month of
+-- artists first played in the same calendar year ("new that year"). So the honest averages are sums:
+-- new artists a month = sum(new_artists) / count(months); share of plays on artists new that year =
+-- sum(plays_on_artists_discovered_this_year) / sum(plays). The first year of a history is flagged:
+-- every artist played in it is new by definition (and it is partial unless the history starts on 1 Jan).
+with months as (
+    select user_key, user_name, year, month, count(*) as days, sum(plays) as plays, sum(new_artists) as new_artists
+    from {{ ref('mart_daily_plays') }}
+    group by user_key, user_name, year, month
+),
+
+bounds as (
+    select user_key, min(local_date) as first_day, max(local_date) as last_day
+    from {{ ref('mart_daily_plays') }}
+    group by user_key
+),
+
+discovered as (
+    -- the local year of each user's first play ever of each artist
+    select user_key, artist_key, extract(year from min(local_date)) as discovery_year
+    from {{ ref('first_plays') }}
+    where is_artist_discovery
+    group by user_key, artist_key
+),
+
+on_new as (
+    select f.user_key, d.year, d.month, count(*) as plays
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
-    inner join (
-        select user_key, artist_key, min(date_key) as first_date_key
-        from {{ ref('first_plays') }} where is_artist_discovery group by user_key, artist_key
-    ) as first_play on first_play.user_key = f.user_key and first_play.artist_key = f.artist_key
-    inner join {{ ref('dim_date') }} as fd on fd.date_key = first_play.first_date_key
+    inner join discovered as disc on disc.user_key = f.user_key and disc.artist_key = f.artist_key
+    where disc.discovery_year = d.year
+    group by f.user_key, d.year, d.month
 )
 
 select
-    p.user_key,
-    u.user_name,
-    p.year,
-    p.month,
-    cast(p.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(p.month as {{ dbt.type_string() }}), 2)
+    m.user_key,
+    m.user_name,
+    m.year,
+    m.month,
+    cast(m.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(m.month as {{ dbt.type_string() }}), 2)
         as month_label,
-    count(*) as plays,
-    sum(case when p.is_artist_discovery then 1 else 0 end) as new_artists,
-    sum(case when p.artist_discovery_year = p.year then 1 else 0 end) as plays_on_artists_discovered_this_year,
-    sum(case when p.artist_discovery_year = p.year then 1 else 0 end) * 1.0 / count(*)
-        as share_on_artists_discovered_this_year
-from plays as p
-inner join {{ ref('dim_user') }} as u on u.user_key = p.user_key
-group by p.user_key, u.user_name, p.year, p.month
+    m.days,
+    cast(m.plays as {{ dbt.type_bigint() }}) as plays,
+    cast(m.new_artists as {{ dbt.type_bigint() }}) as new_artists,
+    cast(coalesce(n.plays, 0) as {{ dbt.type_bigint() }}) as plays_on_artists_discovered_this_year,
+    case when m.plays > 0 then coalesce(n.plays, 0) * 1.0 / m.plays end as share_on_artists_discovered_this_year,
+    m.year = extract(year from b.first_day) as is_first_year,
+    (m.year = extract(year from b.first_day)
+        and (extract(month from b.first_day) > 1 or extract(day from b.first_day) > 1))
+    or (m.year = extract(year from b.last_day)
+        and (extract(month from b.last_day) < 12 or extract(day from b.last_day) < 31)) as is_partial_year
+from months as m
+inner join bounds as b on b.user_key = m.user_key
+left join on_new as n on n.user_key = m.user_key and n.year = m.year and n.month = m.month

@@ -1,6 +1,8 @@
 -- Share of listening per genre and per parent genre, by year, season, calendar month and month of
 -- the year. `plays` credits each play to the artist's primary genre; `weighted_plays` splits each
--- play across the artist's genres by their weight (both sum to the period's plays).
+-- play across the artist's genres by their weight (both sum to the period's plays). A period speaks
+-- for a trend only with at least `trend_min_plays` plays (dbt var, 100: a share's standard error is
+-- then at most 5 points): is_trend_period. has_genre is false for 'unknown' (artists without a genre).
 with monthly as (
     -- plays per user, local month and artist first: a few thousand rows instead of one per scrobble
     select f.user_key, d.year, d.month, f.artist_key, count(*) as plays
@@ -65,7 +67,13 @@ select
     round(l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level), 6)
         as share,
     round(l.weighted_plays / sum(l.weighted_plays) over (
-        partition by l.user_key, l.period_grain, l.period, l.genre_level), 6) as weighted_share
+        partition by l.user_key, l.period_grain, l.period, l.genre_level), 6) as weighted_share,
+    l.genre != 'unknown' as has_genre,
+    cast(sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level)
+        as {{ dbt.type_int() }}) as period_plays,
+    sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level)
+        >= {{ var('trend_min_plays') }} as is_trend_period,
+    {{ var('trend_min_plays') }} as trend_min_plays
 from by_level as l
 inner join {{ ref('dim_user') }} as u on u.user_key = l.user_key
 where l.plays > 0 or l.weighted_plays > 0

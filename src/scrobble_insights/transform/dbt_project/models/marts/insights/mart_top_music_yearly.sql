@@ -1,5 +1,7 @@
 -- Top artists, albums and tracks per user and year (top 100 of each), with rank and the change
--- against the year before.
+-- against the year before. Plays without an album are no album: they are left out of the album list
+-- (mart_track_plays.has_album tells their share). An entry is new only when there was a year before
+-- to be new against: in a user's first year, or after a year without plays, is_new_entry is null.
 with plays as (
     select f.user_key, d.year, 'artist' as entity_type, f.artist_key as entity_key, count(*) as plays
     from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
@@ -7,11 +9,17 @@ with plays as (
     union all
     select f.user_key, d.year, 'album', f.album_key, count(*)
     from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
+    where not al.is_unknown
     group by f.user_key, d.year, f.album_key
     union all
     select f.user_key, d.year, 'track', f.track_key, count(*)
     from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
     group by f.user_key, d.year, f.track_key
+),
+
+years_played as (
+    select distinct user_key, year from plays where entity_type = 'artist'
 ),
 
 ranked as (
@@ -42,11 +50,12 @@ select
     prev.rank_in_year - r.rank_in_year as rank_change,
     coalesce(prev.plays, 0) as previous_plays,
     r.plays - coalesce(prev.plays, 0) as plays_change,
-    prev.entity_key is null as is_new_entry
+    case when played_before.year is not null then prev.entity_key is null end as is_new_entry
 from ranked as r
 inner join {{ ref('dim_user') }} as u on u.user_key = r.user_key
 inner join names as n on n.entity_key = r.entity_key
 left join ranked as prev
     on prev.user_key = r.user_key and prev.entity_type = r.entity_type
     and prev.entity_key = r.entity_key and prev.year = r.year - 1
+left join years_played as played_before on played_before.user_key = r.user_key and played_before.year = r.year - 1
 where r.rank_in_year <= 100
