@@ -34,7 +34,7 @@ years as (
         min(local_date) as first_date,
         max(local_date) as last_date,
         count(*) as days,
-        sum(case when plays > 0 then 1 else 0 end) as days_with_plays
+        cast(sum(case when plays > 0 then 1 else 0 end) as {{ dbt.type_bigint() }}) as days_with_plays
     from {{ ref('mart_daily_plays') }}
     group by user_key, user_name, year
 )
