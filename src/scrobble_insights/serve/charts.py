@@ -293,13 +293,24 @@ def streak_headline(summary: dict, label: str) -> str:
 
 
 def streaks_chart(runs: pd.DataFrame, summary: dict, label: str) -> tuple[alt.Chart, str]:
-    """The longest runs of consecutive days with plays, the current one marked."""
+    """The longest runs of consecutive days with plays (each whole, even across New Year), the longest
+    and the current one marked."""
     headline = streak_headline(summary, label)
     if runs.empty:
         return _empty(headline)
-    frame = runs.assign(
-        run=[span_label(s, e) for s, e in zip(runs.start_date, runs.end_date)],
-        kind=["current" if c else ("longest" if lg else "earlier") for c, lg in zip(runs.is_current, runs.is_longest)])
+    longest = summary.get("longest")
+
+    def kind(start, end, is_current) -> str:
+        """current; longest: the run holding the headline's longest streak (in a year, the part inside it)."""
+        if is_current:
+            return "current"
+        if longest and pd.Timestamp(start) <= pd.Timestamp(longest["start_date"]) \
+                and pd.Timestamp(longest["end_date"]) <= pd.Timestamp(end):
+            return "longest"
+        return "earlier"
+
+    frame = runs.assign(run=[span_label(s, e) for s, e in zip(runs.start_date, runs.end_date)],
+                        kind=[kind(s, e, c) for s, e, c in zip(runs.start_date, runs.end_date, runs.is_current)])
     chart = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("run:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("days:Q", title="Consecutive days with plays", axis=alt.Axis(tickMinStep=1)),
@@ -347,5 +358,10 @@ def concentration_chart(data: pd.DataFrame, year: int | None = None) -> tuple[al
                  alt.Tooltip("entropy_bits:Q", title="entropy (bits)", format=".2f"),
                  alt.Tooltip("effective_artists:Q", title="as diverse as N equal artists", format=".1f"),
                  alt.Tooltip("evenness:Q", format=".2f"), alt.Tooltip("gini:Q", title="Gini", format=".2f")])
-    chart = base.mark_line(color=OKABE_ITO[4]) + base.mark_point(filled=True, size=60, color=OKABE_ITO[4])
+    points = base.mark_point(filled=True, size=60, color=OKABE_ITO[4])
+    if year is not None:                       # the selected year stands out
+        points = points.encode(color=alt.condition(alt.datum.year == year, alt.value(OKABE_ITO[5]),
+                                                   alt.value(OKABE_ITO[4])),
+                               size=alt.condition(alt.datum.year == year, alt.value(140), alt.value(60)))
+    chart = base.mark_line(color=OKABE_ITO[4]) + points
     return chart.properties(title=_title(headline), width=WIDTH, height=240), headline

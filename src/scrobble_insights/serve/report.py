@@ -12,9 +12,8 @@ from pathlib import Path
 import altair as alt
 
 from scrobble_insights.errors import ConfigError
-from scrobble_insights.serve import charts
+from scrobble_insights.serve import charts, year_in_music
 from scrobble_insights.serve import queries as q
-from scrobble_insights.serve import year_in_music
 from scrobble_insights.serve.queries import Filters
 
 PNG_WIDTH = 820
