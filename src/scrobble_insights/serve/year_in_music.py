@@ -25,6 +25,8 @@ STYLE = """
 .story .card b { display: block; font-size: 19px; margin: 3px 0; overflow-wrap: anywhere; }
 .story .card .detail { font-size: 13px; color: #333; }
 .story ul.genres { margin: 6px 0 0; padding-left: 18px; }
+.story ul.genres b { display: inline; font-size: 15px; }
+.story .cards { align-items: start; }
 """
 
 
