@@ -33,8 +33,8 @@ def on(day: str, hour: int, count: int, artist: str, track, album: str | None = 
 
 
 PLAYS = (
-    # 2024, the year before
-    [p for d in ("2024-02-05", "2024-02-06", "2024-02-07") for p in on(d, 18, 2, "Rocky", lambda n: f"Stone {n}")]
+    # 2024, the year before; Rocky's six plays have no album, so 2024's top album is Jazzy's (4 plays)
+    [p for d in ("2024-02-05", "2024-02-06", "2024-02-07") for p in on(d, 18, 2, "Rocky", lambda n: f"Stone {n}", None)]
     + on("2024-03-01", 9, 2, "Jazzy", lambda n: "Blue") + on("2024-03-02", 9, 2, "Jazzy", lambda n: "Blue")
     + on("2024-03-05", 9, 2, "Lark", lambda n: "Morning", "Dawn") + on("2024-03-05", 12, 1, NIGHTJAR, lambda n: "Song 0")
     # 2025: Nightjar four a day on 3 .. 7 March (the longest streak; Song 0 twice a day), 20:00 local (GMT)
@@ -66,7 +66,7 @@ def warehouse(tmp_path_factory):
 def reports(warehouse, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     return {year: write_report(warehouse, out / f"{year or 'all'}.html", year=year)[0].read_text(encoding="utf-8")
-            for year in (2025, 2026, None)}
+            for year in (2024, 2025, 2026, None)}
 
 
 # --- the answers, computed from the plays ---------------------------------------------------------------
@@ -255,3 +255,9 @@ def test_streak_queries_answer_for_a_year_and_for_all_time(warehouse):
     chart, _ = charts.streaks_chart(runs_2025, ever, "all time")
     [rows] = chart.to_dict()["datasets"].values()
     assert [row["kind"] for row in rows[:3]] == ["longest", "current", "earlier"]
+
+
+def test_the_top_album_is_never_the_plays_without_an_album(reports):
+    (album, artist), plays = expected_year(2024)["album"]          # Python counts only plays with an album
+    assert cards(reports[2024])["top-album"] == (album, f"by {artist} · {plays} plays")
+    assert "(no album)" not in story(reports[2024])

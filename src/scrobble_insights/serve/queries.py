@@ -450,9 +450,9 @@ def concentration_by_year(con, f: Filters) -> pd.DataFrame:
 
 def year_in_music(con, user: str, year: int, families: int = 5) -> dict:
     """A year's answers for the 'year in music' page, each from a mart: the calendar and the longest
-    streak (mart_listening_streaks_yearly), the top artist, album and track (mart_top_music_yearly),
-    the artists new that year and the most played of them (mart_track_plays' discovery measures), the
-    peak day (mart_daily_plays) and hour (mart_hourly_plays), the top genre families' shares against
+    streak (mart_listening_streaks_yearly), the top artist, album (not '(no album)') and track
+    (mart_top_music_yearly), the artists new that year and the most played of them (mart_track_plays'
+    discovery measures), the peak day (mart_daily_plays) and hour (mart_hourly_plays), the top genre families' shares against
     the year before (mart_genre_share) and the concentration figures (mart_artist_concentration_yearly).
     Each answer is None when the year has none."""
     f = Filters(user).for_year(year)
@@ -462,9 +462,11 @@ def year_in_music(con, user: str, year: int, families: int = 5) -> dict:
                                 FROM {STREAKS_YEARLY} WHERE user_name = ? AND year = ?""", [user, year]) or {}
     plays = int(con.execute(f"SELECT coalesce({PLAYS}, 0) FROM {DAYS} d WHERE d.user_name = ? AND d.year = ?",
                             [user, year]).fetchone()[0])
-    top = {entity: _record(con, """SELECT entity_name AS name, artist_name AS artist, plays
-                                   FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
-                                   ORDER BY plays DESC, entity_name LIMIT 1""", [user, year, entity])
+    no_album = "AND entity_key NOT IN (SELECT album_key FROM marts.dim_album WHERE is_unknown)"   # '(no album)'
+    top = {entity: _record(con, f"""SELECT entity_name AS name, artist_name AS artist, plays
+                                    FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                                    {no_album if entity == 'album' else ''}
+                                    ORDER BY plays DESC, entity_name LIMIT 1""", [user, year, entity])
            for entity in ENTITIES}
     new_artists = int(con.execute(f"SELECT coalesce(CAST(sum(new_artists) AS BIGINT), 0) FROM {TRACKS} s WHERE {where}",
                                   params).fetchone()[0])
