@@ -257,6 +257,8 @@ def streaks_and_diversity(wh: Warehouse, scope: Scope) -> None:
     """The longest and current runs of days with plays, and how concentrated each year's listening was
     (share of plays on the top 10 artists; entropy and Gini in the tooltip). Streaks count every play,
     whatever the genre filter."""
+    if scope.filters.genre:
+        st.caption("Streaks and concentration count every play, whatever the genre filter")
     left, right = st.columns(2, gap="large")
     with left, guarded("the listening streaks"):
         show(charts.streaks_chart(wh("streak_runs", scope.filters), wh("streaks", scope.filters), scope.label), HALF)
