@@ -261,3 +261,12 @@ def test_the_top_album_is_never_the_plays_without_an_album(reports):
     (album, artist), plays = expected_year(2024)["album"]          # Python counts only plays with an album
     assert cards(reports[2024])["top-album"] == (album, f"by {artist} · {plays} plays")
     assert "(no album)" not in story(reports[2024])
+
+
+def test_a_tie_at_the_top_is_told(reports):
+    counts = Counter(p["local"].hour for p in local_plays() if p["local"].year == 2024)
+    (first, plays), (second, again) = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:2]
+    assert plays == again                                   # 2024: as many plays at 09:00 as at 18:00
+    assert cards(reports[2024])["peak-hour"] == (
+        f"{first:02d}:00", f"{plays} plays between {first:02d}:00 and {first:02d}:59 over the year, "
+        f"as many as at {second:02d}:00")

@@ -408,6 +408,16 @@ def _record(con, sql: str, params: list) -> dict | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
+def _best(con, sql: str, params: list) -> dict | None:
+    """The first row of a query ordered best first by `plays` with LIMIT 2, and `tie`: the second row
+    when it has as many plays, else None (None when there is no row)."""
+    frame = df(con, sql, params)
+    if frame.empty:
+        return None
+    tied = len(frame) > 1 and frame.plays.iloc[1] == frame.plays.iloc[0]
+    return {**frame.iloc[0].to_dict(), "tie": frame.iloc[1].to_dict() if tied else None}
+
+
 def streaks(con, f: Filters) -> dict:
     """The longest run of consecutive local days with plays and the current one: {scope, longest,
     current}, each run a dict (start_date, end_date, days) or None. A calendar year's longest is the
@@ -454,7 +464,8 @@ def year_in_music(con, user: str, year: int, families: int = 5) -> dict:
     (mart_top_music_yearly), the artists new that year and the most played of them (mart_track_plays'
     discovery measures), the peak day (mart_daily_plays) and hour (mart_hourly_plays), the top genre families' shares against
     the year before (mart_genre_share) and the concentration figures (mart_artist_concentration_yearly).
-    Each answer is None when the year has none."""
+    Each answer is None when the year has none; a top answer's `tie` is the next one when it has as
+    many plays (the first by name, date or hour is shown)."""
     f = Filters(user).for_year(year)
     where, params = f.where()
     calendar = _record(con, f"""SELECT first_date, last_date, days, days_with_plays, longest_streak_days,
@@ -463,22 +474,22 @@ def year_in_music(con, user: str, year: int, families: int = 5) -> dict:
     plays = int(con.execute(f"SELECT coalesce({PLAYS}, 0) FROM {DAYS} d WHERE d.user_name = ? AND d.year = ?",
                             [user, year]).fetchone()[0])
     no_album = "AND entity_key NOT IN (SELECT album_key FROM marts.dim_album WHERE is_unknown)"   # '(no album)'
-    top = {entity: _record(con, f"""SELECT entity_name AS name, artist_name AS artist, plays
-                                    FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
-                                    {no_album if entity == 'album' else ''}
-                                    ORDER BY plays DESC, entity_name LIMIT 1""", [user, year, entity])
+    top = {entity: _best(con, f"""SELECT entity_name AS name, artist_name AS artist, plays
+                                  FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                                  {no_album if entity == 'album' else ''}
+                                  ORDER BY plays DESC, entity_name LIMIT 2""", [user, year, entity])
            for entity in ENTITIES}
     new_artists = int(con.execute(f"SELECT coalesce(CAST(sum(new_artists) AS BIGINT), 0) FROM {TRACKS} s WHERE {where}",
                                   params).fetchone()[0])
-    discovery = _record(con, f"""SELECT a.artist_name AS name, p.plays
-                                 FROM (SELECT artist_key, CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays
-                                       FROM {TRACKS} s WHERE {where} GROUP BY 1) p
-                                 JOIN marts.dim_artist a USING (artist_key)
-                                 WHERE p.plays > 0 ORDER BY p.plays DESC, name LIMIT 1""", params)
-    peak_day = _record(con, f"""SELECT local_date, plays FROM {DAYS} d WHERE d.user_name = ? AND d.year = ? AND plays > 0
-                                ORDER BY plays DESC, local_date LIMIT 1""", [user, year])
-    peak_hour = _record(con, f"""SELECT hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where}
-                                 GROUP BY 1 ORDER BY plays DESC, hour LIMIT 1""", params)
+    discovery = _best(con, f"""SELECT a.artist_name AS name, p.plays
+                               FROM (SELECT artist_key, CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays
+                                     FROM {TRACKS} s WHERE {where} GROUP BY 1) p
+                               JOIN marts.dim_artist a USING (artist_key)
+                               WHERE p.plays > 0 ORDER BY p.plays DESC, name LIMIT 2""", params)
+    peak_day = _best(con, f"""SELECT local_date, plays FROM {DAYS} d WHERE d.user_name = ? AND d.year = ? AND plays > 0
+                              ORDER BY plays DESC, local_date LIMIT 2""", [user, year])
+    peak_hour = _best(con, f"""SELECT hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where}
+                               GROUP BY 1 ORDER BY plays DESC, hour LIMIT 2""", params)
     shares = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, share FROM marts.mart_genre_share
                         WHERE user_name = ? AND period_grain = 'year' AND genre_level = 'parent' AND period IN (?, ?)""",
                 [user, str(year), str(year - 1)])

@@ -65,9 +65,25 @@ def near_empty_sentence(facts: dict) -> str:
         sentence += f" (your history holds {e(held)} of it)"
     if top:
         share = int(top["plays"]) / plays
-        whose = "all by" if share == 1 else ("most of them by" if share > 0.5 else "more by")
-        sentence += f", {whose} {e(top['name'])}" + ("" if share > 0.5 else " than by any other artist")
+        if share == 1:
+            sentence += f", all by {e(top['name'])}"
+        elif share > 0.5:
+            sentence += f", most of them by {e(top['name'])}"
+        elif top.get("tie"):
+            sentence += f", {e(top['name'])} among the artists played most"
+        else:
+            sentence += f", more by {e(top['name'])} than by any other artist"
     return sentence + "."
+
+
+def weekday_label(day) -> str:
+    """'Sat 14 Jun 2025'."""
+    return f"{pd.Timestamp(day):%a} {day_label(day)}"
+
+
+def tie(best: dict, label) -> str:
+    """', as many as <the tied one>' (escaped) when the best answer has a tie, else ''."""
+    return f", as many as {e(label(best['tie']))}" if best.get("tie") else ""
 
 
 def card(slug: str, what: str, value: str, detail: str = "") -> str:
@@ -83,22 +99,26 @@ def cards(facts: dict) -> list[str]:
         top = facts["top"].get(entity)
         if top:
             by = "" if entity == "artist" else f"by {e(top['artist'])} · "
-            out.append(card(f"top-{entity}", f"Top {entity}", e(top["name"]), f"{by}{plural(top['plays'], 'play')}"))
+            out.append(card(f"top-{entity}", f"Top {entity}", e(top["name"]),
+                            f"{by}{plural(top['plays'], 'play')}{tie(top, lambda other: other['name'])}"))
     if facts["new_artists"] > 0:
         detail = ""
         if facts["top_discovery"]:
             found = facts["top_discovery"]
-            detail = f"most played of them: {e(found['name'])} ({plural(found['plays'], 'play')})"
+            detail = (f"most played of them: {e(found['name'])} ({plural(found['plays'], 'play')}"
+                      f"{tie(found, lambda other: other['name'])})")
         if facts["previous_year_plays"] == 0:
             detail += ("; " if detail else "") + f"nothing was played before {year} in this history"
         out.append(card("discoveries", "New artists", plural(facts["new_artists"], "new artist"), detail))
     if facts["peak_day"]:
-        day = pd.Timestamp(facts["peak_day"]["local_date"])
-        out.append(card("peak-day", "Peak day", f"{day:%a} {e(day_label(day))}", plural(facts["peak_day"]["plays"], "play")))
+        peak = facts["peak_day"]
+        out.append(card("peak-day", "Peak day", e(weekday_label(peak["local_date"])),
+                        plural(peak["plays"], "play") + tie(peak, lambda other: f"on {weekday_label(other['local_date'])}")))
     if facts["peak_hour"]:
         hour = int(facts["peak_hour"]["hour"])
         out.append(card("peak-hour", "Peak hour", f"{hour:02d}:00",
-                        f"{plural(facts['peak_hour']['plays'], 'play')} between {hour:02d}:00 and {hour:02d}:59 over the year"))
+                        f"{plural(facts['peak_hour']['plays'], 'play')} between {hour:02d}:00 and {hour:02d}:59 over the year"
+                        + tie(facts["peak_hour"], lambda other: f"at {int(other['hour']):02d}:00")))
     streak = facts["longest_streak"]
     if streak:
         days = int(streak["days"])
