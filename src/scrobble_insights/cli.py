@@ -449,7 +449,8 @@ def _serve_dashboard(settings: Settings, port: int) -> None:
 def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file (or, with --format png, a directory)")]
         = Path("report.html"),
-    year: Annotated[Optional[int], typer.Option(help="The year to report [default: all time]")] = None,
+    year: Annotated[Optional[int], typer.Option(
+        help="The year to report; the page opens with its 'year in music' [default: all time]")] = None,
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="The user (needed when there are several)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html (one self-contained file) or png (one image per chart)")]
         = "html",

@@ -200,7 +200,7 @@ def test_every_view_loads_and_draws_its_charts_without_an_error(page, simulated_
         drawn[view] = charts_in(open_panel(page))
         screenshot(page, view.lower().replace(" ", "-"))
     assert {view: len(headlines) for view, headlines in drawn.items()} == \
-        {"Overview": 2, "Genres": 3, "Time": 4, "Top music": 4, "Artist": 2}
+        {"Overview": 4, "Genres": 3, "Time": 4, "Top music": 4, "Artist": 2}
     assert all(headline and not headline.startswith("No ") for headlines in drawn.values() for headline in headlines)
     assert page.outside == [], "the dashboard tried to reach the internet"
     assert (ARTIFACTS / "top-music.png").stat().st_size > 20_000
@@ -459,3 +459,26 @@ def test_serve_runs_streamlit_offline_on_loopback_and_returns_its_exit_code(know
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         assert serve(known, taken.getsockname()[1]) != 0
+
+
+# --- streaks and diversity -------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_overview_states_the_years_streak_and_concentration_of_the_known_history(page, known_url):
+    """2025's figures computed from PLAYS in Python (no SQL): no two days in a row have plays, and three
+    artists share the year's plays (top 10 = all of them; entropy and 2^entropy from the counts)."""
+    import math
+    from collections import Counter
+
+    counts = Counter(artist for when, artist, _ in PLAYS if when.startswith("2025"))
+    total = sum(counts.values())
+    entropy = -sum(n / total * math.log2(n / total) for n in counts.values())
+    days = sorted({date.fromisoformat(when[:10]) for when, *_ in PLAYS if when.startswith("2025")})
+    assert all(later - earlier > timedelta(days=1) for earlier, later in zip(days, days[1:]))
+    load(page, known_url)
+    headlines = charts_in(open_panel(page))
+    assert headlines[2:] == [
+        "You never played on two days in a row in 2025",
+        f"In 2025 your top 10 artists got 100% of your plays; entropy {entropy:.1f} bits, as diverse as "
+        f"{2 ** entropy:.1f} equally played artists"]
+    assert_no_error(page)

@@ -59,7 +59,7 @@ def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
         page.goto(path.as_uri())
         sections = page.locator("section.chart").count()
         page.wait_for_function(f"window.chartsDrawn === {sections}", timeout=60_000)
-        assert sections == 13
+        assert sections == 15            # 13 + streaks and diversity
         assert page.locator("section.chart svg").count() == sections
         assert page.get_by_text("Chart failed").count() == 0
         assert page.get_by_text("You listen most at 22:00 on Fridays").count() == 1
@@ -70,7 +70,7 @@ def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
 
 def test_png_format_writes_one_image_per_chart(warehouse, tmp_path):
     written = write_report(warehouse, tmp_path / "charts", fmt="png")
-    assert len(written) == 13
+    assert len(written) == 15
     for image in written:
         data = image.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -471,3 +471,124 @@ def first_insights(con, user: str) -> dict:
     return {"per_day": figures["per_day"], "days": figures["days"], "weekday": WEEKDAYS[int(peak.weekday) - 1],
             "hour": int(peak.hour), "genres": list(zip(genres.genre, genres.share)),
             "artists": [(name, primary.get(name), int(plays)) for name, plays in zip(artists.name, artists.plays)]}
+
+
+# --- streaks, diversity, year in review ---------------------------------------------------------------------
+# mart_listening_streaks (each run of consecutive local days with plays; longest and current flagged),
+# mart_listening_streaks_yearly (the longest run inside each year), mart_artist_concentration_yearly
+# (top-10 share, entropy, Gini per year): the rules live there; these only filter, order and join them.
+
+STREAKS = "marts.mart_listening_streaks"
+STREAKS_YEARLY = "marts.mart_listening_streaks_yearly"
+CONCENTRATION = "marts.mart_artist_concentration_yearly"
+
+
+def _record(con, sql: str, params: list) -> dict | None:
+    """The first row of a query as a dict (None when there is none)."""
+    frame = df(con, sql, params)
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def _best(con, sql: str, params: list) -> dict | None:
+    """The first row of a query ordered best first by `plays` with LIMIT 2, and `tie`: the second row
+    when it has as many plays, else None (None when there is no row)."""
+    frame = df(con, sql, params)
+    if frame.empty:
+        return None
+    tied = len(frame) > 1 and frame.plays.iloc[1] == frame.plays.iloc[0]
+    return {**frame.iloc[0].to_dict(), "tie": frame.iloc[1].to_dict() if tied else None}
+
+
+def streaks(con, f: Filters) -> dict:
+    """The longest run of consecutive local days with plays and the current one: {scope, longest,
+    current}, each run a dict (start_date, end_date, days) or None. A calendar year's longest is the
+    longest inside that year (mart_listening_streaks_yearly); any other period has the history's
+    longest (mart_listening_streaks). The current run is the one that reaches the build's today or
+    yesterday, whatever the period; None when there is none."""
+    current = _record(con, f"""SELECT start_date, end_date, days, plays FROM {STREAKS}
+                               WHERE user_name = ? AND is_current""", [f.user])
+    if f.calendar_year:
+        longest = _record(con, f"""SELECT longest_streak_start_date AS start_date, longest_streak_end_date AS end_date,
+                                          longest_streak_days AS days
+                                   FROM {STREAKS_YEARLY} WHERE user_name = ? AND year = ? AND longest_streak_days > 0""",
+                          [f.user, f.calendar_year])
+        return {"scope": str(f.calendar_year), "longest": longest, "current": current}
+    longest = _record(con, f"""SELECT start_date, end_date, days, plays FROM {STREAKS}
+                               WHERE user_name = ? AND is_longest""", [f.user])
+    return {"scope": "all time", "longest": longest, "current": current}
+
+
+def streak_runs(con, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The longest runs of consecutive days with plays (of the history, or those that touch the period):
+    start_date, end_date, days, plays, is_longest, is_current; longest first (of equal ones, the latest)."""
+    conditions, params = ["user_name = ?"], [f.user]
+    if f.start:
+        conditions.append("end_date >= ?")
+        params.append(f.start)
+    if f.end:
+        conditions.append("start_date <= ?")
+        params.append(f.end)
+    return df(con, f"""SELECT start_date, end_date, days, plays, is_longest, is_current FROM {STREAKS}
+                       WHERE {' AND '.join(conditions)} ORDER BY days DESC, end_date DESC LIMIT {int(limit)}""", params)
+
+
+def concentration_by_year(con, f: Filters) -> pd.DataFrame:
+    """Per local year of the user's history: plays, artists, top10_share, entropy_bits, evenness,
+    effective_artists, gini (formulas in mart_artist_concentration_yearly)."""
+    return df(con, f"""SELECT year, plays, artists, top10_share, entropy_bits, evenness, effective_artists, gini
+                       FROM {CONCENTRATION} WHERE user_name = ? ORDER BY year""", [f.user])
+
+
+def year_in_music(con, user: str, year: int, families: int = 5) -> dict:
+    """A year's answers for the 'year in music' page, each from a mart: the calendar and the longest
+    streak (mart_listening_streaks_yearly), the top artist, album (not '(no album)') and track
+    (mart_top_music_yearly), the artists new that year and the most played of them (mart_track_plays'
+    discovery measures), the peak day (mart_daily_plays) and hour (mart_hourly_plays), the top genre families' shares against
+    the year before (mart_genre_share) and the concentration figures (mart_artist_concentration_yearly).
+    Each answer is None when the year has none; a top answer's `tie` is the next one when it has as
+    many plays (the first by name, date or hour is shown)."""
+    f = Filters(user).for_year(year)
+    where, params = f.where()
+    calendar = _record(con, f"""SELECT first_date, last_date, days, days_with_plays, longest_streak_days,
+                                       longest_streak_start_date, longest_streak_end_date
+                                FROM {STREAKS_YEARLY} WHERE user_name = ? AND year = ?""", [user, year]) or {}
+    plays = int(con.execute(f"SELECT coalesce({PLAYS}, 0) FROM {DAYS} d WHERE d.user_name = ? AND d.year = ?",
+                            [user, year]).fetchone()[0])
+    no_album = "AND entity_key NOT IN (SELECT album_key FROM marts.dim_album WHERE is_unknown)"   # '(no album)'
+    top = {entity: _best(con, f"""SELECT entity_name AS name, artist_name AS artist, plays
+                                  FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                                  {no_album if entity == 'album' else ''}
+                                  ORDER BY plays DESC, entity_name LIMIT 2""", [user, year, entity])
+           for entity in ENTITIES}
+    new_artists = int(con.execute(f"SELECT coalesce(CAST(sum(new_artists) AS BIGINT), 0) FROM {TRACKS} s WHERE {where}",
+                                  params).fetchone()[0])
+    discovery = _best(con, f"""SELECT a.artist_name AS name, p.plays
+                               FROM (SELECT artist_key, CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays
+                                     FROM {TRACKS} s WHERE {where} GROUP BY 1) p
+                               JOIN marts.dim_artist a USING (artist_key)
+                               WHERE p.plays > 0 ORDER BY p.plays DESC, name LIMIT 2""", params)
+    peak_day = _best(con, f"""SELECT local_date, plays FROM {DAYS} d WHERE d.user_name = ? AND d.year = ? AND plays > 0
+                              ORDER BY plays DESC, local_date LIMIT 2""", [user, year])
+    peak_hour = _best(con, f"""SELECT hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where}
+                               GROUP BY 1 ORDER BY plays DESC, hour LIMIT 2""", params)
+    shares = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, share FROM marts.mart_genre_share
+                        WHERE user_name = ? AND period_grain = 'year' AND genre_level = 'parent' AND period IN (?, ?)""",
+                [user, str(year), str(year - 1)])
+    this, before = shares[shares.year == year], shares[shares.year == year - 1]
+    genres = (this.sort_values(["plays", "genre"], ascending=[False, True]).head(int(families))
+              .merge(before[["genre", "share"]].rename(columns={"share": "previous_share"}), on="genre", how="left")
+              [["genre", "plays", "share", "previous_share"]])
+    if before.plays.sum() > 0:                 # played the year before, not this family: 0 % then
+        genres["previous_share"] = genres.previous_share.fillna(0.0)
+    concentration = _record(con, f"""SELECT artists, top10_share, entropy_bits, evenness, effective_artists, gini
+                                     FROM {CONCENTRATION} WHERE user_name = ? AND year = ?""", [user, year])
+    return {"user": user, "year": year, "plays": plays,
+            "first_date": calendar.get("first_date"), "last_date": calendar.get("last_date"),
+            "days": int(calendar.get("days", 0)), "days_with_plays": int(calendar.get("days_with_plays", 0)),
+            "top": top, "new_artists": new_artists, "top_discovery": discovery,
+            "peak_day": peak_day, "peak_hour": peak_hour,
+            "genres": genres, "previous_year_plays": int(before.plays.sum()),
+            "longest_streak": ({"days": calendar["longest_streak_days"], "start_date": calendar["longest_streak_start_date"],
+                                "end_date": calendar["longest_streak_end_date"]}
+                               if calendar.get("longest_streak_days") else None),
+            "concentration": concentration}

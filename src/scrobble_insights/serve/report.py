@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 
 from scrobble_insights.errors import ConfigError
-from scrobble_insights.serve import charts
+from scrobble_insights.serve import charts, year_in_music
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve.queries import Filters
 
@@ -57,6 +57,8 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     for entity in ("artist", "album", "track"):
         add(f"top-{entity}s", "Top music", charts.top_chart(q.top_entities(con, period, entity), entity, label))
     add("discovery", "Top music", charts.discovery_chart(q.discovery_by_month(con, period)))
+    add("streaks", "Streaks and diversity", charts.streaks_chart(q.streak_runs(con, period), q.streaks(con, period), label))
+    add("diversity", "Streaks and diversity", charts.concentration_chart(q.concentration_by_year(con, everything), year))
     return sections, kpis, label
 
 
@@ -85,13 +87,14 @@ def write_report(warehouse_path: Path, output: Path, *, user: str | None = None,
         if year is not None and year not in q.years(con, user):
             raise ConfigError(f"no data for {year}: {user} has plays in {', '.join(map(str, q.years(con, user)))}")
         sections, kpis, label = build_sections(con, user, year)
+        story = year_in_music.render_story(q.year_in_music(con, user, year)) if year else ""
     finally:
         con.close()
     if fmt == "png":
         return _write_pngs(sections, output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(render_html(sections, kpis, user, label), encoding="utf-8")
+    tmp.write_text(render_html(sections, kpis, user, label, story), encoding="utf-8")
     tmp.replace(output)
     return [output]
 
@@ -136,8 +139,9 @@ footer { color: #666; font-size: 12px; margin-top: 40px; }
 """
 
 
-def render_html(sections: list[Section], kpis: dict, user: str, label: str) -> str:
-    """The page: KPIs, one section per chart grouped by view, and one inline script that draws them."""
+def render_html(sections: list[Section], kpis: dict, user: str, label: str, story: str = "") -> str:
+    """The page: a year's 'year in music' block (`story`, HTML from year_in_music.render_story), KPIs,
+    one section per chart grouped by view, and one inline script that draws them."""
     specs, blocks, view = {}, [], None
     for number, section in enumerate(sections):
         if section.view != view:
@@ -167,6 +171,7 @@ def render_html(sections: list[Section], kpis: dict, user: str, label: str) -> s
 <body>
 <header><h1>Scrobble Insights — {html.escape(user)}</h1><p>Your listening, {html.escape(label)}. Local time, quiet days counted.</p></header>
 <main>
+{story}
 <div class="kpis">{kpi_html}</div>
 {''.join(blocks)}
 <footer>Made by scrobble-insights on {generated} from your last.fm history. This file needs no network.</footer>

@@ -140,6 +140,7 @@ def overview(wh: Warehouse, scope: Scope) -> None:
             chart = chart.encode(color=alt.condition(alt.datum.year == scope.year, alt.value(charts.OKABE_ITO[4]),
                                                      alt.value(OTHER_YEARS)))
         show((chart, headline), NARROW)
+    streaks_and_diversity(wh, scope)
 
 
 # --- Genres ------------------------------------------------------------------------------------------------
@@ -259,3 +260,19 @@ def artist(wh: Warehouse, scope: Scope) -> None:
 
 
 VIEWS = {"Overview": overview, "Genres": genres, "Time": time_of_day, "Top music": top_music, "Artist": artist}
+
+
+# --- streaks, diversity, year in review (drawn at the end of the Overview) -----------------------------------
+
+def streaks_and_diversity(wh: Warehouse, scope: Scope) -> None:
+    """The longest and current runs of days with plays, and how concentrated each year's listening was
+    (share of plays on the top 10 artists; entropy and Gini in the tooltip). Streaks count every play,
+    whatever the genre filter."""
+    if scope.filters.genre:
+        st.caption("Streaks and concentration count every play, whatever the genre filter")
+    left, right = st.columns(2, gap="large")
+    with left, guarded("the listening streaks"):
+        show(charts.streaks_chart(wh("streak_runs", scope.filters), wh("streaks", scope.filters), scope.label), HALF)
+    with right, guarded("the concentration per year"):
+        show(charts.concentration_chart(wh("concentration_by_year", scope.everything), scope.year), HALF)
+

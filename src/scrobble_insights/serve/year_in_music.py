@@ -1,0 +1,171 @@
+"""The 'year in music' part of the report for one year: short sentences and cards over the answers of
+`queries.year_in_music` (top artist, album and track, discoveries, peak day and hour, the longest
+streak, how concentrated the year was, the genre families against the year before). Every number
+comes from a mart; this module only words it, and escapes every name from the data."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pandas as pd
+
+from scrobble_insights.serve.charts import day_label, days_label, span_label
+
+NEAR_EMPTY_PLAYS = 10          # fewer plays, or fewer days with plays, than these: one sentence, no cards
+NEAR_EMPTY_DAYS = 3
+
+STYLE = """
+.story { background: white; border-radius: 8px; padding: 18px 22px; margin: 22px 0 8px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+.story h2 { margin-top: 0; }
+.story p.lead { font-size: 17px; margin: 6px 0 14px; }
+.story .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }
+.story .card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 12px 14px; }
+.story .card .what { display: block; color: #555; font-size: 13px; }
+.story .card b { display: block; font-size: 19px; margin: 3px 0; overflow-wrap: anywhere; }
+.story .card .detail { font-size: 13px; color: #333; }
+.story ul.genres { margin: 6px 0 0; padding-left: 18px; }
+.story ul.genres b { display: inline; font-size: 15px; }
+.story .cards { align-items: start; }
+"""
+
+
+def e(value) -> str:
+    return html.escape(str(value))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{int(count):,} {word}" + ("" if int(count) == 1 else "s")
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value))
+
+
+def coverage(facts: dict) -> str:
+    """'' for a whole year, else which part of it the history holds ('1 Jan 2025 – 9 Mar 2025')."""
+    first, last = facts.get("first_date"), facts.get("last_date")
+    if not (_present(first) and _present(last)):
+        return ""
+    year = facts["year"]
+    if pd.Timestamp(first).date() == date(year, 1, 1) and pd.Timestamp(last).date() == date(year, 12, 31):
+        return ""
+    return span_label(first, last)
+
+
+def near_empty_sentence(facts: dict) -> str:
+    """One sentence for a year with (almost) nothing in it."""
+    year, plays = facts["year"], facts["plays"]
+    held = coverage(facts)
+    if plays == 0:
+        return f"Your history has no plays in {year} yet" + (f" (it holds {e(held)} of that year)." if held else ".")
+    top = facts["top"].get("artist")
+    sentence = f"In {year} you played {plural(plays, 'track')} on {plural(facts['days_with_plays'], 'day')}"
+    if held:
+        sentence += f" (your history holds {e(held)} of it)"
+    if top:
+        share = int(top["plays"]) / plays
+        if share == 1:
+            sentence += f", all by {e(top['name'])}"
+        elif share > 0.5:
+            sentence += f", most of them by {e(top['name'])}"
+        elif top.get("tie"):
+            sentence += f", {e(top['name'])} among the artists played most"
+        else:
+            sentence += f", more by {e(top['name'])} than by any other artist"
+    return sentence + "."
+
+
+def weekday_label(day) -> str:
+    """'Sat 14 Jun 2025'."""
+    return f"{pd.Timestamp(day):%a} {day_label(day)}"
+
+
+def tie(best: dict, label) -> str:
+    """', as many as <the tied one>' (escaped) when the best answer has a tie, else ''."""
+    return f", as many as {e(label(best['tie']))}" if best.get("tie") else ""
+
+
+def card(slug: str, what: str, value: str, detail: str = "") -> str:
+    """One card: values already escaped."""
+    return (f'<div class="card" data-fact="{slug}"><span class="what">{what}</span><b>{value}</b>'
+            f'<span class="detail">{detail}</span></div>')
+
+
+def cards(facts: dict) -> list[str]:
+    out = []
+    year = facts["year"]
+    for entity in ("artist", "album", "track"):
+        top = facts["top"].get(entity)
+        if top:
+            by = "" if entity == "artist" else f"by {e(top['artist'])} · "
+            out.append(card(f"top-{entity}", f"Top {entity}", e(top["name"]),
+                            f"{by}{plural(top['plays'], 'play')}{tie(top, lambda other: other['name'])}"))
+    if facts["new_artists"] > 0:
+        detail = ""
+        if facts["top_discovery"]:
+            found = facts["top_discovery"]
+            detail = (f"most played of them: {e(found['name'])} ({plural(found['plays'], 'play')}"
+                      f"{tie(found, lambda other: other['name'])})")
+        if facts["previous_year_plays"] == 0:
+            detail += ("; " if detail else "") + f"nothing was played before {year} in this history"
+        out.append(card("discoveries", "New artists", plural(facts["new_artists"], "new artist"), detail))
+    if facts["peak_day"]:
+        peak = facts["peak_day"]
+        out.append(card("peak-day", "Peak day", e(weekday_label(peak["local_date"])),
+                        plural(peak["plays"], "play") + tie(peak, lambda other: f"on {weekday_label(other['local_date'])}")))
+    if facts["peak_hour"]:
+        hour = int(facts["peak_hour"]["hour"])
+        out.append(card("peak-hour", "Peak hour", f"{hour:02d}:00",
+                        f"{plural(facts['peak_hour']['plays'], 'play')} between {hour:02d}:00 and {hour:02d}:59 over the year"
+                        + tie(facts["peak_hour"], lambda other: f"at {int(other['hour']):02d}:00")))
+    streak = facts["longest_streak"]
+    if streak:
+        days = int(streak["days"])
+        detail = (e(span_label(streak["start_date"], streak["end_date"])) if days > 1
+                  else "you never played on two days in a row")
+        out.append(card("streak", "Longest streak", f"{days_label(days)} in a row" if days > 1 else days_label(days),
+                        detail))
+    figures = facts["concentration"]
+    if figures:
+        out.append(card("concentration", "Top 10 artists' share", f"{figures['top10_share']:.0%} of plays",
+                        f"over {plural(figures['artists'], 'artist')}; entropy {figures['entropy_bits']:.2f} bits, "
+                        f"as diverse as {figures['effective_artists']:.1f} equally played artists; "
+                        f"Gini {figures['gini']:.2f}"))
+    return out
+
+
+def genre_lines(facts: dict) -> str:
+    """The top genre families of the year, each with its share the year before."""
+    genres: pd.DataFrame = facts["genres"]
+    if genres.empty:
+        return ""
+    year, compare = facts["year"], facts["previous_year_plays"] > 0
+    items = []
+    for row in genres.itertuples():
+        text = f"<b>{e(row.genre)}</b> <span data-share>{row.share:.0%}</span>"
+        if compare:
+            text += f" (<span data-previous>{row.previous_share:.0%}</span> in {year - 1})"
+        items.append(f'<li data-genre="{e(row.genre)}">{text}</li>')
+    title = f"Genre families in {year}" + (f" against {year - 1}" if compare else f" (nothing played in {year - 1})")
+    return (f'<div class="card" data-fact="genres"><span class="what">{title}</span>'
+            f'<ul class="genres">{"".join(items)}</ul></div>')
+
+
+def render_story(facts: dict) -> str:
+    """The 'year in music' block (HTML, with its own style) for `queries.year_in_music`'s answers."""
+    year, plays = facts["year"], facts["plays"]
+    last = facts.get("last_date")
+    so_far = _present(last) and pd.Timestamp(last).date() < date(year, 12, 31)        # the year is not over yet
+    heading = f'<h2>{year} in music{" so far" if so_far else ""}</h2>'
+    if plays < NEAR_EMPTY_PLAYS or facts["days_with_plays"] < NEAR_EMPTY_DAYS:
+        return (f'<style>{STYLE}</style><section class="story" data-year="{year}">{heading}'
+                f'<p class="lead">{near_empty_sentence(facts)}</p></section>')
+    held = coverage(facts)
+    lead = (f"{plural(plays, 'play')} on {facts['days_with_plays']:,} of the {plural(facts['days'], 'day')}"
+            + (f" your history holds ({e(held)})" if held else f" of {year}") + ".")
+    top = facts["top"].get("artist")
+    if top:
+        lead += f" {e(top['name'])} was your artist of the year."
+    return (f'<style>{STYLE}</style><section class="story" data-year="{year}">{heading}<p class="lead">{lead}</p>'
+            f'<div class="cards">{"".join(cards(facts))}{genre_lines(facts)}</div></section>')
