@@ -114,7 +114,8 @@ def fact_rows(path: Path) -> Counter:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return Counter(con.execute("""
-            SELECT epoch(played_at_utc)::BIGINT, artist_name, track_name, album_name FROM marts.wide_scrobbles
+            SELECT epoch(played_at_utc)::BIGINT, artist_name_as_scrobbled, track_name, album_name
+            FROM marts.wide_scrobbles
             WHERE user_name = 'alice'""").fetchall())
     finally:
         con.close()

@@ -19,8 +19,8 @@ from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.load.warehouse import Reader
 from scrobble_insights.serve.queries import connect
 
-TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_user", "dim_artist", "dim_track", "dim_album",
-          "dim_genre", "bridge_artist_genre", "dim_date", "dim_time_of_day", "wide_scrobbles", "mart_daily_plays",
+TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_user", "dim_artist", "dim_artist_alias",
+          "dim_track", "dim_album", "dim_genre", "bridge_artist_genre", "dim_date", "dim_time_of_day", "wide_scrobbles", "mart_daily_plays",
           "mart_track_plays", "mart_daily_genre_plays", "mart_hourly_plays", "mart_genre_share", "mart_listening_clock",
           "mart_top_music_yearly", "mart_discovery_monthly", "mart_sessions", "mart_listening_streaks",
           "mart_listening_streaks_yearly", "mart_artist_concentration_yearly"]   # every mart the serve layer reads
