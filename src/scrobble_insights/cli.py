@@ -571,7 +571,11 @@ def _print_first_insights(settings: Settings) -> None:
     for first in answers:
         out.print(f"\nYou play {first['per_day']:.1f} tracks a day on average (over {first['days']:,} days, quiet days "
                   f"included), most often at {first['hour']:02d}:00 on {first['weekday']}s.")
-        out.print("Your top genres: " + ", ".join(f"{genre} {share:.0%}" for genre, share in first["genres"]) + ".")
+        if first["genres"]:
+            out.print("Your top genres: " + ", ".join(f"{genre} {share:.0%}" for genre, share in first["genres"])
+                      + f" ({first['genre_coverage']:.0%} of your plays have a known genre).")
+        else:
+            out.print("None of your plays has a known genre yet: their artists' last.fm tags name none.")
         table = Table(title="Most played artists", title_justify="left")
         for column in ("artist", "genre", "plays"):
             table.add_column(column)

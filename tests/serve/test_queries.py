@@ -83,7 +83,9 @@ def test_unknown_is_never_the_top_genre_and_the_share_with_a_genre_is_told(con):
         _, headline = charts.genre_share_chart(q.genre_totals(con, EVERYTHING.for_year(year) if year else EVERYTHING))
         assert headline == (f"{genre.capitalize()} is your top genre: {share:.0%} of plays "
                             f"({shares['known']:.0%} of your plays have a known genre)")
-    assert [g for g, _ in q.first_insights(con, h.USER)["genres"]] == ["rock", "jazz", "hip hop"]
+    first = q.first_insights(con, h.USER)
+    assert [g for g, _ in first["genres"]] == ["rock", "jazz", "hip hop"]
+    assert first["genre_coverage"] == pytest.approx(h.genre_shares(None)["known"])
 
 
 def test_the_genre_trend_speaks_only_for_years_with_enough_plays_and_never_for_unknown(con):

@@ -463,13 +463,14 @@ def first_insights(con, user: str) -> dict:
     clock = listening_clock(con, everything)
     peak = clock.loc[clock.plays.idxmax()]
     genres = genre_totals(con, everything)
+    coverage = float(genres.share[genres.has_genre].sum())
     genres = genres[genres.has_genre].head(3)           # 'unknown' is no answer
     artists = top_entities(con, everything, "artist", 5)
     primary = dict(con.execute(f"""SELECT artist_name, primary_genre FROM marts.dim_artist
                                    WHERE artist_name IN ({', '.join('?' * len(artists))})""",
                                list(artists.name)).fetchall()) if len(artists) else {}
     return {"per_day": figures["per_day"], "days": figures["days"], "weekday": WEEKDAYS[int(peak.weekday) - 1],
-            "hour": int(peak.hour), "genres": list(zip(genres.genre, genres.share)),
+            "hour": int(peak.hour), "genres": list(zip(genres.genre, genres.share)), "genre_coverage": coverage,
             "artists": [(name, primary.get(name), int(plays)) for name, plays in zip(artists.name, artists.plays)]}
 
 
