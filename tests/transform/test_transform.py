@@ -13,7 +13,7 @@ import pytest
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import WarehouseError
 from scrobble_insights.load.warehouse import open_warehouse
-from scrobble_insights.transform.dbt import FAR_FUTURE, FAR_PAST, reference_tables, transform
+from scrobble_insights.transform.dbt import FAR_FUTURE, FAR_PAST, reference_tables, run_dbt, transform
 from transform_history import write_history
 
 TODAY = date(2026, 12, 1)
@@ -97,6 +97,15 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
     transform(s, today=TODAY)
     assert query(s, "SELECT count(*), sum(plays), avg(plays) FROM marts.mart_daily_plays") == [(4, 4, 1.0)]
     assert query(s, "SELECT plays FROM marts.mart_daily_plays ORDER BY local_date") == [(3,), (0,), (0,), (1,)]
+
+    # the not-null checks are one test per model (not_null_columns): a null in any listed column fails it
+    con = duckdb.connect(str(s.warehouse_path))
+    con.execute("UPDATE marts.dim_artist SET primary_genre = NULL WHERE artist_name = 'B'")
+    con.close()
+    run = run_dbt(s, ["test", "--select", "dim_artist,test_name:not_null_columns"], TODAY)
+    assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in run.results] == [
+        ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__primary_genre_key",
+         "fail", 1)]
 
 
 def test_listening_clock_and_sessions_on_a_known_evening(settings):
