@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.serve import charts
 from scrobble_insights.serve import queries as q
+from scrobble_insights.serve import streaks
 from scrobble_insights.serve.report import write_report
 from scrobble_insights.transform.dbt import transform
 from transform_history import write_history
@@ -242,17 +242,17 @@ def test_the_year_report_has_the_years_streak_in_its_chart_headline(reports):
 def test_streak_queries_answer_for_a_year_and_for_all_time(warehouse):
     con = q.connect(warehouse)
     try:
-        year = q.streaks(con, q.Filters("ria").for_year(2024))
-        ever = q.streaks(con, q.Filters("ria"))
-        runs_2025 = q.streak_runs(con, q.Filters("ria").for_year(2025))
+        year = streaks.streaks(con, q.Filters("ria").for_year(2024))
+        ever = streaks.streaks(con, q.Filters("ria"))
+        runs_2025 = streaks.streak_runs(con, q.Filters("ria").for_year(2025))
     finally:
         con.close()
     assert year["longest"]["days"] == 3 and ever["longest"]["days"] == 5 and ever["current"]["days"] == 3
     assert list(runs_2025.days) == [5, 3, 1, 1, 1, 1, 1]      # the run into 2026 touches 2025: whole, 3 days
-    chart, _ = charts.streaks_chart(runs_2025, year, "2024")
+    chart, _ = streaks.streaks_chart(runs_2025, year, "2024")
     [rows] = chart.to_dict()["datasets"].values()
     assert [row["kind"] for row in rows[:3]] == ["earlier", "current", "earlier"]    # 2024's longest is not here
-    chart, _ = charts.streaks_chart(runs_2025, ever, "all time")
+    chart, _ = streaks.streaks_chart(runs_2025, ever, "all time")
     [rows] = chart.to_dict()["datasets"].values()
     assert [row["kind"] for row in rows[:3]] == ["longest", "current", "earlier"]
 

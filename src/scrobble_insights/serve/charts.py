@@ -25,12 +25,12 @@ SEQUENTIAL = "viridis"
 WIDTH = "container"
 
 
-def _title(text: str) -> alt.TitleParams:
+def heading(text: str) -> alt.TitleParams:
     return alt.TitleParams(text, anchor="start", fontSize=15)
 
 
 def _empty(headline: str) -> tuple[alt.Chart, str]:
-    chart = alt.Chart(pd.DataFrame({"x": []})).mark_text().properties(title=_title(headline), width=WIDTH)
+    chart = alt.Chart(pd.DataFrame({"x": []})).mark_text().properties(title=heading(headline), width=WIDTH)
     return chart, headline
 
 
@@ -112,7 +112,7 @@ def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_l
         y=alt.Y("per_day:Q", title="Tracks per day (average)"),
         color=alt.Color("period:N", sort=[label, before_label], scale=alt.Scale(range=OKABE_ITO[4:6]), title=None),
         tooltip=["period", "weekday_name", alt.Tooltip("per_day:Q", format=".1f"), "days"],
-    ).properties(title=_title(headline), width=WIDTH, height=260)
+    ).properties(title=heading(headline), width=WIDTH, height=260)
     return chart, headline
 
 
@@ -127,7 +127,7 @@ def years_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
         x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)), y=alt.Y("plays:Q", title="Plays"),
         tooltip=["year", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=240)
+    ).properties(title=heading(headline), width=WIDTH, height=240)
     return chart, headline
 
 
@@ -148,7 +148,7 @@ def genre_share_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
         y=alt.Y("genre:N", sort="-x", title=None), x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of plays"),
         tooltip=["genre", "plays", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title=_title(headline), width=WIDTH, height=max(160, 22 * len(data)))
+    ).properties(title=heading(headline), width=WIDTH, height=max(160, 22 * len(data)))
     return chart, headline
 
 
@@ -264,7 +264,7 @@ def clock_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         y=alt.Y("weekday_name:N", sort=WEEKDAYS, title=None),
         color=alt.Color("plays:Q", scale=alt.Scale(scheme=SEQUENTIAL), title="Plays"),
         tooltip=["weekday_name", "hour", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=220)
+    ).properties(title=heading(headline), width=WIDTH, height=220)
     return chart, headline
 
 
@@ -277,7 +277,7 @@ def hour_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     chart = alt.Chart(data).mark_bar(color=OKABE_ITO[4]).encode(
         x=alt.X("hour:O", title="Hour of the day (local time)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("plays:Q", title="Plays"), tooltip=["hour", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=220)
+    ).properties(title=heading(headline), width=WIDTH, height=220)
     return chart, headline
 
 
@@ -306,7 +306,7 @@ def calendar_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         y=alt.Y("weekday_name:N", sort=WEEKDAYS, title=None),
         color=alt.Color("plays:Q", scale=alt.Scale(scheme=SEQUENTIAL), title="Plays"),
         tooltip=["day", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=180)
+    ).properties(title=heading(headline), width=WIDTH, height=180)
     return chart, headline
 
 
@@ -352,7 +352,7 @@ def sessions_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         color=alt.Color("day_part:N", sort=["morning", "afternoon", "evening", "night"],
                         scale=alt.Scale(range=OKABE_ITO), title="Started in the"),
         tooltip=["length", "day_part", "count()"],
-    ).properties(title=_title(headline), width=WIDTH, height=240)
+    ).properties(title=heading(headline), width=WIDTH, height=240)
     return chart, headline
 
 
@@ -377,7 +377,7 @@ def top_chart(data: pd.DataFrame, entity: str, label: str) -> tuple[alt.Chart, s
         y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)), x=alt.X("plays:Q", title="Plays"),
         tooltip=["name", "artist", "plays", "rank"] + (["previous_rank", "move"] if compared else []))
     chart = (bars + bars.mark_text(align="left", dx=4).encode(text="move:N")) if compared else bars
-    return chart.properties(title=_title(headline), width=WIDTH, height=max(160, 24 * len(frame))), headline
+    return chart.properties(title=heading(headline), width=WIDTH, height=max(160, 24 * len(frame))), headline
 
 
 def discovery_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
@@ -405,7 +405,7 @@ def discovery_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         x=_month_axis(months),
         y=alt.Y("new_artists:Q", title="New artists", axis=alt.Axis(tickMinStep=1)),
         tooltip=["month", "new_artists", "plays", alt.Tooltip("share_on_new:Q", format=".0%")],
-    ).properties(title=_title(headline), width=WIDTH, height=240)
+    ).properties(title=heading(headline), width=WIDTH, height=240)
     return chart, headline
 
 
@@ -417,7 +417,7 @@ def artist_monthly_chart(data: pd.DataFrame, artist: str) -> tuple[alt.Chart, st
     chart = alt.Chart(_months(data)).mark_line(point=True, color=OKABE_ITO[4]).encode(
         x=_month_axis(len(data)), y=alt.Y("plays:Q", title="Plays"),
         tooltip=["month", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=240)
+    ).properties(title=heading(headline), width=WIDTH, height=240)
     return chart, headline
 
 
@@ -430,113 +430,5 @@ def artist_hours_chart(data: pd.DataFrame, artist: str) -> tuple[alt.Chart, str]
         x=alt.X("hour:O", title="Hour of the day (local time)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("plays:Q", title="Plays"),
         tooltip=["hour", "plays"],
-    ).properties(title=_title(headline), width=WIDTH, height=200)
+    ).properties(title=heading(headline), width=WIDTH, height=200)
     return chart, headline
-
-
-# --- streaks, diversity, year in review ---------------------------------------------------------------------
-
-def day_label(day) -> str:
-    """'4 Jan 2025' from a date or timestamp."""
-    stamp = pd.Timestamp(day)
-    return f"{stamp.day} {stamp:%b %Y}"
-
-
-def span_label(start, end) -> str:
-    """'28 Dec 2024 – 2 Jan 2025', or one day."""
-    return day_label(start) if pd.Timestamp(start) == pd.Timestamp(end) else f"{day_label(start)} – {day_label(end)}"
-
-
-def days_label(days: int) -> str:
-    return f"{int(days)} day" + ("" if int(days) == 1 else "s")
-
-
-def streak_headline(summary: dict, label: str) -> str:
-    """The longest run of days with plays (in a year: inside it) and the current one, in words."""
-    longest, current = summary.get("longest"), summary.get("current")
-    where = "" if summary.get("scope") == "all time" else f" in {label}"
-    if not longest:
-        text = f"No plays{where}"
-    elif int(longest["days"]) == 1:
-        text = f"You never played on two days in a row{where}"
-    else:
-        text = (f"Your longest streak{where}: {days_label(longest['days'])} in a row "
-                f"({span_label(longest['start_date'], longest['end_date'])})")
-    if current and int(current["days"]) > 1:
-        text += f"; you are on a {int(current['days'])}-day streak now (since {day_label(current['start_date'])})"
-    return text
-
-
-def streaks_chart(runs: pd.DataFrame, summary: dict, label: str) -> tuple[alt.Chart, str]:
-    """The longest runs of consecutive days with plays (each whole, even across New Year), the longest
-    and the current one marked."""
-    headline = streak_headline(summary, label)
-    if runs.empty:
-        return _empty(headline)
-    longest = summary.get("longest")
-
-    def kind(start, end, is_current) -> str:
-        """current; longest: the run holding the headline's longest streak (in a year, the part inside it)."""
-        if is_current:
-            return "current"
-        if longest and pd.Timestamp(start) <= pd.Timestamp(longest["start_date"]) \
-                and pd.Timestamp(longest["end_date"]) <= pd.Timestamp(end):
-            return "longest"
-        return "earlier"
-
-    frame = runs.assign(run=[span_label(s, e) for s, e in zip(runs.start_date, runs.end_date)],
-                        kind=[kind(s, e, c) for s, e, c in zip(runs.start_date, runs.end_date, runs.is_current)])
-    chart = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("run:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("days:Q", title="Consecutive days with plays", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("kind:N", sort=["longest", "current", "earlier"], title=None,
-                        scale=alt.Scale(domain=["longest", "current", "earlier"],
-                                        range=[OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[8]])),
-        tooltip=["run", "days", "plays", "kind"],
-    ).properties(title=_title(headline), width=WIDTH, height=max(140, 24 * len(frame)))
-    return chart, headline
-
-
-YEAR_MIN_PLAYS = 10        # all time: the headline speaks of the latest year with at least this many plays
-
-
-def concentration_headline(data: pd.DataFrame, year: int | None = None) -> str:
-    """How much of a year's plays the top 10 artists take, with the entropy as 'equally played artists'
-    (the selected year; all time: the latest year with YEAR_MIN_PLAYS plays, not a year just begun),
-    against the first year of the history."""
-    if data.empty:
-        return "No plays yet"
-    full = data[data.plays >= YEAR_MIN_PLAYS]
-    rows = data[data.year == year] if year is not None else (full if not full.empty else data).tail(1)
-    if rows.empty:
-        return f"No plays in {year}"
-    row = rows.iloc[0]
-    headline = (f"In {int(row.year)} your top 10 artists got {row.top10_share:.0%} of your plays; "
-                f"entropy {row.entropy_bits:.1f} bits, as diverse as {row.effective_artists:.1f} equally played artists")
-    first = data.iloc[0]
-    if year is None and int(first.year) != int(row.year):
-        headline += f" ({first.top10_share:.0%} and {first.effective_artists:.1f} in {int(first.year)})"
-    return headline
-
-
-def concentration_chart(data: pd.DataFrame, year: int | None = None) -> tuple[alt.Chart, str]:
-    """Share of plays on the top 10 artists per year (higher = more concentrated); entropy, evenness
-    and Gini in the tooltip."""
-    headline = concentration_headline(data, year)
-    if data.empty:
-        return _empty(headline)
-    base = alt.Chart(data).encode(
-        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("top10_share:Q", title="Plays on your top 10 artists", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        tooltip=["year", "plays", "artists", alt.Tooltip("top10_share:Q", title="top-10 share", format=".1%"),
-                 alt.Tooltip("entropy_bits:Q", title="entropy (bits)", format=".2f"),
-                 alt.Tooltip("effective_artists:Q", title="as diverse as N equal artists", format=".1f"),
-                 alt.Tooltip("evenness:Q", format=".2f"), alt.Tooltip("gini:Q", title="Gini", format=".2f")])
-    points = base.mark_point(filled=True, size=60, color=OKABE_ITO[4])
-    if year is not None:                       # the selected year stands out
-        points = points.encode(color=alt.condition(alt.datum.year == year, alt.value(OKABE_ITO[5]),
-                                                   alt.value(OKABE_ITO[4])),
-                               size=alt.condition(alt.datum.year == year, alt.value(140), alt.value(60)))
-    chart = base.mark_line(color=OKABE_ITO[4]) + points
-    return chart.properties(title=_title(headline), width=WIDTH, height=240), headline

@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 
 from scrobble_insights.errors import ConfigError
-from scrobble_insights.serve import charts, year_in_music
+from scrobble_insights.serve import charts, streaks, year_in_music
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve.queries import Filters
 
@@ -57,8 +57,8 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     for entity in ("artist", "album", "track"):
         add(f"top-{entity}s", "Top music", charts.top_chart(q.top_entities(con, period, entity), entity, label))
     add("discovery", "Top music", charts.discovery_chart(q.discovery_by_month(con, period)))
-    add("streaks", "Streaks and diversity", charts.streaks_chart(q.streak_runs(con, period), q.streaks(con, period), label))
-    add("diversity", "Streaks and diversity", charts.concentration_chart(q.concentration_by_year(con, everything), year))
+    add("streaks", "Streaks and diversity", streaks.streaks_chart(streaks.streak_runs(con, period), streaks.streaks(con, period), label))
+    add("diversity", "Streaks and diversity", streaks.concentration_chart(streaks.concentration_by_year(con, everything), year))
     return sections, kpis, label
 
 
@@ -87,7 +87,7 @@ def write_report(warehouse_path: Path, output: Path, *, user: str | None = None,
         if year is not None and year not in q.years(con, user):
             raise ConfigError(f"no data for {year}: {user} has plays in {', '.join(map(str, q.years(con, user)))}")
         sections, kpis, label = build_sections(con, user, year)
-        story = year_in_music.render_story(q.year_in_music(con, user, year)) if year else ""
+        story = year_in_music.render_story(year_in_music.answers(con, user, year)) if year else ""
     finally:
         con.close()
     if fmt == "png":

@@ -1,7 +1,7 @@
-"""The 'year in music' part of the report for one year: short sentences and cards over the answers of
-`queries.year_in_music` (top artist, album and track, discoveries, peak day and hour, the longest
-streak, how concentrated the year was, the genre families against the year before). Every number
-comes from a mart; this module only words it, and escapes every name from the data."""
+"""The 'year in music' part of the report for one year: its answers (`answers`: top artist, album and
+track, discoveries, peak day and hour, the longest streak, how concentrated the year was, the genre
+families against the year before), each read from a mart as `queries` does, and the short sentences
+and cards that word them (`render_story`), every name from the data escaped."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import date
 
 import pandas as pd
 
-from scrobble_insights.serve.charts import day_label, days_label, span_label
+from scrobble_insights.serve.queries import DAYS, ENTITIES, HOURS, PLAYS, TRACKS, Filters, df
+from scrobble_insights.serve.streaks import CONCENTRATION, STREAKS_YEARLY, day_label, days_label, first_row, span_label
 
 NEAR_EMPTY_PLAYS = 10          # fewer plays, or fewer days with plays, than these: one sentence, no cards
 NEAR_EMPTY_DAYS = 3
@@ -29,6 +30,75 @@ STYLE = """
 .story .cards { align-items: start; }
 """
 
+
+# --- the answers ----------------------------------------------------------------------------------------------
+
+def _best(con, sql: str, params: list) -> dict | None:
+    """The first row of a query ordered best first by `plays` with LIMIT 2, and `tie`: the second row
+    when it has as many plays, else None (None when there is no row)."""
+    frame = df(con, sql, params)
+    if frame.empty:
+        return None
+    tied = len(frame) > 1 and frame.plays.iloc[1] == frame.plays.iloc[0]
+    return {**frame.iloc[0].to_dict(), "tie": frame.iloc[1].to_dict() if tied else None}
+
+
+def answers(con, user: str, year: int, families: int = 5) -> dict:
+    """A year's answers for the 'year in music' page, each from a mart: the calendar and the longest
+    streak (mart_listening_streaks_yearly), the top artist, album (not '(no album)') and track
+    (mart_top_music_yearly), the artists new that year and the most played of them (mart_track_plays'
+    discovery measures), the peak day (mart_daily_plays) and hour (mart_hourly_plays), the top genre families' shares against
+    the year before (mart_genre_share) and the concentration figures (mart_artist_concentration_yearly).
+    Each answer is None when the year has none; a top answer's `tie` is the next one when it has as
+    many plays (the first by name, date or hour is shown)."""
+    f = Filters(user).for_year(year)
+    where, params = f.where()
+    calendar = first_row(con, f"""SELECT first_date, last_date, days, days_with_plays, longest_streak_days,
+                                       longest_streak_start_date, longest_streak_end_date
+                                FROM {STREAKS_YEARLY} WHERE user_name = ? AND year = ?""", [user, year]) or {}
+    plays = int(con.execute(f"SELECT coalesce({PLAYS}, 0) FROM {DAYS} d WHERE d.user_name = ? AND d.year = ?",
+                            [user, year]).fetchone()[0])
+    no_album = "AND entity_key NOT IN (SELECT album_key FROM marts.dim_album WHERE is_unknown)"   # '(no album)'
+    top = {entity: _best(con, f"""SELECT entity_name AS name, artist_name AS artist, plays
+                                  FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
+                                  {no_album if entity == 'album' else ''}
+                                  ORDER BY plays DESC, entity_name LIMIT 2""", [user, year, entity])
+           for entity in ENTITIES}
+    new_artists = int(con.execute(f"SELECT coalesce(CAST(sum(new_artists) AS BIGINT), 0) FROM {TRACKS} s WHERE {where}",
+                                  params).fetchone()[0])
+    discovery = _best(con, f"""SELECT a.artist_name AS name, p.plays
+                               FROM (SELECT artist_key, CAST(sum(plays_on_artists_new_that_year) AS BIGINT) AS plays
+                                     FROM {TRACKS} s WHERE {where} GROUP BY 1) p
+                               JOIN marts.dim_artist a USING (artist_key)
+                               WHERE p.plays > 0 ORDER BY p.plays DESC, name LIMIT 2""", params)
+    peak_day = _best(con, f"""SELECT local_date, plays FROM {DAYS} d WHERE d.user_name = ? AND d.year = ? AND plays > 0
+                              ORDER BY plays DESC, local_date LIMIT 2""", [user, year])
+    peak_hour = _best(con, f"""SELECT hour, {PLAYS} AS plays FROM {HOURS} s WHERE {where}
+                               GROUP BY 1 ORDER BY plays DESC, hour LIMIT 2""", params)
+    shares = df(con, """SELECT CAST(period AS INTEGER) AS year, genre, plays, share FROM marts.mart_genre_share
+                        WHERE user_name = ? AND period_grain = 'year' AND genre_level = 'parent' AND period IN (?, ?)""",
+                [user, str(year), str(year - 1)])
+    this, before = shares[shares.year == year], shares[shares.year == year - 1]
+    genres = (this.sort_values(["plays", "genre"], ascending=[False, True]).head(int(families))
+              .merge(before[["genre", "share"]].rename(columns={"share": "previous_share"}), on="genre", how="left")
+              [["genre", "plays", "share", "previous_share"]])
+    if before.plays.sum() > 0:                 # played the year before, not this family: 0 % then
+        genres["previous_share"] = genres.previous_share.fillna(0.0)
+    concentration = first_row(con, f"""SELECT artists, top10_share, entropy_bits, evenness, effective_artists, gini
+                                     FROM {CONCENTRATION} WHERE user_name = ? AND year = ?""", [user, year])
+    return {"user": user, "year": year, "plays": plays,
+            "first_date": calendar.get("first_date"), "last_date": calendar.get("last_date"),
+            "days": int(calendar.get("days", 0)), "days_with_plays": int(calendar.get("days_with_plays", 0)),
+            "top": top, "new_artists": new_artists, "top_discovery": discovery,
+            "peak_day": peak_day, "peak_hour": peak_hour,
+            "genres": genres, "previous_year_plays": int(before.plays.sum()),
+            "longest_streak": ({"days": calendar["longest_streak_days"], "start_date": calendar["longest_streak_start_date"],
+                                "end_date": calendar["longest_streak_end_date"]}
+                               if calendar.get("longest_streak_days") else None),
+            "concentration": concentration}
+
+
+# --- the page -------------------------------------------------------------------------------------------------
 
 def e(value) -> str:
     return html.escape(str(value))
@@ -153,7 +223,7 @@ def genre_lines(facts: dict) -> str:
 
 
 def render_story(facts: dict) -> str:
-    """The 'year in music' block (HTML, with its own style) for `queries.year_in_music`'s answers."""
+    """The 'year in music' block (HTML, with its own style) for `answers`."""
     year, plays = facts["year"], facts["plays"]
     last = facts.get("last_date")
     so_far = _present(last) and pd.Timestamp(last).date() < date(year, 12, 31)        # the year is not over yet

@@ -16,6 +16,7 @@ import streamlit as st
 
 from scrobble_insights.errors import ScrobbleInsightsError, WarehouseError
 from scrobble_insights.serve import queries as q
+from scrobble_insights.serve import streaks
 from scrobble_insights.serve.dashboard import WAREHOUSE_ENV
 from scrobble_insights.serve.queries import Filters
 
@@ -47,10 +48,11 @@ def stamp(path: Path) -> tuple:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def ask(path: str, version: tuple, question: str, *args):
-    """queries.<question>(con, *args) on a fresh read-only connection (closed before returning)."""
+    """queries.<question> (or streaks.<question>)(con, *args) on a fresh read-only connection (closed
+    before returning)."""
     con = q.connect(Path(path))
     try:
-        return getattr(q, question)(con, *args)
+        return getattr(q if hasattr(q, question) else streaks, question)(con, *args)
     finally:
         con.close()
 

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from scrobble_insights.errors import WarehouseError
-from scrobble_insights.serve import charts
+from scrobble_insights.serve import charts, streaks
 from scrobble_insights.serve.dashboard.data import Scope, Warehouse
 
 MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")         # every ASCII punctuation character
@@ -272,7 +272,7 @@ def streaks_and_diversity(wh: Warehouse, scope: Scope) -> None:
         st.caption("Streaks and concentration count every play, whatever the genre filter")
     left, right = st.columns(2, gap="large")
     with left, guarded("the listening streaks"):
-        show(charts.streaks_chart(wh("streak_runs", scope.filters), wh("streaks", scope.filters), scope.label), HALF)
+        show(streaks.streaks_chart(wh("streak_runs", scope.filters), wh("streaks", scope.filters), scope.label), HALF)
     with right, guarded("the concentration per year"):
-        show(charts.concentration_chart(wh("concentration_by_year", scope.everything), scope.year), HALF)
+        show(streaks.concentration_chart(wh("concentration_by_year", scope.everything), scope.year), HALF)
 
