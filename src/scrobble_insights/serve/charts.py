@@ -57,9 +57,25 @@ def _subtitled(headline: str, subtitle: str | list[str]) -> alt.TitleParams:
                            subtitleColor="#555")
 
 
-def _per_day(value: float) -> str:
-    """Tracks a day: whole numbers from 10, one decimal below (never "0 tracks a day" for a few plays)."""
+def _figure(value: float) -> str:
+    """An average (tracks a day, new artists a month): whole numbers from 10, one decimal below (never
+    "0 tracks a day" for a few plays)."""
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def day_label(day) -> str:
+    """'4 Jan 2025' from a date or timestamp."""
+    stamp = pd.Timestamp(day)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def span_label(start, end) -> str:
+    """'28 Dec 2024 – 2 Jan 2025', or one day."""
+    return day_label(start) if pd.Timestamp(start) == pd.Timestamp(end) else f"{day_label(start)} – {day_label(end)}"
+
+
+def days_label(days: int) -> str:
+    return f"{int(days)} day" + ("" if int(days) == 1 else "s")
 
 
 def _month_axis(months: int, title: str = "Month") -> alt.X:
@@ -100,7 +116,7 @@ def weekday_chart(this: pd.DataFrame, before: pd.DataFrame, label: str, before_l
     if few:
         return _empty(few)
     best = this.loc[this.per_day.idxmax()]
-    headline = f"You play most on {best.weekday_name}s: {_per_day(best.per_day)} tracks a day in {label}"
+    headline = f"You play most on {best.weekday_name}s: {_figure(best.per_day)} tracks a day in {label}"
     frames = [this.assign(period=label)]
     if not before.empty and before.plays.sum() > 0:
         frames.append(before.assign(period=before_label))
@@ -335,7 +351,7 @@ def _period_text(first, last) -> str:
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     if first.year == last.year and (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
         return str(first.year)
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    return span_label(first, last)
 
 
 def sessions_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
@@ -388,7 +404,7 @@ def discovery_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         return _empty("No plays in this period")
     months, new, plays = len(data), int(data.new_artists.sum()), int(data.plays.sum())
     per_month = new / months
-    amount = f"{per_month:.0f}" if per_month >= 10 else f"{per_month:.1f}"
+    amount = _figure(per_month)
     span = f"{new:,} in {months} month{'s' if months != 1 else ''}"
     artists = f"{new:,} new artist{'s' if new != 1 else ''} in {months} month{'s' if months != 1 else ''}"
     first_year = data.is_first_year.astype(bool).all() if "is_first_year" in data else False
@@ -396,7 +412,7 @@ def discovery_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
         start = pd.Timestamp(data.history_start.iloc[0])
         partial = bool(data.is_partial_year.astype(bool).any()) if "is_partial_year" in data else False
         headline = (f"{start.year} is the first{' (partial)' if partial else ''} year of your history "
-                    f"(from {start.day} {start:%b %Y}): every artist you played was new, {artists}")
+                    f"(from {day_label(start)}): every artist you played was new, {artists}")
     else:
         share = int(data.plays_on_new.sum()) / plays if "plays_on_new" in data else float(data.share_on_new.mean())
         found = f"You discover {amount} new artists a month ({span})" if new else f"No new artists in {months} month{'s' if months != 1 else ''}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from scrobble_insights.serve.charts import OKABE_ITO, WIDTH, heading, sentence
+from scrobble_insights.serve.charts import OKABE_ITO, WIDTH, day_label, days_label, heading, sentence, span_label
 from scrobble_insights.serve.queries import Filters, df
 
 # --- the questions --------------------------------------------------------------------------------------
@@ -68,21 +68,6 @@ def concentration_by_year(con, f: Filters) -> pd.DataFrame:
 
 
 # --- the charts ---------------------------------------------------------------------
-
-def day_label(day) -> str:
-    """'4 Jan 2025' from a date or timestamp."""
-    stamp = pd.Timestamp(day)
-    return f"{stamp.day} {stamp:%b %Y}"
-
-
-def span_label(start, end) -> str:
-    """'28 Dec 2024 – 2 Jan 2025', or one day."""
-    return day_label(start) if pd.Timestamp(start) == pd.Timestamp(end) else f"{day_label(start)} – {day_label(end)}"
-
-
-def days_label(days: int) -> str:
-    return f"{int(days)} day" + ("" if int(days) == 1 else "s")
-
 
 def streak_headline(summary: dict, label: str) -> str:
     """The longest run of days with plays (in a year: inside it) and the current one, in words."""

@@ -10,8 +10,9 @@ from datetime import date
 
 import pandas as pd
 
+from scrobble_insights.serve.charts import day_label, days_label, span_label
 from scrobble_insights.serve.queries import DAYS, ENTITIES, HOURS, PLAYS, TRACKS, Filters, df
-from scrobble_insights.serve.streaks import CONCENTRATION, STREAKS_YEARLY, day_label, days_label, first_row, span_label
+from scrobble_insights.serve.streaks import CONCENTRATION, STREAKS_YEARLY, first_row
 
 NEAR_EMPTY_PLAYS = 10          # fewer plays, or fewer days with plays, than these: one sentence, no cards
 NEAR_EMPTY_DAYS = 3
