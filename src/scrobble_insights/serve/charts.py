@@ -43,7 +43,7 @@ def few_plays(plays: int, label: str) -> str | None:
     if plays == 0:
         return f"No plays in {label}"
     if plays < FEW_PLAYS:
-        return f"Only {plays} play{'s' if plays != 1 else ''} in {label}: too few to show a pattern"
+        return f"Only {plural(plays, 'play')} in {label}: too few to show a pattern"
     return None
 
 
@@ -74,8 +74,9 @@ def span_label(start, end) -> str:
     return day_label(start) if pd.Timestamp(start) == pd.Timestamp(end) else f"{day_label(start)} – {day_label(end)}"
 
 
-def days_label(days: int) -> str:
-    return f"{int(days)} day" + ("" if int(days) == 1 else "s")
+def plural(count: int, word: str) -> str:
+    """'1 day', '1,095 days'."""
+    return f"{int(count):,} {word}" + ("" if int(count) == 1 else "s")
 
 
 def _month_axis(months: int, title: str = "Month") -> alt.X:
@@ -303,7 +304,7 @@ def calendar_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     gets one sentence."""
     if data.empty:
         return _empty("No days in this period")
-    few = few_plays(int(data.plays.sum()), _period_text(data.local_date.min(), data.local_date.max()))
+    few = few_plays(int(data.plays.sum()), period_label(data.local_date.min(), data.local_date.max()))
     if few:
         return _empty(few)
     busiest = data.loc[data.plays.idxmax()]
@@ -346,7 +347,7 @@ def _calendar_labels(weeks: list[str], first_day: pd.Timestamp, last_day: pd.Tim
     return labels
 
 
-def _period_text(first, last) -> str:
+def period_label(first, last) -> str:
     """'2017' for one whole calendar year, else '1 Mar 2017 - 31 May 2017'."""
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     if first.year == last.year and (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from scrobble_insights.serve.charts import OKABE_ITO, WIDTH, day_label, days_label, heading, sentence, span_label
+from scrobble_insights.serve.charts import OKABE_ITO, WIDTH, day_label, heading, plural, sentence, span_label
 from scrobble_insights.serve.queries import Filters, df
 
 # --- the questions --------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def streak_headline(summary: dict, label: str) -> str:
     elif int(longest["days"]) == 1:
         text = f"You never played on two days in a row{where}"
     else:
-        text = (f"Your longest streak{where}: {days_label(longest['days'])} in a row "
+        text = (f"Your longest streak{where}: {plural(longest['days'], 'day')} in a row "
                 f"({span_label(longest['start_date'], longest['end_date'])})")
     if current and int(current["days"]) > 1:
         text += f"; you are on a {int(current['days'])}-day streak now (since {day_label(current['start_date'])})"

@@ -10,12 +10,11 @@ from datetime import date
 
 import pandas as pd
 
-from scrobble_insights.serve.charts import day_label, days_label, span_label
+from scrobble_insights.serve.charts import FEW_PLAYS, day_label, period_label, plural, span_label
 from scrobble_insights.serve.queries import DAYS, ENTITIES, HOURS, PLAYS, TRACKS, Filters, df
 from scrobble_insights.serve.streaks import CONCENTRATION, STREAKS_YEARLY, first_row
 
-NEAR_EMPTY_PLAYS = 10          # fewer plays, or fewer days with plays, than these: one sentence, no cards
-NEAR_EMPTY_DAYS = 3
+NEAR_EMPTY_DAYS = 3            # fewer days with plays than this (or fewer than FEW_PLAYS plays): one sentence
 
 STYLE = """
 .story { background: white; border-radius: 8px; padding: 18px 22px; margin: 22px 0 8px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
@@ -105,10 +104,6 @@ def e(value) -> str:
     return html.escape(str(value))
 
 
-def plural(count: int, word: str) -> str:
-    return f"{int(count):,} {word}" + ("" if int(count) == 1 else "s")
-
-
 def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value))
 
@@ -118,10 +113,8 @@ def coverage(facts: dict) -> str:
     first, last = facts.get("first_date"), facts.get("last_date")
     if not (_present(first) and _present(last)):
         return ""
-    year = facts["year"]
-    if pd.Timestamp(first).date() == date(year, 1, 1) and pd.Timestamp(last).date() == date(year, 12, 31):
-        return ""
-    return span_label(first, last)
+    held = period_label(first, last)
+    return "" if held == str(facts["year"]) else held
 
 
 def near_empty_sentence(facts: dict) -> str:
@@ -195,7 +188,7 @@ def cards(facts: dict) -> list[str]:
         days = int(streak["days"])
         detail = (e(span_label(streak["start_date"], streak["end_date"])) if days > 1
                   else "you never played on two days in a row")
-        out.append(card("streak", "Longest streak", f"{days_label(days)} in a row" if days > 1 else days_label(days),
+        out.append(card("streak", "Longest streak", f"{plural(days, 'day')} in a row" if days > 1 else plural(days, "day"),
                         detail))
     figures = facts["concentration"]
     if figures:
@@ -229,7 +222,7 @@ def render_story(facts: dict) -> str:
     last = facts.get("last_date")
     so_far = _present(last) and pd.Timestamp(last).date() < date(year, 12, 31)        # the year is not over yet
     heading = f'<h2>{year} in music{" so far" if so_far else ""}</h2>'
-    if plays < NEAR_EMPTY_PLAYS or facts["days_with_plays"] < NEAR_EMPTY_DAYS:
+    if plays < FEW_PLAYS or facts["days_with_plays"] < NEAR_EMPTY_DAYS:
         return (f'<style>{STYLE}</style><section class="story" data-year="{year}">{heading}'
                 f'<p class="lead">{near_empty_sentence(facts)}</p></section>')
     held = coverage(facts)

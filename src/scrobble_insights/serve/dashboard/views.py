@@ -262,7 +262,7 @@ def artist(wh: Warehouse, scope: Scope) -> None:
 VIEWS = {"Overview": overview, "Genres": genres, "Time": time_of_day, "Top music": top_music, "Artist": artist}
 
 
-# --- streaks, diversity, year in review (drawn at the end of the Overview) -----------------------------------
+# --- streaks and diversity (drawn at the end of the Overview) -----------------------------------------------
 
 def streaks_and_diversity(wh: Warehouse, scope: Scope) -> None:
     """The longest and current runs of days with plays, and how concentrated each year's listening was
@@ -275,4 +275,3 @@ def streaks_and_diversity(wh: Warehouse, scope: Scope) -> None:
         show(streaks.streaks_chart(wh("streak_runs", scope.filters), wh("streaks", scope.filters), scope.label), HALF)
     with right, guarded("the concentration per year"):
         show(streaks.concentration_chart(wh("concentration_by_year", scope.everything), scope.year), HALF)
-
