@@ -332,8 +332,9 @@ def status(
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return
-    out.print(f"data directory {report['data_dir']}: warehouse {report['warehouse_bytes'] / 1e6:.1f} MB, "
-              f"bronze {report['bronze_bytes'] / 1e6:.1f} MB")
+    size = report["warehouse_bytes"]
+    warehouse = f"{size / 1e6:.1f} MB" if size is not None else report["warehouse"]
+    out.print(f"data directory {report['data_dir']}: warehouse {warehouse}, bronze {report['bronze_bytes'] / 1e6:.1f} MB")
     if report.get("warehouse_error"):
         out.print(f"cannot read the warehouse now: {report['warehouse_error']}")
         for user in report.get("run_log_users", []):
@@ -433,11 +434,11 @@ def dashboard(
 
 
 def _serve_dashboard(settings: Settings, port: int) -> None:
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.dashboard import serve
     from scrobble_insights.serve.queries import connect
 
-    path = reader_path(settings)                    # the snapshot: the pipeline can write meanwhile
+    path = reader_source(settings)                  # DuckDB's snapshot: the pipeline can write meanwhile
     connect(path).close()       # a clear error now rather than in the browser
     out.print(f"dashboard on http://127.0.0.1:{port}/ (reading {path}) — Ctrl-C stops it")
     code = serve(path, port)
@@ -457,13 +458,13 @@ def report(
     data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Write a shareable report: one self-contained HTML file that opens offline, or the charts as PNG."""
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.report import write_report
 
     settings = _setup(verbose, data_dir=data_dir)
     if fmt == "png" and output.suffix == ".html":
         output = output.with_suffix("")
-    written = write_report(reader_path(settings), output, user=user, year=year, fmt=fmt)
+    written = write_report(reader_source(settings), output, user=user, year=year, fmt=fmt)
     where = written[0] if fmt == "html" else f"{output}/ ({len(written)} images)"
     out.print(f"report written: {where}")
 
@@ -475,13 +476,13 @@ def export(
     data_dir: DataDir = None, verbose: Verbose = False,
 ) -> None:
     """Export the star schema's tables for other BI tools (Parquet, CSV, or one Tableau Hyper extract)."""
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.exports import check_output
     from scrobble_insights.serve.exports import export as run_export
 
     settings = _setup(verbose, data_dir=data_dir)
     check_output(output, settings.data_dir)          # refused before anything is read or written
-    summary = run_export(reader_path(settings), fmt, output, data_dir=settings.data_dir)
+    summary = run_export(reader_source(settings), fmt, output, data_dir=settings.data_dir)
     out.print(f"exported {len(summary.rows)} tables ({sum(summary.rows.values()):,} rows) as {fmt} to "
               f"{summary.directory}: {', '.join(p.name for p in summary.files[:4])}"
               f"{' ...' if len(summary.files) > 4 else ''}")
@@ -547,10 +548,10 @@ def demo(
             _print_summary(summary, settings)
             _transform(settings)
     _print_first_insights(settings)
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.report import write_report
 
-    [report_path] = write_report(reader_path(settings), settings.data_dir / "report.html")
+    [report_path] = write_report(reader_source(settings), settings.data_dir / "report.html")
     out.print(f"Shareable report (opens offline): {report_path}")
     out.print("With your own account, run it every day: `scrobble-insights orchestrate --user NAME` (Dagster on "
               "127.0.0.1) or `scrobble-insights schedule --print cron`")
@@ -560,10 +561,10 @@ def demo(
 
 def _print_first_insights(settings: Settings) -> None:
     """A first look at the modelled data: the dashboard's own answers (serve.queries.first_insights)."""
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve import queries as q
 
-    con = q.connect(reader_path(settings))
+    con = q.connect(reader_source(settings))
     try:
         answers = [q.first_insights(con, user) for user in q.users(con)]
     finally:

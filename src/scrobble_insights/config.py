@@ -83,6 +83,8 @@ class Settings(BaseSettings):
         description="LASTFM_API_URL: the API endpoint (the simulator's URL for the demo and tests)")
     data_dir: Path = Field(Path("scrobble-data"),
                            description="SCROBBLE_INSIGHTS_DATA_DIR: bronze files, state and warehouse")
+    bronze_url: str = Field("", description="SCROBBLE_INSIGHTS_BRONZE_URL: where bronze lives: a directory, "
+                                            "or gs://bucket/prefix (default: <data_dir>/bronze)")
     users: Annotated[list[UserProfile], NoDecode] = Field(
         default_factory=list,
         description="SCROBBLE_INSIGHTS_USERS: default users, a JSON list of names (or names separated by "

@@ -1,13 +1,10 @@
 """The raw tables are declared once (load/tables.py); DuckDB, BigQuery and the loader's Arrow
 schemas all follow the declaration."""
 
-from datetime import date
 
 import pyarrow as pa
-from test_bigquery_warehouse import FakeClient
 
 from scrobble_insights.load import records
-from scrobble_insights.load.bigquery_warehouse import BigQueryReader, BigQueryWarehouse
 from scrobble_insights.load.duckdb_warehouse import DuckDBWarehouse
 from scrobble_insights.load.tables import RAW_TABLES, TYPES
 
@@ -26,33 +23,11 @@ def test_duckdb_creates_every_declared_column_with_its_type_and_nullability(tmp_
     assert rows == expected
 
 
-def test_bigquery_creates_every_declared_table_partitioned_as_declared():
-    client = FakeClient()
-    BigQueryWarehouse(project="p", dataset_prefix="si_", client=client)
-    created = {sql.split("`")[1].rsplit(".", 1)[1]: sql for sql, _ in client.queries if "CREATE TABLE" in sql}
-    assert set(created) == set(RAW_TABLES)
-    for name, table in RAW_TABLES.items():
-        for column in table.all_columns:
-            assert f"{column.name} {TYPES[column.type][1]}" in created[name]
-    assert "PARTITION BY played_date CLUSTER BY user_name" in created["scrobbles"]
-
-
 def test_the_loaders_arrow_schemas_are_the_declared_columns_without_the_load_stamp():
     assert records.SCROBBLE_SCHEMA.names == [c.name for c in RAW_TABLES["scrobbles"].columns]
     assert "loaded_at" not in records.SCROBBLE_SCHEMA.names and "loaded_at" not in records.DAY_SCHEMA.names
     assert records.TAG_SCHEMA.field("fetched_at").type == pa.timestamp("us", tz="UTC")
     assert records.DAY_SCHEMA.field("day").type == pa.date32()
-
-
-def test_the_bigquery_reader_names_the_configured_datasets_and_passes_positional_parameters():
-    client = FakeClient()
-    reader = BigQueryReader(project="proj", dataset_prefix="si_", client=client)
-    reader.execute("SELECT count(*) FROM raw.scrobbles s JOIN marts.dim_user u USING (user_name) "
-                   "WHERE user_name = ? AND played_date >= ? AND n > ?", ["alice", date(2020, 1, 1), 3])
-    [(sql, config)] = client.queries
-    assert "`proj.si_raw.scrobbles`" in sql and "`proj.si_marts.dim_user`" in sql
-    assert [(p.name, p.type_, p.value) for p in config.query_parameters] == [
-        (None, "STRING", "alice"), (None, "DATE", date(2020, 1, 1)), (None, "INT64", 3)]
 
 
 def test_the_reference_tables_written_before_dbt_have_the_declared_columns(tmp_path, monkeypatch):

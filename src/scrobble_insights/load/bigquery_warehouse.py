@@ -1,80 +1,176 @@
 """BigQuery warehouse: the same interface as DuckDB, for many users or a team.
 
-Batches are loaded as Parquet into staging tables, then applied in one multi-statement transaction,
-so a failed load leaves the raw tables as they were. Install with `pip install 'scrobble-insights[bigquery]'`
-and authenticate with Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS).
+Each batch is written as Parquet and loaded into a staging table by a load job: from a staged object
+on GCS (`load_table_from_uri`, in `<bronze bucket>/<prefix>/_loads/`) when bronze lives on GCS, else
+straight from the file. The staged rows are then applied to the raw tables in one multi-statement
+transaction, so readers see a day before or after its replacement, never half of it, and a failed
+load leaves the raw tables as they were.
+
+The raw dataset must exist (infra/ creates every dataset; see the README); the raw tables are created
+when missing. Credentials: Application Default Credentials (`gcloud auth application-default login`, or
+GOOGLE_APPLICATION_CREDENTIALS naming a service account key). With BIGQUERY_EMULATOR_HOST set, the
+client talks to that emulator without credentials (the tests' local-bigquery).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scrobble_insights.errors import ConfigError, WarehouseError
+from scrobble_insights.errors import ConfigError, WarehouseError, first_line
 from scrobble_insights.load.tables import RAW_TABLES
 
+EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"
+ROLES = "roles/bigquery.dataEditor on the datasets and roles/bigquery.jobUser on the project"
 
-def _client(project: str, location: str, client=None):
-    """The given client (tests), else a real one; a missing project or library is a one-line error."""
+
+def emulator_endpoint(variable: str = EMULATOR_ENV) -> str | None:
+    """The emulator's URL from `variable` (host:port or a URL), or None for the real service."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    return value if "://" in value else f"http://{value}"
+
+
+def credentials_error(exc: BaseException) -> ConfigError:
+    return ConfigError(f"no usable Google Cloud credentials ({first_line(exc)}): run `gcloud auth "
+                       "application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file")
+
+
+def bigquery_client(project: str, location: str, client=None):
+    """The given client (tests), else a real one, else one-line errors: no project, no library, no
+    credentials."""
     if not project:
         raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project of the warehouse")
     if client is not None:
         return client
     try:
+        import google.auth.exceptions
         from google.cloud import bigquery
     except ImportError:
         raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
-    return bigquery.Client(project=project, location=location)
+    endpoint = emulator_endpoint()
+    if endpoint:
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(project=project, location=location, credentials=AnonymousCredentials(),
+                               client_options={"api_endpoint": endpoint})
+    try:
+        return bigquery.Client(project=project, location=location)
+    except google.auth.exceptions.GoogleAuthError as exc:
+        raise credentials_error(exc) from None
+
+
+def api_error(exc: Exception, what: str) -> WarehouseError | ConfigError:
+    """A Google API error in one line, with the fix where one is known."""
+    from google.api_core import exceptions as gexc
+
+    text = first_line(Exception(getattr(exc, "message", None) or str(exc)))
+    text = re.sub(r"^(GET|POST|PUT|PATCH|DELETE) \S+: ", "", text)      # the request's URL says nothing new
+    if isinstance(exc, gexc.Forbidden):
+        return ConfigError(f"permission denied {what}: {text}; the pipeline's account needs {ROLES}")
+    if isinstance(exc, gexc.NotFound):
+        return ConfigError(f"not found {what}: {text}; create the datasets with `terraform apply` in infra/ "
+                           "(or check SCROBBLE_INSIGHTS_BIGQUERY_PROJECT, _DATASET_PREFIX and _LOCATION)")
+    try:
+        import google.auth.exceptions
+
+        if isinstance(exc, google.auth.exceptions.GoogleAuthError):
+            return credentials_error(exc)
+    except ImportError:
+        pass
+    return WarehouseError(f"BigQuery failed {what}: {text}")
+
+
+def check_dataset(client, dataset: str, location: str) -> None:
+    """One-line errors when the dataset is missing, unreadable, or in another location than configured."""
+    from google.api_core import exceptions as gexc
+
+    try:
+        found = client.get_dataset(dataset)
+    except gexc.NotFound:
+        raise ConfigError(f"BigQuery dataset {dataset} does not exist: create the datasets with `terraform apply` "
+                          "in infra/ (or check SCROBBLE_INSIGHTS_BIGQUERY_PROJECT and _DATASET_PREFIX)") from None
+    except Exception as exc:  # noqa: BLE001 - Forbidden, credentials, the network: one line each
+        raise api_error(exc, f"reading dataset {dataset}") from None
+    if (found.location or "").upper() != location.upper():
+        raise ConfigError(f"BigQuery dataset {dataset} is in location {found.location}, not {location}: set "
+                          f"SCROBBLE_INSIGHTS_BIGQUERY_LOCATION={found.location}")
 
 
 class BigQueryWarehouse:
     name = "bigquery"
 
-    def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
-        self.client = _client(project, location, client)
-        self.location = location
-        self.raw = f"`{project}.{dataset_prefix}raw`"
-        self._query(f"CREATE SCHEMA IF NOT EXISTS {self.raw} OPTIONS (location = '{location}')")
-        for table in RAW_TABLES.values():
-            self._query(f"CREATE TABLE IF NOT EXISTS {self.raw[:-1]}.{table.name}` ({table.bigquery_columns()}) "
-                        f"{table.partition}")
+    def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", *, staging: str = "",
+                 client=None, storage=None) -> None:
+        self.client = bigquery_client(project, location, client)
+        self.location, self.staging, self.storage = location, staging.rstrip("/"), storage
+        self.dataset = f"{project}.{dataset_prefix}raw"
+        check_dataset(self.client, self.dataset, location)
+        self._query(";\n".join(f"CREATE TABLE IF NOT EXISTS {self._table(t.name)} ({t.bigquery_columns()}) "
+                               f"{t.partition}" for t in RAW_TABLES.values()), what="creating the raw tables")
 
     def _table(self, name: str) -> str:
-        return f"{self.raw[:-1]}.{name}`"
+        return f"`{self.dataset}.{name}`"
 
-    def _query(self, sql: str, params: list | None = None) -> list:
+    def _query(self, sql: str, params: list | None = None, *, what: str = "running a query") -> list:
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(query_parameters=params or [])
         try:
             return list(self.client.query(sql, job_config=config, location=self.location).result())
-        except Exception as exc:  # google.api_core errors carry long multi-line texts
-            raise WarehouseError(f"BigQuery query failed: {str(exc).splitlines()[0]}") from None
+        except Exception as exc:  # noqa: BLE001 - google.api_core errors carry long multi-line texts
+            raise api_error(exc, what) from None
 
     def _stage(self, data: pa.Table | pa.RecordBatchReader, name: str) -> str:
-        """Load an Arrow table or stream (spooled to a temporary Parquet file) into a staging table."""
+        """Load an Arrow table or stream (spooled to a temporary Parquet file) into the table raw.<name>,
+        replacing it: through a staged GCS object when a staging location is set, else from the file."""
         from google.cloud import bigquery
 
-        with tempfile.TemporaryFile() as spool:
-            with pq.ParquetWriter(spool, data.schema) as writer:
-                if isinstance(data, pa.Table):
-                    writer.write_table(data)
+        config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
+                                        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+        with tempfile.TemporaryDirectory(prefix="scrobble-insights-stage-") as directory:
+            spool = Path(directory) / f"{name}.parquet"
+            with pq.ParquetWriter(spool, data.schema, compression="zstd") as writer:
+                for batch in (data.to_batches() if isinstance(data, pa.Table) else data):
+                    writer.write_batch(batch)
+            try:
+                if self.staging:
+                    uri = f"{self.staging}/{name}.parquet"
+                    self._storage().upload(uri, spool)
+                    try:
+                        self.client.load_table_from_uri(uri, f"{self.dataset}.{name}", job_config=config,
+                                                        location=self.location).result()
+                    finally:
+                        self._storage().delete(uri)
                 else:
-                    for batch in data:
-                        writer.write_batch(batch)
-            spool.seek(0)
-            config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
-                                            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
-            job = self.client.load_table_from_file(spool, f"{self.raw[1:-1]}.{name}", job_config=config,
-                                                   location=self.location)
-            job.result()
+                    with spool.open("rb") as handle:
+                        self.client.load_table_from_file(handle, f"{self.dataset}.{name}", job_config=config,
+                                                         location=self.location).result()
+            except (ConfigError, WarehouseError):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise api_error(exc, f"loading {name}") from None
         return self._table(name)
+
+    def _storage(self):
+        if self.storage is None:
+            from scrobble_insights.load.gcs_staging import Staging
+
+            self.storage = Staging(self.client.project)
+        return self.storage
+
+    def _drop(self, *names: str) -> None:
+        for name in names:
+            self.client.delete_table(f"{self.dataset}.{name}", not_found_ok=True)
 
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
         rows = self._query(f"SELECT user_name, CAST(day AS STRING) AS day, bronze_version "
@@ -100,11 +196,10 @@ class BigQueryWarehouse:
                     WHERE k.user_name = e.user_name AND k.day = e.day);
                 INSERT INTO {self._table('scrobbles')} SELECT *, CURRENT_TIMESTAMP() FROM {rows_t};
                 INSERT INTO {self._table('extracted_days')} SELECT *, CURRENT_TIMESTAMP() FROM {days_t};
-                COMMIT TRANSACTION;""")
+                COMMIT TRANSACTION;""", what="replacing days of scrobbles")
             return int(sum(day_rows.column("scrobble_count").to_pylist()))
         finally:
-            for name in staged.values():
-                self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+            self._drop(*staged.values())
 
     def loaded_files(self) -> set[str]:
         return {r[0] for r in self._query(f"SELECT path FROM {self._table('bronze_files')}")}
@@ -129,22 +224,21 @@ class BigQueryWarehouse:
                     JOIN latest l USING (artist_name) WHERE t.fetched_at = l.fetched_at;
                 INSERT INTO {self._table('artist_tag_fetches')} SELECT * FROM latest;
                 INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
-                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)])
+                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)],
+                what="replacing artist tags")
         finally:
-            for name in (tags_t, fetches_t):
-                self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+            self._drop(tags_t, fetches_t)
 
     def replace_user_infos(self, infos: pa.Table) -> None:
-        run = uuid.uuid4().hex[:12]
-        name = f"_stage_user_infos_{run}"
+        name = f"_stage_user_infos_{uuid.uuid4().hex[:12]}"
         try:
             staged = self._stage(infos, name)
             self._query(f"""BEGIN TRANSACTION;
                 DELETE FROM {self._table('user_infos')} WHERE user_name IN (SELECT user_name FROM {staged});
                 INSERT INTO {self._table('user_infos')} SELECT * FROM {staged};
-                COMMIT TRANSACTION;""")
+                COMMIT TRANSACTION;""", what="replacing user infos")
         finally:
-            self.client.delete_table(f"{self.raw[1:-1]}.{name}", not_found_ok=True)
+            self._drop(name)
 
     def replace_table(self, name: str, table: pa.Table) -> None:
         """Replace a small reference table raw.<name> (one load job, WRITE_TRUNCATE)."""
@@ -188,9 +282,9 @@ class BigQueryWarehouse:
                                      bigquery.ScalarQueryParameter("value", "STRING", value)])
 
     def model_stats(self) -> tuple[int, float | None]:
-        marts = self.raw.replace("raw`", "marts`")
-        rows = self._query(f"""SELECT COUNT(*), COUNTIF(a.has_genre) FROM {marts[:-1]}.fact_scrobbles` f
-            JOIN {marts[:-1]}.dim_artist` a USING (artist_key)""")
+        marts = self.dataset.removesuffix("raw") + "marts"
+        rows = self._query(f"""SELECT COUNT(*), COUNTIF(a.has_genre) FROM `{marts}.fact_scrobbles` f
+            JOIN `{marts}.dim_artist` a USING (artist_key)""")
         count, covered = rows[0][0], rows[0][1]
         return count, (covered / count if count else None)
 
@@ -209,8 +303,8 @@ class BigQueryWarehouse:
 
 
 class _Result:
-    def __init__(self, job) -> None:
-        self._rows = job.result()
+    def __init__(self, rows) -> None:
+        self._rows = rows
 
     def fetchall(self) -> list[tuple]:
         return [tuple(row) for row in self._rows]
@@ -220,7 +314,14 @@ class _Result:
         return rows[0] if rows else None
 
     def df(self):
-        return self._rows.to_dataframe()
+        return self._rows.to_dataframe(create_bqstorage_client=False)
+
+    def arrow_batches(self) -> Iterable[pa.RecordBatch]:
+        for table in self._rows.to_arrow_iterable():
+            yield from (table.to_batches() if isinstance(table, pa.Table) else [table])
+
+    def arrow_schema(self) -> pa.Schema:
+        return self._rows.to_arrow(create_bqstorage_client=False).schema
 
 
 class BigQueryReader:
@@ -228,7 +329,7 @@ class BigQueryReader:
     the configured project's datasets (with their prefix); `?` parameters are BigQuery's positional ones."""
 
     def __init__(self, project: str, dataset_prefix: str = "", location: str = "US", client=None) -> None:
-        self.client = _client(project, location, client)
+        self.client = bigquery_client(project, location, client)
         self.project, self.prefix, self.location = project, dataset_prefix, location
 
     def qualify(self, sql: str) -> str:
@@ -239,7 +340,21 @@ class BigQueryReader:
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in parameters or []])
-        return _Result(self.client.query(self.qualify(sql), job_config=config, location=self.location))
+        try:
+            return _Result(self.client.query(self.qualify(sql), job_config=config, location=self.location).result())
+        except Exception as exc:  # noqa: BLE001
+            raise api_error(exc, "reading the warehouse") from None
+
+    def tables(self, schema: str) -> set[str]:
+        """The tables and views of a dataset (`marts`, with the prefix); empty when it does not exist."""
+        from google.api_core import exceptions as gexc
+
+        try:
+            return {t.table_id for t in self.client.list_tables(f"{self.project}.{self.prefix}{schema}")}
+        except gexc.NotFound:
+            return set()
+        except Exception as exc:  # noqa: BLE001
+            raise api_error(exc, f"listing the tables of {schema}") from None
 
     def close(self) -> None:
         close = getattr(self.client, "close", None)

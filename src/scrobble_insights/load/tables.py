@@ -68,7 +68,7 @@ RAW_TABLES = {t.name: t for t in (
         "artist_mbid string, track_name string!, track_mbid string, album_name string, album_mbid string, "
         "track_url string, loved bool, fetched_at timestamp"),
         key=("scrobble_id",), replace="every row of a (user_name, played_date) day, when that day is reloaded",
-        partition="PARTITION BY played_date CLUSTER BY user_name", stamped=True),
+        partition="PARTITION BY DATE_TRUNC(played_date, MONTH) CLUSTER BY user_name", stamped=True),
     RawTable("extracted_days", _columns(
         "user_name string!, day date!, scrobble_count int64!, bronze_path string!, bronze_version string!, "
         "extracted_at timestamp"),

@@ -25,8 +25,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
+
+from scrobble_insights.errors import ConfigError
+
+BIGQUERY_SCHEME = "bigquery://"
 
 
 class Warehouse(Protocol):
@@ -67,8 +72,9 @@ def open_warehouse(settings, *, read_only: bool = False) -> Warehouse:
     if settings.warehouse == "bigquery":
         from scrobble_insights.load.bigquery_warehouse import BigQueryWarehouse
 
+        staging = f"{settings.bronze_url.rstrip('/')}/_loads" if settings.bronze_url.startswith("gs://") else ""
         return BigQueryWarehouse(project=settings.bigquery_project, dataset_prefix=settings.bigquery_dataset_prefix,
-                                 location=settings.bigquery_location)
+                                 location=settings.bigquery_location, staging=staging)
     from scrobble_insights.load.duckdb_warehouse import DuckDBWarehouse
 
     return DuckDBWarehouse(settings.warehouse_path, read_only=read_only)
@@ -88,20 +94,46 @@ class Reader(Protocol):
     def close(self) -> None: ...
 
 
-def open_reader(settings) -> Reader:
-    """The configured warehouse, read-only, as readers should see it."""
+def reader_source(settings) -> str:
+    """What readers open, as one string a process can hand another (the dashboard's): the DuckDB
+    snapshot's path, or ``bigquery://<project>/<dataset prefix>?location=<location>``."""
     if settings.warehouse == "bigquery":
-        from scrobble_insights.load.bigquery_warehouse import BigQueryReader
-
-        return BigQueryReader(project=settings.bigquery_project, dataset_prefix=settings.bigquery_dataset_prefix,
-                              location=settings.bigquery_location)
+        if not settings.bigquery_project:
+            raise ConfigError("SCROBBLE_INSIGHTS_BIGQUERY_PROJECT is not set: name the GCP project of the warehouse")
+        return (f"{BIGQUERY_SCHEME}{settings.bigquery_project}/{settings.bigquery_dataset_prefix}"
+                f"?location={settings.bigquery_location}")
     from scrobble_insights.load.snapshot import reader_path
 
-    return open_snapshot(reader_path(settings))
+    return str(reader_path(settings))
 
 
-def open_snapshot(path: Path) -> Reader:
-    """A DuckDB warehouse file, read-only (the dashboard's process is handed the snapshot's path)."""
+def open_reader(settings) -> Reader:
+    """The configured warehouse, read-only, as readers should see it."""
+    return open_source(reader_source(settings))
+
+
+def open_source(source: str | Path) -> Reader:
+    """A reader of `source` (reader_source): a DuckDB file read-only, or the BigQuery datasets."""
+    source = str(source)
+    if source.startswith(BIGQUERY_SCHEME):
+        from scrobble_insights.load.bigquery_warehouse import BigQueryReader
+
+        parts = urlsplit(source)
+        return BigQueryReader(project=parts.netloc, dataset_prefix=parts.path.lstrip("/"),
+                              location=parse_qs(parts.query).get("location", ["US"])[0])
     from scrobble_insights.load.snapshot import read_only
 
-    return read_only(path)
+    return read_only(Path(source))
+
+
+
+def is_bigquery(source: str | Path) -> bool:
+    return str(source).startswith(BIGQUERY_SCHEME)
+
+
+def tables(con: Reader, schema: str) -> set[str]:
+    """The tables (and views) of a schema: `marts`, `raw`."""
+    if hasattr(con, "tables"):
+        return con.tables(schema)
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                                      [schema]).fetchall()}

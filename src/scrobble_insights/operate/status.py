@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from scrobble_insights.config import Settings
-from scrobble_insights.errors import WarehouseError, first_line
-from scrobble_insights.load.warehouse import Reader, open_reader
+from scrobble_insights.errors import ScrobbleInsightsError, first_line
+from scrobble_insights.load.warehouse import Reader, open_reader, reader_source
 from scrobble_insights.operate.runlog import read_runs
 
 
@@ -49,12 +49,14 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
     "run_log_users" then has each user's last success and failure from the run log."""
     now = now or datetime.now(timezone.utc)
     runs = read_runs(settings.data_dir)
-    report = {"data_dir": str(settings.data_dir), "warehouse": str(settings.warehouse_path),
-              "warehouse_exists": settings.warehouse_path.exists(),
-              "warehouse_bytes": _size(settings.warehouse_path), "bronze_bytes": _size(settings.bronze_dir),
+    on_bigquery = settings.warehouse == "bigquery"
+    report = {"data_dir": str(settings.data_dir),
+              "warehouse": reader_source(settings) if on_bigquery else str(settings.warehouse_path),
+              "warehouse_exists": on_bigquery or settings.warehouse_path.exists(),
+              "warehouse_bytes": None if on_bigquery else _size(settings.warehouse_path), "bronze_bytes": _size(settings.bronze_dir),
               "snapshot": str(settings.snapshot_path), "warehouse_readable": False, "warehouse_error": None,
               "last_run": runs[-1] if runs else None, "users": []}
-    if not (settings.warehouse_path.exists() or settings.snapshot_path.exists()):
+    if not (on_bigquery or settings.warehouse_path.exists() or settings.snapshot_path.exists()):
         return report
     try:
         con = open_reader(settings)
@@ -63,7 +65,7 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
         finally:
             con.close()
         report["warehouse_readable"] = True
-    except (WarehouseError, duckdb.Error) as exc:
+    except (ScrobbleInsightsError, duckdb.Error) as exc:
         report["warehouse_error"] = first_line(exc)
         names = sorted({name for r in runs for name in (r.get("users") or [])})
         report["run_log_users"] = []

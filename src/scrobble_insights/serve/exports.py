@@ -1,6 +1,6 @@
 """Exports of the star schema for other BI tools: Parquet, CSV, or one Tableau Hyper extract.
 
-Reads the marts only (a read-only connection to the path given: the snapshot, load.snapshot.reader_path);
+Reads the marts only (a read-only connection to load.warehouse.reader_source: DuckDB's snapshot or BigQuery);
 writes one file per table (Parquet, CSV) or one `scrobble_insights.hyper` holding every table, plus a
 MARKER file, into a directory the export owns: a new or empty one, or an earlier export (it holds the
 marker). Anything else is refused, and so are the working, home and root directories and the data
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrobble_insights.errors import ConfigError, WarehouseError
-from scrobble_insights.load.warehouse import Reader
+from scrobble_insights.load.warehouse import Reader, is_bigquery, tables
 from scrobble_insights.serve.queries import connect
 
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_user", "dim_artist", "dim_artist_alias",
@@ -91,34 +91,31 @@ def _swap(staging: Path, out: Path, data_dir: Path) -> None:
     shutil.rmtree(aside)
 
 
-def export(warehouse_path: Path, fmt: str, out_dir: Path, *, data_dir: Path | None = None) -> ExportSummary:
-    """Export every star-schema table in `fmt` into out_dir (replaced as a whole, if the export owns it).
-    `data_dir` (default: the warehouse's directory) is never written to, nor anything holding it."""
+def export(source: str | Path, fmt: str, out_dir: Path, *, data_dir: Path | None = None) -> ExportSummary:
+    """Export every star-schema table in `fmt` into out_dir (replaced as a whole, if the export owns it),
+    reading `source` (load.warehouse.reader_source: DuckDB's snapshot, or BigQuery). `data_dir` (default:
+    the DuckDB file's directory) is never written to, nor anything holding it."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    if not Path(warehouse_path).exists():
-        raise WarehouseError(f"no warehouse at {warehouse_path}: run `scrobble-insights backfill` first")
-    data_dir = Path(data_dir) if data_dir is not None else Path(warehouse_path).parent
+    if not is_bigquery(source) and not Path(source).exists():
+        raise WarehouseError(f"no warehouse at {source}: run `scrobble-insights backfill` first")
+    data_dir = Path(data_dir) if data_dir is not None else Path(source).parent
     out_dir = check_output(out_dir, data_dir)
-    con = connect(warehouse_path)
+    con = connect(source)
     try:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
-        missing = [t for t in TABLES if t not in present]
+        missing = [t for t in TABLES if t not in tables(con, "marts")]
         if missing:
             raise WarehouseError(f"the warehouse has no {', '.join(missing[:3])}: run `scrobble-insights transform`")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         staging.chmod(0o755)
         try:
-            rows = {t: con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] for t in TABLES}
             parquet_dir = staging if fmt != "hyper" else staging / ".parquet"
             parquet_dir.mkdir(exist_ok=True)
+            rows = {}
             for table in TABLES:
                 target = (parquet_dir / f"{table}.parquet") if fmt != "csv" else (staging / f"{table}.csv")
-                options = "FORMAT parquet, COMPRESSION zstd" if fmt != "csv" else "FORMAT csv, HEADER true"
-                quoted = str(target).replace("'", "''")
-                con.execute(f"COPY ({_select(con, table)}) TO '{quoted}' ({options})")
+                rows[table] = _write(con, table, target, "csv" if fmt == "csv" else "parquet")
             if fmt == "hyper":
                 _write_hyper(parquet_dir, staging / HYPER_FILE)
                 shutil.rmtree(parquet_dir)
@@ -131,6 +128,34 @@ def export(warehouse_path: Path, fmt: str, out_dir: Path, *, data_dir: Path | No
     finally:
         con.close()
     return ExportSummary(out_dir, sorted(p for p in out_dir.iterdir() if p.name != MARKER), rows)
+
+
+def _write(con: Reader, table: str, target: Path, fmt: str) -> int:
+    """Write one mart to a Parquet or CSV file, batch by batch; returns its rows. DuckDB copies it
+    itself; BigQuery's rows stream in as Arrow batches."""
+    if not hasattr(con, "tables"):
+        options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
+        quoted = str(target).replace("'", "''")
+        return con.execute(f"COPY ({_select(con, table)}) TO '{quoted}' ({options})").fetchone()[0]
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    writer, count = None, 0
+    try:
+        for batch in con.execute(f"SELECT * FROM marts.{table}").arrow_batches():
+            if writer is None:
+                writer = (pq.ParquetWriter(target, batch.schema, compression="zstd") if fmt == "parquet"
+                          else pcsv.CSVWriter(target, batch.schema))
+            writer.write_batch(batch)
+            count += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:                   # no rows: the file still says which columns the table has
+        schema = con.execute(f"SELECT * FROM marts.{table} LIMIT 0").arrow_schema()
+        (pq.write_table(schema.empty_table(), target) if fmt == "parquet"
+         else pcsv.write_csv(schema.empty_table(), target))
+    return count
 
 
 def _write_hyper(parquet_dir: Path, target: Path) -> None:

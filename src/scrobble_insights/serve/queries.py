@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from scrobble_insights.errors import WarehouseError
-from scrobble_insights.load.warehouse import Reader, open_snapshot
+from scrobble_insights.load.warehouse import Reader, open_source, tables
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -89,15 +89,14 @@ class Filters:
         return self.start is None and self.end is None
 
 
-def connect(warehouse_path: Path) -> Reader:
-    """A read-only connection through the reader interface (load.warehouse.open_snapshot; pass the
-    snapshot, load.snapshot.reader_path); a clear error when there is nothing to show yet."""
-    con = open_snapshot(warehouse_path)
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
-    if "fact_scrobbles" not in tables:
+def connect(source: str | Path) -> Reader:
+    """A read-only connection through the reader interface (load.warehouse.open_source; pass
+    load.warehouse.reader_source: DuckDB's snapshot or the BigQuery datasets); a clear error when there
+    is nothing to show yet."""
+    con = open_source(source)
+    if "fact_scrobbles" not in tables(con, "marts"):
         con.close()
-        raise WarehouseError(f"the warehouse {warehouse_path} has no star schema yet: run `scrobble-insights transform`")
+        raise WarehouseError(f"the warehouse {source} has no star schema yet: run `scrobble-insights transform`")
     return con
 
 

@@ -75,13 +75,13 @@ def _pick_user(con, user: str | None) -> str:
     return user.lower()
 
 
-def write_report(warehouse_path: Path, output: Path, *, user: str | None = None, year: int | None = None,
+def write_report(source: str | Path, output: Path, *, user: str | None = None, year: int | None = None,
                  fmt: str = "html") -> list[Path]:
     """Write the report (one HTML file) or the charts (PNG files in the `output` directory), reading the
-    warehouse at `warehouse_path` read-only: pass the snapshot (load.snapshot.reader_path)."""
+    warehouse read-only: pass load.warehouse.reader_source (DuckDB's snapshot, or BigQuery)."""
     if fmt not in ("html", "png"):
         raise ConfigError(f"--format {fmt!r} is not html or png")
-    con = q.connect(warehouse_path)
+    con = q.connect(source)
     try:
         user = _pick_user(con, user)
         if year is not None and year not in q.years(con, user):

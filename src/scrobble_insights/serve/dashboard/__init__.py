@@ -1,10 +1,10 @@
 """The interactive dashboard: a Streamlit app over the marts, served on 127.0.0.1 only.
 
-    from scrobble_insights.load.snapshot import reader_path
-    serve(reader_path(settings), port=8501)        # blocks until Ctrl-C; returns the exit code
+    from scrobble_insights.load.warehouse import reader_source
+    serve(reader_source(settings), port=8501)        # blocks until Ctrl-C; returns the exit code
 
 `start` runs the same server without blocking (tests, the demo) and `wait_until_healthy` polls its
-health endpoint. Give it the read-only snapshot (`reader_path`), never the live warehouse: the app
+health endpoint. Give it `reader_source` (DuckDB's read-only snapshot, never the live warehouse; or BigQuery): the app
 opens the path it is given read-only for each question and keeps no connection between reruns, and
 each job publishes a new snapshot there, so the dashboard never stands in a job's way. Streamlit runs
 with usage statistics, the file watcher and development mode off: nothing leaves the machine.
@@ -38,17 +38,21 @@ def command(port: int, open_browser: bool = False) -> list[str]:
             "--theme.base", "light"]
 
 
-def environment(warehouse_path: Path) -> dict[str, str]:
+def environment(source: str | Path) -> dict[str, str]:
+    """The server's environment: the warehouse it reads (a path made absolute, or BigQuery's datasets)."""
+    from scrobble_insights.load.warehouse import is_bigquery
+
     env = dict(os.environ)
-    env.update({WAREHOUSE_ENV: str(Path(warehouse_path).resolve()), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+    source = str(source) if is_bigquery(source) else str(Path(source).resolve())
+    env.update({WAREHOUSE_ENV: source, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
     return env
 
 
-def start(warehouse_path: Path, port: int = 8501, *, open_browser: bool = False, quiet: bool = False,
+def start(source: str | Path, port: int = 8501, *, open_browser: bool = False, quiet: bool = False,
           ) -> subprocess.Popen:
     """Start the dashboard server in the background; `quiet` sends its console output to /dev/null."""
     output = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(command(port, open_browser), env=environment(warehouse_path),
+    return subprocess.Popen(command(port, open_browser), env=environment(source),
                             stdin=subprocess.DEVNULL, stdout=output, stderr=output)
 
 
@@ -90,10 +94,10 @@ def _exit_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def serve(warehouse_path: Path, port: int = 8501, open_browser: bool = False) -> int:
+def serve(source: str | Path, port: int = 8501, open_browser: bool = False) -> int:
     """Run the dashboard in the foreground until it stops (Ctrl-C); return the server's exit code.
     The server never outlives this call: Ctrl-C and SIGTERM stop it too."""
-    process = start(warehouse_path, port, open_browser=open_browser)
+    process = start(source, port, open_browser=open_browser)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)

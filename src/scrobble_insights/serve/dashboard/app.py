@@ -163,7 +163,7 @@ def main() -> None:
     st.title("Scrobble Insights", anchor=False)
     caption = st.empty()
     try:
-        dashboard(Warehouse(data.warehouse_path()), caption)
+        dashboard(Warehouse(data.warehouse_source()), caption)
     except WarehouseError as exc:
         if isinstance(exc, WarehouseBusyError) or "cannot open" in str(exc):    # in use or unreadable
             st.warning(f"Cannot read the warehouse right now (is the pipeline writing to it?): {exc}. "

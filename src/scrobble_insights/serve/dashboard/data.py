@@ -1,13 +1,16 @@
 """What the dashboard reads, cached: each answer is a DataFrame from `queries`, computed on a
-short-lived read-only connection and cached by (warehouse, its modification time, question, filters).
+short-lived read-only connection and cached by (warehouse, its version, question, filters).
 
-The dashboard reads the read-only snapshot (load.snapshot), never the live warehouse, so jobs write
-while it is open; a newly published snapshot changes the modification time and with it every cache key.
+On DuckDB the dashboard reads the read-only snapshot (load.snapshot), never the live warehouse, so jobs
+write while it is open; a newly published snapshot changes the file's stamp and with it every cache
+key. On BigQuery the version is the current BIGQUERY_CACHE_S window: an answer is reused for at most
+that long, so a page view after the first costs no query (every query costs bytes scanned).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,42 +18,48 @@ from pathlib import Path
 import streamlit as st
 
 from scrobble_insights.errors import ScrobbleInsightsError, WarehouseError
+from scrobble_insights.load.warehouse import is_bigquery
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve import streaks
 from scrobble_insights.serve.dashboard import WAREHOUSE_ENV
 from scrobble_insights.serve.queries import Filters
 
 CACHE_TTL_S = 600
+BIGQUERY_CACHE_S = 300
 ALL_TIME = "All time"
 ALL_GENRES = "All genres"
 
 
-def warehouse_path() -> Path:
-    """SCROBBLE_INSIGHTS_WAREHOUSE_PATH (the CLI sets it to the snapshot), else the configured data
-    directory's snapshot (load.snapshot.reader_path)."""
+def warehouse_source() -> str:
+    """SCROBBLE_INSIGHTS_WAREHOUSE_PATH (the CLI sets it: the snapshot's path, or the BigQuery
+    datasets), else the configured warehouse (load.warehouse.reader_source)."""
     if os.environ.get(WAREHOUSE_ENV):
-        return Path(os.environ[WAREHOUSE_ENV])
+        return os.environ[WAREHOUSE_ENV]
     from scrobble_insights.config import build_settings
-    from scrobble_insights.load.snapshot import reader_path
+    from scrobble_insights.load.warehouse import reader_source
 
     try:
         settings = build_settings()
     except ScrobbleInsightsError as exc:
         raise WarehouseError(f"cannot find the warehouse: {exc}") from None
-    return reader_path(settings)
+    return reader_source(settings)
 
 
-def stamp(path: Path) -> tuple:
-    """Changes whenever the warehouse is replaced (a published snapshot) or rewritten (file or log)."""
+def stamp(source: str, now: float | None = None) -> tuple:
+    """Changes whenever the warehouse is replaced (a published snapshot) or rewritten (file or log); on
+    BigQuery, every BIGQUERY_CACHE_S seconds."""
+    if is_bigquery(source):
+        return (int((time.time() if now is None else now) // BIGQUERY_CACHE_S),)
+    path = Path(source)
     return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for p in (path, path.with_name(path.name + ".wal"))
                  if p.exists() for s in [p.stat()])
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
-def ask(path: str, version: tuple, question: str, *args):
+def ask(source: str, version: tuple, question: str, *args):
     """queries.<question> (or streaks.<question>)(con, *args) on a fresh read-only connection (closed
     before returning)."""
-    con = q.connect(Path(path))
+    con = q.connect(source)
     try:
         return getattr(q if hasattr(q, question) else streaks, question)(con, *args)
     finally:
@@ -60,12 +69,12 @@ def ask(path: str, version: tuple, question: str, *args):
 class Warehouse:
     """The warehouse as the app sees it: every call is a cached `ask`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.version = stamp(path)
+    def __init__(self, source: str) -> None:
+        self.path = source
+        self.version = stamp(source)
 
     def __call__(self, question: str, *args):
-        return ask(str(self.path), self.version, question, *args)
+        return ask(self.path, self.version, question, *args)
 
     def check(self) -> None:
         """WarehouseError (one line, with the fix) when there is nothing to show yet."""
