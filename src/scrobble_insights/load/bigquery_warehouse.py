@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scrobble_insights.errors import ConfigError, WarehouseError, first_line
@@ -173,10 +174,14 @@ class BigQueryWarehouse:
             self.client.delete_table(f"{self.dataset}.{name}", not_found_ok=True)
 
     def loaded_versions(self, users: Iterable[str] | None = None) -> dict[tuple[str, str], str]:
+        from google.cloud import bigquery
+
+        where, params = "", []
+        if users is not None:          # the table is clustered by user: only their blocks are read
+            where, params = "WHERE user_name IN UNNEST(@users)", [bigquery.ArrayQueryParameter("users", "STRING", list(users))]
         rows = self._query(f"SELECT user_name, CAST(day AS STRING) AS day, bronze_version "
-                           f"FROM {self._table('extracted_days')}")
-        wanted = None if users is None else set(users)
-        return {(r[0], r[1]): r[2] for r in rows if wanted is None or r[0] in wanted}
+                           f"FROM {self._table('extracted_days')} {where}", params)
+        return {(r[0], r[1]): r[2] for r in rows}
 
     def replace_days(self, keys: pa.Table, scrobbles: pa.RecordBatchReader, days: Callable[[], pa.Table], *,
                      replace_all: bool = False) -> int:
@@ -189,11 +194,15 @@ class BigQueryWarehouse:
             days_t = self._stage(day_rows, staged["days"])
             wipe = (f"DELETE FROM {self._table('scrobbles')} WHERE TRUE; "
                     f"DELETE FROM {self._table('extracted_days')} WHERE TRUE;") if replace_all else ""
+            # The literal day range lets BigQuery prune the month partitions no key falls in (a join
+            # to the keys alone would read every partition's user_name and day).
+            first, last = (str(d) for d in pc.min_max(keys.column("day")).values()) if keys.num_rows else ("1", "0")
+            span = f"BETWEEN '{first}' AND '{last}'"
             self._query(f"""BEGIN TRANSACTION; {wipe}
-                DELETE FROM {self._table('scrobbles')} s WHERE EXISTS (SELECT 1 FROM {keys_t} k
-                    WHERE k.user_name = s.user_name AND k.day = s.played_date);
-                DELETE FROM {self._table('extracted_days')} e WHERE EXISTS (SELECT 1 FROM {keys_t} k
-                    WHERE k.user_name = e.user_name AND k.day = e.day);
+                DELETE FROM {self._table('scrobbles')} s WHERE s.played_date {span} AND EXISTS (SELECT 1
+                    FROM {keys_t} k WHERE k.user_name = s.user_name AND k.day = s.played_date);
+                DELETE FROM {self._table('extracted_days')} e WHERE e.day {span} AND EXISTS (SELECT 1
+                    FROM {keys_t} k WHERE k.user_name = e.user_name AND k.day = e.day);
                 INSERT INTO {self._table('scrobbles')} SELECT *, CURRENT_TIMESTAMP() FROM {rows_t};
                 INSERT INTO {self._table('extracted_days')} SELECT *, CURRENT_TIMESTAMP() FROM {days_t};
                 COMMIT TRANSACTION;""", what="replacing days of scrobbles")

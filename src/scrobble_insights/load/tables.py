@@ -72,7 +72,8 @@ RAW_TABLES = {t.name: t for t in (
     RawTable("extracted_days", _columns(
         "user_name string!, day date!, scrobble_count int64!, bronze_path string!, bronze_version string!, "
         "extracted_at timestamp"),
-        key=("user_name", "day"), replace="with the day's scrobbles, in the same transaction", stamped=True),
+        key=("user_name", "day"), replace="with the day's scrobbles, in the same transaction",
+        partition="PARTITION BY DATE_TRUNC(day, MONTH) CLUSTER BY user_name", stamped=True),
     RawTable("artist_tags", _columns(
         "artist_name string!, tag_name string!, tag_weight int64!, tag_rank int64!, fetched_at timestamp!"),
         key=("artist_name", "tag_name"), replace="every tag of an artist, when the artist is fetched again"),
