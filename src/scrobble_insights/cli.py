@@ -146,7 +146,9 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
               f"· {summary.seconds:.1f}s")
     out.print(f"loaded {summary.loaded.days:,} changed days ({summary.loaded.scrobbles:,} rows) into "
               f"{settings.warehouse_path if settings.warehouse == 'duckdb' else 'BigQuery'}")
-    out.print(f"bronze files: {settings.bronze_dir}")
+    from scrobble_insights.bronze.store import open_bronze
+
+    out.print(f"bronze files: {open_bronze(settings).uri()}")
 
 
 def _job(settings: Settings, command: str, **details):
