@@ -102,7 +102,11 @@ class GcsBronze:
         try:
             yield
         except exceptions.NotFound:
-            if not self.bucket.exists():
+            try:
+                missing = not self.bucket.exists()
+            except exceptions.GoogleAPIError:
+                missing = False
+            if missing:
                 raise ConfigError(f"the bronze bucket gs://{self.bucket_name} does not exist "
                                   "(SCROBBLE_INSIGHTS_BRONZE_URL): create it with `terraform apply` in infra/, "
                                   "or `gcloud storage buckets create`") from None
