@@ -4,6 +4,7 @@ the generation precondition, and one-line errors."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -79,6 +80,9 @@ def test_backfill_to_a_bucket_lands_the_keys_and_rows_of_a_local_run_and_rebuild
     assert sum("/recenttracks/" in k for k in cloud_keys) == (LAST - FIRST).days + 1
     assert any("/toptags/" in k for k in cloud_keys)
     assert not (cloud / "bronze").exists()
+    done = run_cli(["status", "--json"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["bronze_bytes"] == sum(b.size for b in gcs_emulator.client().list_blobs(gcs_bucket)) > 0
 
     truth = truth_rows(sim, "alice", FIRST, LAST + timedelta(days=1))
     assert warehouse_rows(cloud / "warehouse.duckdb", "alice") == warehouse_rows(local / "warehouse.duckdb", "alice") == truth
