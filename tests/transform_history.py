@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.bronze.files import write_day, write_tags_batch, write_user_info
+from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.load.loader import load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.steps import check_users
@@ -35,6 +36,7 @@ def write_history(settings, user: str, plays: list[tuple], *, first: date, last:
     (UTC time, artist, track, album, artist_mbid). `answered_as` maps an artist (as scrobbled) to the
     name last.fm's artist.getTopTags answered for it (its autocorrection)."""
     [user] = check_users([user])
+    bronze = open_bronze(settings)
     by_day: dict[date, list[dict]] = {}
     for when, artist, name, *rest in plays:
         seconds = uts(when)
@@ -43,22 +45,21 @@ def write_history(settings, user: str, plays: list[tuple], *, first: date, last:
             {"fetched_at": FETCHED.isoformat(), "window": {}, "page": 1, "track": track(seconds, artist, name, *rest)})
     day = first
     while day <= last:
-        write_day(settings.bronze_dir, user, day, sorted(by_day.pop(day, []),
-                                                         key=lambda line: -int(line["track"]["date"]["uts"])))
+        write_day(bronze, user, day, sorted(by_day.pop(day, []), key=lambda line: -int(line["track"]["date"]["uts"])))
         day += timedelta(days=1)
     assert not by_day, f"plays outside {first}..{last}: {sorted(by_day)}"
-    write_user_info(settings.bronze_dir, user, {"user": {"name": user, "playcount": str(len(plays)),
-                                                         "registered": {"unixtime": "1262304000"}}}, FETCHED)
+    write_user_info(bronze, user, {"user": {"name": user, "playcount": str(len(plays)),
+                                            "registered": {"unixtime": "1262304000"}}}, FETCHED)
     if tags:
         records = [{"artist": artist, "fetched_at": FETCHED.isoformat(),
                     "body": {"toptags": {"tag": [{"name": n, "count": c, "url": ""} for n, c in artist_tags],
                                          "@attr": {"artist": (answered_as or {}).get(artist, artist)}}}}
                    for artist, artist_tags in tags.items()]
-        write_tags_batch(settings.bronze_dir, records, FETCHED)
+        write_tags_batch(bronze, records, FETCHED)
     warehouse = open_warehouse(settings)
     try:
-        load_scrobbles(warehouse, settings.bronze_dir)
-        load_user_infos(warehouse, settings.bronze_dir)
-        load_tags(warehouse, settings.bronze_dir)
+        load_scrobbles(warehouse, bronze)
+        load_user_infos(warehouse, bronze)
+        load_tags(warehouse, bronze)
     finally:
         warehouse.close()

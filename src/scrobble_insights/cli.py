@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -146,7 +147,9 @@ def _print_summary(summary, settings: Settings, json_path: Path | None = None) -
               f"· {summary.seconds:.1f}s")
     out.print(f"loaded {summary.loaded.days:,} changed days ({summary.loaded.scrobbles:,} rows) into "
               f"{settings.warehouse_path if settings.warehouse == 'duckdb' else 'BigQuery'}")
-    out.print(f"bronze files: {settings.bronze_dir}")
+    from scrobble_insights.bronze.store import open_bronze
+
+    out.print(f"bronze files: {open_bronze(settings).uri()}")
 
 
 def _job(settings: Settings, command: str, **details):
@@ -593,15 +596,15 @@ def main() -> None:
     try:
         app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
     except (ScrobbleInsightsError, Terminated) as exc:
-        err.print(f"[bold red]error:[/] {redact(str(exc), _secrets)}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(redact(str(exc), _secrets))}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except OSError as exc:      # a full or read-only disk, a missing permission: the file and the fix
-        err.print(f"[bold red]error:[/] {redact(os_error_message(exc, *_data_dir[:1]), _secrets)}", markup=True, highlight=False,
+        err.print(f"[bold red]error:[/] {escape(redact(os_error_message(exc, *_data_dir[:1]), _secrets))}", markup=True, highlight=False,
                   soft_wrap=True)
         sys.exit(EXIT_OS)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, secrets scrubbed
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         text = redact(f"{type(exc).__name__}: {exc}", _secrets).splitlines()[0] if str(exc) else type(exc).__name__
-        err.print(f"[bold red]internal error:[/] {text} — please report it (run with --verbose for details)",
+        err.print(f"[bold red]internal error:[/] {escape(text)} — please report it (run with --verbose for details)",
                   markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_INTERNAL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -30,6 +31,13 @@ from scrobble_insights.errors import ConfigError
 
 OFFICIAL_API_URL = "https://ws.audioscrobbler.com/2.0/"
 CONFIG_FILE = "scrobble-insights.toml"
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$")     # GCS bucket names (3-63 characters)
+
+
+def parse_gs_url(url: str) -> tuple[str, str]:
+    """gs://bucket[/prefix] -> (bucket, prefix without slashes at either end)."""
+    bucket, _, prefix = url.removeprefix("gs://").partition("/")
+    return bucket, prefix.strip("/")
 
 
 def _check_zone(name: str) -> str:
@@ -183,6 +191,20 @@ class Settings(BaseSettings):
             raise ValueError("has an invalid port: the port must be a number from 1 to 65535")
         return value
 
+    @field_validator("bronze_url")
+    @classmethod
+    def _bronze_url(cls, value: str) -> str:
+        value = value.strip()
+        example = "such as gs://my-scrobbles/bronze or /srv/scrobbles/bronze"
+        if value.startswith("gs://"):
+            bucket, _ = parse_gs_url(value)
+            if not _BUCKET.match(bucket) or ".." in bucket:
+                raise ValueError(f"names no valid bucket (3-63 lower-case letters, digits, '-', '_' or '.'): "
+                                 f"write gs://bucket[/prefix], {example}")
+        elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value):
+            raise ValueError(f"must be a local path or gs://bucket[/prefix], {example}")
+        return value
+
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
                                    init_settings: PydanticBaseSettingsSource,
@@ -202,6 +224,10 @@ class Settings(BaseSettings):
 
     @property
     def bronze_dir(self) -> Path:
+        """The local bronze directory (when SCROBBLE_INSIGHTS_BRONZE_URL is a gs:// URL, bronze is there
+        instead: read and write it through bronze.store.open_bronze)."""
+        if self.bronze_url and not self.bronze_url.startswith("gs://"):
+            return Path(self.bronze_url)
         return self.data_dir / "bronze"
 
     @property

@@ -3,7 +3,8 @@
 import shutil
 from datetime import timedelta
 
-from scrobble_insights.bronze.files import day_path, file_version, read_lines, write_day
+from scrobble_insights.bronze.files import day_key, file_version, read_lines, write_day
+from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.config import build_settings
 from scrobble_insights.operate.steps import extract, load
 from support import TODAY, truth_rows, warehouse_rows
@@ -24,10 +25,11 @@ def test_copied_data_dir_reloads_no_day_and_a_changed_day_reloads_alone(simulato
     assert load(copied, ["alice"])[0].days == 0
 
     day = FIRST + timedelta(days=3)
-    path = day_path(copied.bronze_dir, "alice", day)
-    lines = read_lines(path)
+    store = LocalBronze(copied.bronze_dir)
+    path = copied.bronze_dir / day_key("alice", day)
+    lines = read_lines(store, day_key("alice", day))
     before = file_version(path)
-    write_day(copied.bronze_dir, "alice", day, lines[1:])     # one scrobble deleted on last.fm
+    write_day(store, "alice", day, lines[1:])     # one scrobble deleted on last.fm
     assert file_version(path) != before
     reloaded, _ = load(copied, ["alice"])
     assert (reloaded.days, reloaded.scrobbles) == (1, len(lines) - 1)

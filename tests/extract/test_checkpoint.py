@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from scrobble_insights.bronze.files import day_path
+from scrobble_insights.bronze.files import day_key
 from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.operate.steps import extract, load
 from support import TODAY, truth_rows, warehouse_rows
@@ -22,10 +22,10 @@ def test_checkpointed_days_without_bronze_files_are_extracted_again(simulator, s
     Checkpoint(settings.state_dir, "alice", FIRST, LAST).mark_done(FIRST, LAST + timedelta(days=1))
     lost = [FIRST, FIRST + timedelta(days=7), FIRST + timedelta(days=8), LAST]
     for day in lost:
-        day_path(settings.bronze_dir, "alice", day).unlink()
+        (settings.bronze_dir / day_key("alice", day)).unlink()
 
     stats, _ = extract(settings, ["alice"], FIRST, LAST)
-    assert all(day_path(settings.bronze_dir, "alice", day).exists() for day in lost)
+    assert all((settings.bronze_dir / day_key("alice", day)).exists() for day in lost)
     assert stats[0].days_skipped == (LAST - FIRST).days + 1 - len(lost)
     load(settings, ["alice"])
     expected = truth_rows(sim, "alice", FIRST, LAST + timedelta(days=1))

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from scrobble_insights.bronze.files import iter_day_files, read_lines
+from scrobble_insights.bronze.files import iter_days, read_lines
+from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.errors import ExtractError
 from scrobble_insights.operate.steps import extract
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec
@@ -18,8 +19,9 @@ FIRST, LAST = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
 def bronze_rows(settings, user: str) -> Counter:
     """The scrobbles in the bronze day files, as a multiset like support.truth_rows."""
     rows: Counter = Counter()
-    for _, day, path in iter_day_files(settings.bronze_dir, [user]):
-        for line in read_lines(path):
+    store = open_bronze(settings)
+    for _, day, key, _ in iter_days(store, [user]):
+        for line in read_lines(store, key):
             track = line["track"]
             uts = int(track["date"]["uts"])
             assert day_uts(day) <= uts < day_uts(day + timedelta(days=1)), "a scrobble landed in the wrong day"

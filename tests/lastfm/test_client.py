@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.errors import PermanentLastfmError, TransientLastfmError
 from scrobble_insights.extract.scrobbles import extract_scrobbles
 from scrobble_insights.operate.steps import build_client
@@ -37,7 +38,7 @@ def test_client_slows_down_when_last_fm_keeps_answering_error_29(simulator, sett
 
     async def run():
         async with client:
-            return await extract_scrobbles(client, "alice", first, last, bronze_dir=settings.bronze_dir,
+            return await extract_scrobbles(client, "alice", first, last, bronze=LocalBronze(settings.bronze_dir),
                                            state_dir=settings.state_dir, limit=20, target_pages=5)
 
     stats = asyncio.run(run())

@@ -7,7 +7,8 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from scrobble_insights.bronze.files import iter_day_files
+from scrobble_insights.bronze.files import iter_days
+from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.errors import BronzeError, WarehouseError
 from scrobble_insights.load.loader import load_scrobbles
 from scrobble_insights.load.warehouse import open_warehouse
@@ -43,7 +44,8 @@ def test_bronze_holds_the_raw_objects_untouched(simulator, settings_for):
     sim, server = simulator()
     settings = settings_for(server)
     extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
-    user, day, path = next(iter_day_files(settings.bronze_dir))
+    user, day, key, _ = next(iter_days(LocalBronze(settings.bronze_dir)))
+    path = settings.bronze_dir / key
     line = json.loads(gzip.decompress(path.read_bytes()).splitlines()[0])
     assert set(line) == {"fetched_at", "window", "page", "track"}
     assert set(line["track"]) >= {"artist", "name", "mbid", "album", "url", "date", "image", "streamable"}
@@ -55,7 +57,7 @@ def test_a_failing_load_leaves_the_warehouse_as_it_was(simulator, settings_for):
     settings = settings_for(server)
     extract_and_load(settings, ["alice"], FIRST, LAST, tags=False)
     before = warehouse_rows(settings.warehouse_path, "alice")
-    files = [p for _, _, p in iter_day_files(settings.bronze_dir)]
+    files = [settings.bronze_dir / key for _, _, key, _ in iter_days(LocalBronze(settings.bronze_dir))]
     # Rewrite one day with new content and corrupt a later one: the load must not half-apply.
     lines = gzip.decompress(files[0].read_bytes()).splitlines()
     assert lines, "the first day should hold scrobbles, or rewriting it changes nothing"
@@ -63,7 +65,7 @@ def test_a_failing_load_leaves_the_warehouse_as_it_was(simulator, settings_for):
     files[-1].write_bytes(b"this is not gzip")
     warehouse = open_warehouse(settings)
     with pytest.raises(BronzeError, match="is damaged"):
-        load_scrobbles(warehouse, settings.bronze_dir)
+        load_scrobbles(warehouse, LocalBronze(settings.bronze_dir))
     warehouse.close()
     assert warehouse_rows(settings.warehouse_path, "alice") == before
 
@@ -87,7 +89,7 @@ def test_rebuild_builds_a_fresh_file_keeps_the_old_one_aside_and_a_failure_chang
 
     # A damaged bronze file: the rebuild fails and leaves both files as they were.
     live, kept = settings.warehouse_path.read_bytes(), previous.read_bytes()
-    files = [p for _, _, p in iter_day_files(settings.bronze_dir)]
+    files = [settings.bronze_dir / key for _, _, key, _ in iter_days(LocalBronze(settings.bronze_dir))]
     files[-1].write_bytes(b"this is not gzip")
     with pytest.raises(BronzeError, match="is damaged"):
         rebuild_from_bronze(settings)

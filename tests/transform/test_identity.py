@@ -15,6 +15,7 @@ from test_incremental import TABLES, normalised
 from test_transform import TODAY, query
 
 from scrobble_insights.bronze.files import write_tags_batch
+from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.config import build_settings
 from scrobble_insights.load.loader import load_tags
 from scrobble_insights.load.warehouse import open_warehouse
@@ -54,10 +55,10 @@ def land_tags(settings, artist: str, tags: list[tuple[str, int]], answered_as: s
     record = {"artist": artist, "fetched_at": FETCHED.isoformat(),
               "body": {"toptags": {"tag": [{"name": n, "count": c, "url": ""} for n, c in tags],
                                    "@attr": {"artist": answered_as}}}}
-    write_tags_batch(settings.bronze_dir, [record], FETCHED)
+    write_tags_batch(LocalBronze(settings.bronze_dir), [record], FETCHED)
     warehouse = open_warehouse(settings)
     try:
-        load_tags(warehouse, settings.bronze_dir)
+        load_tags(warehouse, LocalBronze(settings.bronze_dir))
     finally:
         warehouse.close()
 

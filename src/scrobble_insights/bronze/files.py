@@ -1,14 +1,21 @@
 """The bronze layer: raw API objects as gzip JSON lines, one file per user and UTC day.
 
-Layout (Hive-style, one file per partition, replaced atomically, never edited in place):
+Layout (Hive-style, one file per partition, replaced atomically, never edited in place), under the
+root of a bronze store (bronze/store.py: <data>/bronze by default, or gs://bucket/prefix):
 
-    <data>/bronze/lastfm/recenttracks/user=<name>/date=<YYYY-MM-DD>.jsonl.gz
-    <data>/bronze/lastfm/toptags/date=<YYYY-MM-DD>/part-<HHMMSS>-<id>.jsonl.gz
+    lastfm/recenttracks/user=<name>/date=<YYYY-MM-DD>.jsonl.gz
+    lastfm/toptags/date=<YYYY-MM-DD>/part-<HHMMSS>-<id>.jsonl.gz
+    lastfm/userinfo/user=<name>/part-<YYYYmmddTHHMMSSffffff>.jsonl.gz
 
 A recent-tracks line is ``{"fetched_at", "window": {"from", "to", "total"}, "page", "track"}`` where
 ``track`` is the object exactly as last.fm sent it. A day file exists only for a day that was fully
 covered by one extracted window; an empty file means "extracted, no scrobbles that day".
 Checkpoints under <data>/state/ let an interrupted extraction resume without refetching windows.
+
+Why gzip JSON lines, in a bucket too, and not Parquet: the API's objects are kept exactly as sent, so
+bronze can rebuild everything, including what a later parser will read from them. Parquet would need
+a schema up front and would change types (last.fm sends numbers as strings, an object or a list for the
+same field). A BigQuery load of the PARSED rows is staged as Parquet by the warehouse, not in bronze.
 """
 
 from __future__ import annotations
@@ -22,11 +29,17 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-RECENT_DIR = Path("lastfm") / "recenttracks"
-TAGS_DIR = Path("lastfm") / "toptags"
-USERINFO_DIR = Path("lastfm") / "userinfo"
-_DAY_FILE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
+if TYPE_CHECKING:
+    from scrobble_insights.bronze.store import BronzeStore
+
+RECENT_DIR = "lastfm/recenttracks"
+TAGS_DIR = "lastfm/toptags"
+USERINFO_DIR = "lastfm/userinfo"
+_DAY_KEY = re.compile(r"^lastfm/recenttracks/user=([^/]+)/date=(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
+_TAG_KEY = re.compile(r"^lastfm/toptags/date=[^/]+/part-[^/]+\.jsonl\.gz$")
+_USERINFO_KEY = re.compile(r"^lastfm/userinfo/user=([^/]+)/part-[^/]+\.jsonl\.gz$")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -54,84 +67,77 @@ def _gzip_lines(lines: Iterable[dict]) -> bytes:
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
-def read_lines(path: Path) -> list[dict]:
-    """All JSON lines of a bronze file."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-# --- recent tracks --------------------------------------------------------------------------------
-
-def day_path(bronze_dir: Path, user: str, day: date) -> Path:
-    return bronze_dir / RECENT_DIR / f"user={user}" / f"date={day.isoformat()}.jsonl.gz"
-
-
-def write_day(bronze_dir: Path, user: str, day: date, lines: list[dict]) -> Path:
-    """Replace the bronze file of one user-day with these lines (possibly none)."""
-    path = day_path(bronze_dir, user, day)
-    write_atomic(path, _gzip_lines(lines))
-    return path
-
-
-def iter_day_files(bronze_dir: Path, users: Iterable[str] | None = None) -> Iterator[tuple[str, date, Path]]:
-    """(user, day, path) for every recent-tracks day file, sorted by user then day."""
-    root = bronze_dir / RECENT_DIR
-    if not root.is_dir():
-        return
-    wanted = None if users is None else {u.lower() for u in users}
-    for user_dir in sorted(root.glob("user=*")):
-        user = user_dir.name.removeprefix("user=")
-        if wanted is not None and user not in wanted:
-            continue
-        for path in sorted(user_dir.iterdir()):
-            match = _DAY_FILE.match(path.name)
-            if match:
-                yield user, date.fromisoformat(match.group(1)), path
+def read_lines(store: BronzeStore, key: str) -> list[dict]:
+    """All JSON lines of a bronze object."""
+    text = gzip.decompress(store.read(key)).decode("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def file_version(path: Path) -> str:
-    """Cheap identity of a bronze file's content: its size and gzip trailer (CRC32 and length of the
-    data). Files are gzip written with mtime=0, so a copy (cp -r, a restore) keeps its version."""
+    """Cheap identity of a local bronze file's content: its size and gzip trailer (CRC32 and length of
+    the data). Files are gzip written with mtime=0, so a copy (cp -r, a restore) keeps its version."""
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         handle.seek(max(0, size - 8))
         return f"{size}-{handle.read(8).hex()}"
 
 
+# --- recent tracks --------------------------------------------------------------------------------
+
+def day_key(user: str, day: date) -> str:
+    return f"{RECENT_DIR}/user={user}/date={day.isoformat()}.jsonl.gz"
+
+
+def write_day(store: BronzeStore, user: str, day: date, lines: list[dict]) -> str:
+    """Replace the bronze object of one user-day with these lines (possibly none); returns its key."""
+    key = day_key(user, day)
+    store.write(key, _gzip_lines(lines))
+    return key
+
+
+def iter_days(store: BronzeStore, users: Iterable[str] | None = None) -> Iterator[tuple[str, date, str, str]]:
+    """(user, day, key, version) for every recent-tracks day, sorted by user then day."""
+    prefixes = [f"{RECENT_DIR}/"] if users is None else \
+        [f"{RECENT_DIR}/user={u}/" for u in sorted({u.lower() for u in users})]
+    for prefix in prefixes:
+        for key, version in store.list(prefix):
+            match = _DAY_KEY.match(key)
+            if match:
+                yield match.group(1), date.fromisoformat(match.group(2)), key, version
+
+
 # --- artist top tags --------------------------------------------------------------------------------
 
-def write_tags_batch(bronze_dir: Path, records: list[dict], now: datetime) -> Path:
+def write_tags_batch(store: BronzeStore, records: list[dict], now: datetime) -> str:
     """Land one batch of artist.getTopTags answers (``{"artist", "fetched_at", "body"}`` lines)."""
     name = f"part-{now.strftime('%H%M%S%f')}-{uuid.uuid4().hex[:8]}.jsonl.gz"
-    path = bronze_dir / TAGS_DIR / f"date={now.date().isoformat()}" / name
-    write_atomic(path, _gzip_lines(records))
-    return path
+    key = f"{TAGS_DIR}/date={now.date().isoformat()}/{name}"
+    store.write(key, _gzip_lines(records))
+    return key
 
 
-def iter_tag_files(bronze_dir: Path) -> list[Path]:
-    """Tag batch files in the order they were written."""
-    root = bronze_dir / TAGS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(root.glob("date=*/part-*.jsonl.gz"))
+def iter_tag_keys(store: BronzeStore) -> list[str]:
+    """Tag batch keys in the order they were written."""
+    return [key for key, _ in store.list(f"{TAGS_DIR}/") if _TAG_KEY.match(key)]
 
 
 # --- user.getInfo ------------------------------------------------------------------------------------
 
-def write_user_info(bronze_dir: Path, user: str, body: dict, now: datetime) -> Path:
+def write_user_info(store: BronzeStore, user: str, body: dict, now: datetime) -> str:
     """Land one user.getInfo answer (``{"user", "fetched_at", "body"}``)."""
-    path = bronze_dir / USERINFO_DIR / f"user={user}" / f"part-{now.strftime('%Y%m%dT%H%M%S%f')}.jsonl.gz"
-    write_atomic(path, _gzip_lines([{"user": user, "fetched_at": now.isoformat(), "body": body}]))
-    return path
+    key = f"{USERINFO_DIR}/user={user}/part-{now.strftime('%Y%m%dT%H%M%S%f')}.jsonl.gz"
+    store.write(key, _gzip_lines([{"user": user, "fetched_at": now.isoformat(), "body": body}]))
+    return key
 
 
-def latest_user_infos(bronze_dir: Path) -> list[Path]:
-    """The newest user.getInfo file of each user."""
-    root = bronze_dir / USERINFO_DIR
-    if not root.is_dir():
-        return []
-    return [files[-1] for user_dir in sorted(root.glob("user=*"))
-            if (files := sorted(user_dir.glob("part-*.jsonl.gz")))]
+def latest_user_infos(store: BronzeStore) -> list[str]:
+    """The key of the newest user.getInfo answer of each user."""
+    newest: dict[str, str] = {}
+    for key, _ in store.list(f"{USERINFO_DIR}/"):       # sorted: a user's newest comes last
+        match = _USERINFO_KEY.match(key)
+        if match:
+            newest[match.group(1)] = key
+    return [newest[user] for user in sorted(newest)]
 
 
 def utc_now() -> datetime:

@@ -7,18 +7,18 @@ than `tags_max_age_days` ago), most played first; answers land in batches so a c
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from scrobble_insights.bronze.files import utc_now, write_tags_batch
+from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.extract.scrobbles import gather_all
 from scrobble_insights.lastfm.client import LastfmClient
 
 BATCH = 100
 
 
-async def extract_artist_tags(client: LastfmClient, artists: list[str], bronze_dir: Path, *,
-                              on_artist: Callable[[str], None] = lambda a: None) -> list[Path]:
-    """Fetch the top tags of each artist and land them; returns the batch files written."""
+async def extract_artist_tags(client: LastfmClient, artists: list[str], bronze: BronzeStore, *,
+                              on_artist: Callable[[str], None] = lambda a: None) -> list[str]:
+    """Fetch the top tags of each artist and land them; returns the keys of the batches written."""
     written = []
 
     async def fetch(artist: str) -> dict:
@@ -28,5 +28,5 @@ async def extract_artist_tags(client: LastfmClient, artists: list[str], bronze_d
 
     for start in range(0, len(artists), BATCH):
         records = await gather_all(fetch(a) for a in artists[start:start + BATCH])
-        written.append(write_tags_batch(bronze_dir, records, utc_now()))
+        written.append(write_tags_batch(bronze, records, utc_now()))
     return written

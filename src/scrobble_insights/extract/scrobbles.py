@@ -26,7 +26,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from scrobble_insights.bronze.files import day_path, utc_now, write_day
+from scrobble_insights.bronze.files import iter_days, utc_now, write_day
+from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.errors import ExtractError
 from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.lastfm.client import LastfmClient, count_retries
@@ -193,7 +194,7 @@ def _uts(track: dict) -> int:
         return -1
 
 
-def write_window(bronze_dir, user: str, result: WindowResult) -> None:
+def write_window(bronze: BronzeStore, user: str, result: WindowResult) -> None:
     """Replace the bronze file of every day of the window (empty days included)."""
     window = result.window
     meta = {"from": window.from_uts, "to": window.to_uts, "total": result.total}
@@ -204,7 +205,7 @@ def write_window(bronze_dir, user: str, result: WindowResult) -> None:
             {"fetched_at": fetched_at, "window": meta, "page": page, "track": track})
     day = window.start
     while day < window.end:
-        write_day(bronze_dir, user, day, by_day.get(day, []))
+        write_day(bronze, user, day, by_day.get(day, []))
         day += timedelta(days=1)
 
 
@@ -218,14 +219,15 @@ class Reporter:
 
 
 async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, last_day: date, *,
-                            bronze_dir, state_dir, limit: int = 200, target_pages: int = 20,
+                            bronze: BronzeStore, state_dir, limit: int = 200, target_pages: int = 20,
                             workers: int = 4, reporter: Reporter | None = None) -> ExtractStats:
     """Land every scrobble of `user` on the UTC days first_day..last_day (inclusive) in bronze."""
     reporter = reporter or Reporter()
     stats = ExtractStats(user=user)
     checkpoint = Checkpoint(state_dir, user, first_day, last_day)
     noted = checkpoint.done_days()
-    done = {d for d in noted if day_path(bronze_dir, user, d).exists()}     # trust the data, not the note
+    landed = {day for _, day, _, _ in iter_days(bronze, [user])} if noted else set()
+    done = noted & landed       # trust the data, not the note
     if len(done) < len(noted):
         log.warning("user %s: %d checkpointed days have no bronze file; extracting them again",
                     user, len(noted) - len(done))
@@ -268,7 +270,7 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
                 await land(half)
             return
         planner.observe(window, result.total)
-        await asyncio.to_thread(write_window, bronze_dir, user, result)
+        await asyncio.to_thread(write_window, bronze, user, result)
         checkpoint.mark_done(window.start, window.end)
         stats.windows += 1
         stats.scrobbles += len(result.rows)

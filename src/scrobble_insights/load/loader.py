@@ -9,17 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
 
-from scrobble_insights.bronze.files import (
-    file_version,
-    iter_day_files,
-    iter_tag_files,
-    latest_user_infos,
-    read_lines,
-)
+from scrobble_insights.bronze.files import iter_days, iter_tag_keys, latest_user_infos, read_lines, utc_now
+from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.errors import BronzeError, ScrobbleInsightsError
 from scrobble_insights.load.records import (
     DAY_SCHEMA,
@@ -46,43 +40,44 @@ class LoadStats:
     artists: int = 0
 
 
-def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | None = None, *,
+def load_scrobbles(warehouse: Warehouse, store: BronzeStore, users: list[str] | None = None, *,
                    rebuild: bool = False) -> LoadStats:
-    """Load every bronze day file that is new or replaced since it was last loaded.
+    """Load every bronze day that is new or replaced since it was last loaded (its version comes with
+    the store's listing: no object is read to find out).
 
     Rows stream into the warehouse as Arrow batches of about BATCH_ROWS scrobbles, inside one
     transaction, so memory stays flat whatever the size of the history.
     """
     loaded = {} if rebuild else warehouse.loaded_versions(users)
     changed = []
-    for user, day, path in iter_day_files(bronze_dir, None if rebuild else users):
-        version = file_version(path)
+    for user, day, key, version in iter_days(store, None if rebuild else users):
         if loaded.get((user, day.isoformat())) != version:
-            changed.append((user, day, path, version))
+            changed.append((user, day, key, version))
     stats = LoadStats(days=len(changed))
     if not changed and not rebuild:
         return stats
     keys = pa.table({"user_name": pa.array([c[0] for c in changed], pa.string()),
                      "day": pa.array([c[1] for c in changed], pa.date32())})
     days = empty_columns(DAY_SCHEMA)
+    now = utc_now()
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = empty_columns(SCROBBLE_SCHEMA)
-        for user, day, path, version in changed:
-            lines = _read(path)
+        for user, day, key, version in changed:
+            lines = _read(store, key)
             try:
                 count = scrobble_rows(user, lines, rows)
             except (KeyError, TypeError, ValueError, ScrobbleInsightsError) as exc:
-                raise BronzeError(f"bronze file {path} holds an unreadable scrobble ({exc}); delete it and "
+                raise BronzeError(f"bronze file {store.uri(key)} holds an unreadable scrobble ({exc}); delete it and "
                                   f"extract {day} again (scrobble-insights backfill --since {day} "
                                   f"--until {day})") from None
             days["user_name"].append(user)
             days["day"].append(day)
             days["scrobble_count"].append(count)
-            days["bronze_path"].append(path.relative_to(bronze_dir).as_posix())
+            days["bronze_path"].append(key)
             days["bronze_version"].append(version)
-            days["extracted_at"].append(datetime.fromisoformat(lines[0]["fetched_at"]) if lines else
-                                        datetime.fromtimestamp(path.stat().st_mtime).astimezone())
+            # An empty day has no fetched_at to tell: the time of this load stands in for it.
+            days["extracted_at"].append(datetime.fromisoformat(lines[0]["fetched_at"]) if lines else now)
             if len(rows["scrobble_id"]) >= BATCH_ROWS:
                 yield pa.RecordBatch.from_pydict(rows, schema=SCROBBLE_SCHEMA)
                 rows = empty_columns(SCROBBLE_SCHEMA)
@@ -108,38 +103,38 @@ def load_scrobbles(warehouse: Warehouse, bronze_dir: Path, users: list[str] | No
     return stats
 
 
-def _read(path: Path) -> list[dict]:
+def _read(store: BronzeStore, key: str) -> list[dict]:
     try:
-        return read_lines(path)
+        return read_lines(store, key)
     except (OSError, EOFError, ValueError) as exc:
-        raise BronzeError(f"bronze file {path} is damaged ({type(exc).__name__}); delete it and extract "
+        raise BronzeError(f"bronze file {store.uri(key)} is damaged ({type(exc).__name__}); delete it and extract "
                           "that day again") from None
 
 
-def load_user_infos(warehouse: Warehouse, bronze_dir: Path) -> int:
+def load_user_infos(warehouse: Warehouse, store: BronzeStore) -> int:
     """Load the newest user.getInfo answer of every user; returns how many users."""
     columns = empty_columns(USER_INFO_SCHEMA)
-    for path in latest_user_infos(bronze_dir):
-        for record in _read(path):
+    for key in latest_user_infos(store):
+        for record in _read(store, key):
             user_info_rows(record, columns)
     if columns["user_name"]:
         warehouse.replace_user_infos(to_table(columns, USER_INFO_SCHEMA))
     return len(columns["user_name"])
 
 
-def load_tags(warehouse: Warehouse, bronze_dir: Path, *, rebuild: bool = False) -> LoadStats:
+def load_tags(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False) -> LoadStats:
     """Load artist.getTopTags batches not loaded yet (all of them when rebuilding)."""
     done = set() if rebuild else warehouse.loaded_files()
-    files = [p for p in iter_tag_files(bronze_dir) if p.relative_to(bronze_dir).as_posix() not in done]
+    files = [key for key in iter_tag_keys(store) if key not in done]
     stats = LoadStats(tag_files=len(files))
     if not files and not rebuild:
         return stats
     tags, fetches = empty_columns(TAG_SCHEMA), empty_columns(FETCH_SCHEMA)
-    for path in files:
-        for record in _read(path):
+    for key in files:
+        for record in _read(store, key):
             tag_rows(record, tags, fetches)
     stats.artists = len(set(fetches["artist_name"]))
-    warehouse.replace_artist_tags([p.relative_to(bronze_dir).as_posix() for p in files],
+    warehouse.replace_artist_tags(files,
                                   to_table(tags, TAG_SCHEMA), to_table(fetches, FETCH_SCHEMA),
                                   replace_all=rebuild)
     return stats

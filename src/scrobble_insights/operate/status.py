@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import ScrobbleInsightsError, first_line
 from scrobble_insights.load.warehouse import Reader, open_reader, reader_source
@@ -53,7 +54,8 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
     report = {"data_dir": str(settings.data_dir),
               "warehouse": reader_source(settings) if on_bigquery else str(settings.warehouse_path),
               "warehouse_exists": on_bigquery or settings.warehouse_path.exists(),
-              "warehouse_bytes": None if on_bigquery else _size(settings.warehouse_path), "bronze_bytes": _size(settings.bronze_dir),
+              "warehouse_bytes": None if on_bigquery else _size(settings.warehouse_path),
+              "bronze_bytes": open_bronze(settings).total_bytes(),
               "snapshot": str(settings.snapshot_path), "warehouse_readable": False, "warehouse_error": None,
               "last_run": runs[-1] if runs else None, "users": []}
     if not (on_bigquery or settings.warehouse_path.exists() or settings.snapshot_path.exists()):

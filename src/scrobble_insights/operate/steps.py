@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.bronze.files import utc_now, write_user_info
+from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import (
     ConfigError,
@@ -83,6 +84,7 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
     users = check_users(users)
     settings.api_key()   # fail before any work when it is missing
     client = build_client(settings)
+    bronze = open_bronze(settings)
     extracted: list[ExtractStats] = []
 
     async def extract_all() -> None:
@@ -91,9 +93,9 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
                 try:
                     # The profile first: it fails fast on an unknown user and gives last.fm's own total.
                     _, body = await client.fetch_user_info(user)
-                    write_user_info(settings.bronze_dir, user, body, utc_now())
+                    await asyncio.to_thread(write_user_info, bronze, user, body, utc_now())
                     extracted.append(await extract_scrobbles(
-                        client, user, first_day, last_day, bronze_dir=settings.bronze_dir,
+                        client, user, first_day, last_day, bronze=bronze,
                         state_dir=settings.state_dir, limit=settings.page_limit,
                         target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
                         reporter=reporter))
@@ -110,11 +112,12 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
 
 def load(settings: Settings, users: list[str] | None = None) -> tuple[LoadStats, LoadStats]:
     """Load the bronze days (and tag batches) that changed since the last load; no API."""
+    bronze = open_bronze(settings)
     warehouse = open_warehouse(settings)
     try:
-        scrobbles = load_scrobbles(warehouse, settings.bronze_dir, users)
-        load_user_infos(warehouse, settings.bronze_dir)
-        return scrobbles, load_tags(warehouse, settings.bronze_dir)   # includes batches left by a crash
+        scrobbles = load_scrobbles(warehouse, bronze, users)
+        load_user_infos(warehouse, bronze)
+        return scrobbles, load_tags(warehouse, bronze)   # includes batches left by a crash
     finally:
         warehouse.close()
 
@@ -134,15 +137,16 @@ def tag(settings: Settings, users: list[str] | None, now: datetime | None = None
     if not artists:
         return 0, LoadStats(), Counter()
     client = build_client(settings)
+    bronze = open_bronze(settings)
 
     async def tag_all() -> None:
         async with client:
-            await extract_artist_tags(client, artists, settings.bronze_dir, on_artist=on_artist)
+            await extract_artist_tags(client, artists, bronze, on_artist=on_artist)
 
     asyncio.run(tag_all())
     warehouse = open_warehouse(settings)
     try:
-        return len(artists), load_tags(warehouse, settings.bronze_dir), client.stats
+        return len(artists), load_tags(warehouse, bronze), client.stats
     finally:
         warehouse.close()
 
@@ -205,10 +209,12 @@ def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
     is kept as warehouse.previous.duckdb. The fact's build state goes with it: the next transform
     rebuilds fully.
     """
+    bronze = open_bronze(settings)
+
     def fill(warehouse) -> tuple[LoadStats, LoadStats]:
-        scrobbles = load_scrobbles(warehouse, settings.bronze_dir, rebuild=True)
-        load_user_infos(warehouse, settings.bronze_dir)
-        return scrobbles, load_tags(warehouse, settings.bronze_dir, rebuild=True)
+        scrobbles = load_scrobbles(warehouse, bronze, rebuild=True)
+        load_user_infos(warehouse, bronze)
+        return scrobbles, load_tags(warehouse, bronze, rebuild=True)
 
     if settings.warehouse == "duckdb":
         from scrobble_insights.load.duckdb_warehouse import rebuild
