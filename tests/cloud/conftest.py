@@ -55,7 +55,10 @@ def gcs_emulator(tmp_path_factory):
     log = tmp_path_factory.mktemp("fake-gcs") / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen([str(binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
-                                    "-port", str(port), "-external-url", endpoint, "-log-level", "warn"],
+                                    "-port", str(port), "-external-url", endpoint, "-log-level", "warn",
+                                    # local-bigquery's load jobs read gs:// objects path-style (GET /bucket/name),
+                                    # which fake-gcs-server serves only for its public host
+                                    "-public-host", f"127.0.0.1:{port}"],
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -80,3 +83,4 @@ def gcs_bucket(gcs_emulator, monkeypatch):
     name = f"bronze-{uuid.uuid4().hex[:12]}"
     gcs_emulator.client().create_bucket(name)
     return name
+

@@ -69,13 +69,13 @@ def test_a_day_is_replaced_in_one_transaction_and_a_failed_one_changes_nothing(b
     assert [t.table_id for t in bq.client.list_tables(warehouse.dataset) if t.table_id.startswith("_stage")] == []
 
 
-def test_loads_are_staged_on_gcs_and_read_by_load_jobs_from_the_bucket(bq, gcs_bucket):
-    warehouse = BigQueryWarehouse(bq.project, bq.prefix, staging=f"gs://{gcs_bucket.name}/bronze/_loads")
+def test_loads_are_staged_on_gcs_and_read_by_load_jobs_from_the_bucket(bq, gcs_emulator, gcs_bucket):
+    warehouse = BigQueryWarehouse(bq.project, bq.prefix, staging=f"gs://{gcs_bucket}/bronze/_loads")
     warehouse.replace_days(*day_batch(date(2026, 2, 1), ["x", "y", "z"]))
     assert tracks_of(bq.client, warehouse.dataset, date(2026, 2, 1)) == ["x", "y", "z"]
     uris = [uri for job in bq.client.list_jobs() if job.job_type == "load" for uri in (job.source_uris or [])]
-    assert any(uri.startswith(f"gs://{gcs_bucket.name}/bronze/_loads/_stage_scrobbles_") for uri in uris)
-    assert list(gcs_bucket.list_blobs()) == []          # every staged object deleted after its load
+    assert any(uri.startswith(f"gs://{gcs_bucket}/bronze/_loads/_stage_scrobbles_") for uri in uris)
+    assert list(gcs_emulator.client().list_blobs(gcs_bucket)) == []     # every staged object deleted after its load
 
 
 def test_the_reader_names_the_configured_datasets_and_passes_positional_parameters(bq):

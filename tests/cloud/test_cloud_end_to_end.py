@@ -58,20 +58,22 @@ def run(args, env, cwd):
     return result
 
 
-def test_gcs_and_bigquery_give_the_same_answers_as_the_embedded_path(simulator, tmp_path, bq, gcs_bucket):
+def test_gcs_and_bigquery_give_the_same_answers_as_the_embedded_path(simulator, tmp_path, bq, gcs_emulator,
+                                                                     gcs_bucket):
     sim, server = simulator(users=USERS, years=0.5, fault_rate=0.1)
     common = dict(SCROBBLE_INSIGHTS_USERS="alice,bob", SCROBBLE_INSIGHTS_TIMEZONE="Europe/Lisbon")
     local_env = cli_env(server, tmp_path / "local", **common)
     cloud_env = cli_env(server, tmp_path / "cloud", **common, SCROBBLE_INSIGHTS_WAREHOUSE="bigquery",
                         SCROBBLE_INSIGHTS_BIGQUERY_PROJECT=bq.project, SCROBBLE_INSIGHTS_BIGQUERY_DATASET_PREFIX=bq.prefix,
-                        SCROBBLE_INSIGHTS_BRONZE_URL=f"gs://{gcs_bucket.name}/bronze")
+                        SCROBBLE_INSIGHTS_BRONZE_URL=f"gs://{gcs_bucket}/bronze")
     for env in (local_env, cloud_env):
         run(["backfill", "--since", str(FIRST), "--until", str(LAST)], env, tmp_path)
     local = build_settings(data_dir=tmp_path / "local")
     cloud = build_settings(data_dir=tmp_path / "cloud", warehouse="bigquery", bigquery_project=bq.project,
                            bigquery_dataset_prefix=bq.prefix)
     # Bronze landed in the bucket, under the keys a local run writes.
-    keys = sorted(b.name.removeprefix("bronze/") for b in gcs_bucket.list_blobs(prefix="bronze/lastfm/recenttracks/"))
+    keys = sorted(b.name.removeprefix("bronze/") for b in gcs_emulator.client().list_blobs(
+        gcs_bucket, prefix="bronze/lastfm/recenttracks/"))
     assert keys == sorted(p.relative_to(tmp_path / "local" / "bronze").as_posix()
                           for p in (tmp_path / "local" / "bronze" / "lastfm" / "recenttracks").rglob("*.jsonl.gz"))
 
