@@ -7,6 +7,7 @@ and authenticate with Application Default Credentials (GOOGLE_APPLICATION_CREDEN
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import uuid
@@ -19,6 +20,8 @@ import pyarrow.parquet as pq
 from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.load.tables import RAW_TABLES
 
+EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"    # host:port of a BigQuery emulator: used instead of Google's API
+
 
 def _client(project: str, location: str, client=None):
     """The given client (tests), else a real one; a missing project or library is a one-line error."""
@@ -30,7 +33,18 @@ def _client(project: str, location: str, client=None):
         from google.cloud import bigquery
     except ImportError:
         raise ConfigError("BigQuery support is not installed: pip install 'scrobble-insights[bigquery]'") from None
+    emulator = os.environ.get(EMULATOR_ENV)
+    if emulator:         # a local emulator (tests): its own endpoint, no Google credentials
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(project=project, location=location, credentials=AnonymousCredentials(),
+                               client_options={"api_endpoint": emulator_endpoint(emulator)})
     return bigquery.Client(project=project, location=location)
+
+
+def emulator_endpoint(host: str) -> str:
+    """BIGQUERY_EMULATOR_HOST ('127.0.0.1:9050' or 'http://127.0.0.1:9050') as an http URL."""
+    return host.rstrip("/") if "://" in host else f"http://{host.rstrip('/')}"
 
 
 class BigQueryWarehouse:
