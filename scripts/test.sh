@@ -10,6 +10,39 @@ if [ ! -x .venv-tools/bin/checkov ]; then
   .venv/bin/uv venv --quiet --python .venv/bin/python .venv-tools
   .venv/bin/uv pip install --quiet --python .venv-tools/bin/python "checkov==3.3.30"
 fi
+# The BigQuery emulator of tests/cloud (local-bigquery) needs Python 3.13: its own .venv-emulators.
+# It runs on DuckDB 1.5.5 (not the 2.x it asks for, whose ducklake extension no package ships) with the
+# extensions it loads from PyPI's packages, installed into DuckDB's extension directory (~/.duckdb):
+# DuckDB would otherwise download them at run time. Without Python 3.13 the cloud tests skip.
+if [ ! -x .venv-emulators/bin/local-bigquery ]; then
+  python313=""
+  for candidate in "$(command -v python3.13 || true)" "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
+    if [ -z "$python313" ] && [ -x "$candidate" ] && "$candidate" -c "" 2>/dev/null; then   # a pyenv shim may not run
+      python313=$candidate
+    fi
+  done
+  if [ -n "$python313" ]; then
+    .venv/bin/uv venv --quiet --python "$python313" .venv-emulators
+    echo "duckdb==1.5.5" > .venv-emulators/overrides.txt
+    .venv/bin/uv pip install --quiet --python .venv-emulators/bin/python --override .venv-emulators/overrides.txt \
+      "local-bigquery==0.4.0" duckdb-extension-ducklake==1.5.5 duckdb-extension-icu==1.5.5 \
+      duckdb-extension-spatial==1.5.5 duckdb-extension-inet==1.5.5
+  else
+    echo "no Python 3.13 (python3.13 on PATH or ~/.pyenv/versions/3.13*): the BigQuery emulator tests will skip"
+  fi
+fi
+if [ -x .venv-emulators/bin/local-bigquery ]; then
+  .venv-emulators/bin/python -c "
+import duckdb
+from importlib import metadata
+con = duckdb.connect()
+installed = {name for name, in con.execute('SELECT extension_name FROM duckdb_extensions() WHERE installed').fetchall()}
+for dist in metadata.distributions():
+    for file in dist.files or [] if dist.metadata['Name'].replace('-', '_').startswith('duckdb_extension_') else []:
+        if file.name.endswith('.duckdb_extension') and file.name.split('.')[0] not in installed:
+            con.install_extension(str(file.locate()))
+"
+fi
 # Tests run in parallel, one worker per core (pytest-xdist), a file's tests in one worker: almost
 # every test is a CPU-bound process tree (dbt, DuckDB, Chromium). `-n 0` runs them in one process.
 exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"
