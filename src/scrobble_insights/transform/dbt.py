@@ -32,6 +32,7 @@ import yaml
 
 from scrobble_insights.config import Settings, disable_telemetry
 from scrobble_insights.errors import TransformError, WarehouseError
+from scrobble_insights.load.bigquery_warehouse import emulator_endpoint
 from scrobble_insights.load.tables import REFERENCE_TABLES
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.runlog import held_lock_fds
@@ -76,11 +77,14 @@ def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
         "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
                    "threads": 2},
         "bigquery": {
-            "type": "bigquery", "method": "service-account", "keyfile": "{{ env_var('GOOGLE_APPLICATION_CREDENTIALS', '') }}",
+            "type": "bigquery", "method": "oauth",     # Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS too)
             "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
             "location": settings.bigquery_location, "threads": 4, "priority": "interactive", "job_retries": 1,
         },
     }
+    emulator = emulator_endpoint()         # BIGQUERY_EMULATOR_HOST
+    if emulator:     # a local emulator (tests): its endpoint, and a placeholder token it ignores (never refreshed)
+        outputs["bigquery"].update(method="oauth-secrets", token="emulator", api_endpoint=emulator)
     profiles = {PROFILE: {"target": settings.warehouse, "outputs": outputs}}
     directory = dbt_dir(settings) / "absolute" if absolute else dbt_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
@@ -102,8 +106,8 @@ def dbt_env(today: date) -> dict[str, str]:
 
 def parse_cache(settings: Settings) -> Path | None:
     """Where the shared partial_parse.msgpack lives: $XDG_CACHE_HOME/scrobble-insights/dbt/<dbt and
-    adapter versions>/<project>/ (default ~/.cache). None for BigQuery: its profile names the key file
-    and only DuckDB's is known to hold nothing private."""
+    adapter versions>/<project>/ (default ~/.cache). None for BigQuery: only DuckDB's profile is the same
+    in every data directory."""
     if settings.warehouse != "duckdb":
         return None
     base = os.environ.get("XDG_CACHE_HOME", "")

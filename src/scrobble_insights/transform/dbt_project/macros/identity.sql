@@ -20,9 +20,11 @@
     trim(regexp_replace(lower(strip_accents({{ fold_name_translate(name) }})), '\s+', ' ', 'g'))
 {%- endmacro %}
 
-{#- BigQuery has no strip_accents: decompose (NFD) and drop the combining marks (\p{M}). -#}
+{#- BigQuery has no strip_accents: decompose (NFD), drop the combining marks (\p{M}) and compose again (NFC),
+    as strip_accents does: NFD splits a Hangul syllable into letters that are not marks, so without NFC
+    '밤하늘' would fold to other bytes (and another artist key) than on DuckDB. -#}
 {% macro bigquery__fold_name(name) -%}
-    trim(regexp_replace(lower(regexp_replace(normalize({{ fold_name_translate(name) }}, NFD), r'\p{M}', '')), r'\s+', ' '))
+    trim(regexp_replace(lower(normalize(regexp_replace(normalize({{ fold_name_translate(name) }}, NFD), r'\p{M}', ''), NFC)), r'\s+', ' '))
 {%- endmacro %}
 
 {#- A track of an artist: the artist (its key) and the folded title, so 'Don’t Stop' and "Don't stop"

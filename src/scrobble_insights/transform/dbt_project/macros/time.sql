@@ -8,7 +8,9 @@
 {#- UTC timestamp -> wall-clock timestamp in an IANA zone (DST-aware; the zone may be a column). -#}
 {% macro to_local_timestamp(ts, tz) -%}{{ return(adapter.dispatch('to_local_timestamp')(ts, tz)) }}{%- endmacro %}
 {% macro default__to_local_timestamp(ts, tz) -%}timezone({{ tz }}, {{ ts }}){%- endmacro %}
-{% macro bigquery__to_local_timestamp(ts, tz) -%}datetime({{ ts }}, {{ tz }}){%- endmacro %}
+{#- extract(datetime ...), the same as datetime(ts, tz): the BigQuery emulator of the tests reads datetime()
+    with a zone that is not a literal as datetime(date, time) (docs/cloud-emulators.md). -#}
+{% macro bigquery__to_local_timestamp(ts, tz) -%}extract(datetime from {{ ts }} at time zone {{ tz }}){%- endmacro %}
 
 {#- ISO weekday: 1 = Monday ... 7 = Sunday. -#}
 {% macro iso_weekday(d) -%}{{ return(adapter.dispatch('iso_weekday')(d)) }}{%- endmacro %}
