@@ -36,7 +36,8 @@ if [ -x .venv-emulators/bin/local-bigquery ]; then
 import duckdb
 from importlib import metadata
 con = duckdb.connect()
-installed = {name for name, in con.execute('SELECT extension_name FROM duckdb_extensions() WHERE installed').fetchall()}
+extensions = con.execute('SELECT extension_name, install_path FROM duckdb_extensions()').fetchall()
+installed = {name for name, path in extensions if path.endswith('.duckdb_extension')}   # icu is built in, yet must be here
 for dist in metadata.distributions():
     for file in dist.files or [] if dist.metadata['Name'].replace('-', '_').startswith('duckdb_extension_') else []:
         if file.name.endswith('.duckdb_extension') and file.name.split('.')[0] not in installed:
