@@ -26,7 +26,7 @@ if [ ! -x .venv-emulators/bin/local-bigquery ]; then
     echo "duckdb==1.5.5" > .venv-emulators/overrides.txt
     .venv/bin/uv pip install --quiet --python .venv-emulators/bin/python --override .venv-emulators/overrides.txt \
       "local-bigquery==0.4.0" duckdb-extension-ducklake==1.5.5 duckdb-extension-icu==1.5.5 \
-      duckdb-extension-spatial==1.5.5 duckdb-extension-inet==1.5.5
+      duckdb-extension-spatial==1.5.5
   else
     echo "no Python 3.13 (python3.13 on PATH or ~/.pyenv/versions/3.13*): the BigQuery emulator tests will skip"
   fi
