@@ -25,7 +25,7 @@ if [ ! -x .venv-emulators/bin/local-bigquery ] || [ ! -d .venv-emulators/home/.d
   if [ -n "$python313" ]; then
     .venv/bin/uv venv --quiet --allow-existing --python "$python313" .venv-emulators
     echo "duckdb==1.5.5" > .venv-emulators/overrides.txt
-    extensions="ducklake icu spatial inet httpfs"
+    extensions="ducklake icu spatial httpfs"
     .venv/bin/uv pip install --quiet --python .venv-emulators/bin/python --override .venv-emulators/overrides.txt \
       "local-bigquery==0.4.0" duckdb-extensions==1.5.5 $(for e in $extensions; do echo "duckdb-extension-$e==1.5.5"; done)
     mkdir -p .venv-emulators/home

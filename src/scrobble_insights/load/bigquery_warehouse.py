@@ -38,7 +38,7 @@ def emulator_endpoint(variable: str = EMULATOR_ENV) -> str | None:
     value = os.environ.get(variable, "").strip()
     if not value:
         return None
-    return value if "://" in value else f"http://{value}"
+    return value.rstrip("/") if "://" in value else f"http://{value.rstrip('/')}"
 
 
 def credentials_error(exc: BaseException) -> ConfigError:
