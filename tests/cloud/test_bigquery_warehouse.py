@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import types
 from datetime import date, datetime, timezone
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.load.bigquery_warehouse import BigQueryReader, BigQueryWarehouse
 from scrobble_insights.load.records import DAY_SCHEMA, SCROBBLE_SCHEMA, empty_columns, scrobble_rows, to_table
 from scrobble_insights.load.tables import RAW_TABLES, TYPES
+from support import cli_env, run_cli
 
 pytestmark = pytest.mark.usefixtures("bigquery_env")
 
@@ -145,3 +147,15 @@ def test_permission_denied_is_a_one_line_error_naming_the_roles(monkeypatch):
     message = str(caught.value)
     assert "\n" not in message and message.startswith("permission denied reading dataset p.raw: Access Denied")
     assert message.endswith("needs roles/bigquery.dataEditor on the datasets and roles/bigquery.jobUser on the project")
+
+
+def test_the_cli_says_a_missing_dataset_in_one_line(bigquery_emulator, tmp_path):
+    no_api = types.SimpleNamespace(url="http://127.0.0.1:9/")          # `load` never asks last.fm
+    env = {**cli_env(no_api, tmp_path / "data"), "SCROBBLE_INSIGHTS_WAREHOUSE": "bigquery",
+           "SCROBBLE_INSIGHTS_BIGQUERY_PROJECT": bigquery_emulator.project,
+           "SCROBBLE_INSIGHTS_BIGQUERY_DATASET_PREFIX": "absent_"}
+    result = run_cli(["load"], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: BigQuery dataset {bigquery_emulator.project}.absent_raw does not exist: create the datasets with "
+        "`terraform apply` in infra/ (or check SCROBBLE_INSIGHTS_BIGQUERY_PROJECT and _DATASET_PREFIX)"]

@@ -9,6 +9,7 @@ DuckDB's."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import timedelta
 
@@ -108,3 +109,20 @@ def test_gcs_and_bigquery_give_the_same_answers_as_the_embedded_path(simulator, 
         rows = [sorted((tuple(normalised(v) for c, v in row.items() if not c.endswith(LOAD_TIME_SUFFIX))
                         for row in data.to_pylist()), key=repr) for data in exported]
         assert rows[0] == rows[1], table
+
+    # The dashboard's first page, rendered in process over each warehouse: the same metrics and text.
+    from streamlit.testing.v1 import AppTest
+
+    from scrobble_insights.load.warehouse import reader_source
+    from scrobble_insights.serve.dashboard import APP_PATH, WAREHOUSE_ENV
+
+    pages = []
+    for settings in (local, cloud):
+        os.environ[WAREHOUSE_ENV] = reader_source(settings)
+        try:
+            app = AppTest.from_file(str(APP_PATH), default_timeout=300).run()
+        finally:
+            del os.environ[WAREHOUSE_ENV]
+        assert not app.exception, app.exception
+        pages.append(([(m.label, m.value) for m in app.metric], [m.value for m in app.markdown]))
+    assert pages[0][0] and pages[0] == pages[1]

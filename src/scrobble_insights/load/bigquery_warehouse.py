@@ -323,7 +323,8 @@ class _Result:
         return rows[0] if rows else None
 
     def df(self):
-        return self._rows.to_dataframe(create_bqstorage_client=False)
+        """A pandas DataFrame typed as DuckDB's .df() types it (dates as datetime64, not objects)."""
+        return self._rows.to_arrow(create_bqstorage_client=False).to_pandas(date_as_object=False)
 
     def arrow_batches(self) -> Iterable[pa.RecordBatch]:
         for table in self._rows.to_arrow_iterable():

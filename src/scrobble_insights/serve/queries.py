@@ -324,10 +324,10 @@ def top_entities(con, f: Filters, entity: str, limit: int = 10) -> pd.DataFrame:
     and their share of the range's plays is the column no_album_share."""
     key, dimension, column = ENTITIES[entity]
     if f.calendar_year and f.genre is None and limit <= YEARLY_TOP:
-        current = df(con, """SELECT entity_name AS name, artist_name AS artist, plays, rank_in_year AS rank,
+        current = df(con, f"""SELECT entity_name AS name, artist_name AS artist, plays, rank_in_year AS rank,
                                     previous_rank, rank_change AS movement, is_new_entry AS is_new
                              FROM marts.mart_top_music_yearly WHERE user_name = ? AND year = ? AND entity_type = ?
-                             ORDER BY plays DESC, name LIMIT ?""", [f.user, f.calendar_year, entity, int(limit)])
+                             ORDER BY plays DESC, name LIMIT {int(limit)}""", [f.user, f.calendar_year, entity])
         return _with_no_album_share(con, f, entity, current)
     where, params = f.where()
     albums_only = " AND s.has_album" if entity == "album" else ""

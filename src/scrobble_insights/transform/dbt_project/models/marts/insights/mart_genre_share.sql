@@ -39,7 +39,7 @@ credited as (
     select
         p.user_key, p.period_grain, p.period, g.genre, g.genre_family,
         case when b.is_primary then p.plays else 0 end as primary_play,
-        p.plays * b.share as weighted_play
+        p.plays * cast(b.share as {{ type_exact() }}) as weighted_play     -- summed exactly (macros/types.sql)
     from periods as p
     inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = p.artist_key
     inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
@@ -63,11 +63,11 @@ select
     l.genre_level,
     l.genre,
     cast(l.plays as {{ dbt.type_int() }}) as plays,
-    round(l.weighted_plays, 4) as weighted_plays,
+    cast(round(l.weighted_plays, 4) as {{ type_double() }}) as weighted_plays,
     round(l.plays / sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level), 6)
         as share,
-    round(l.weighted_plays / sum(l.weighted_plays) over (
-        partition by l.user_key, l.period_grain, l.period, l.genre_level), 6) as weighted_share,
+    round(cast(l.weighted_plays as {{ type_double() }}) / cast(sum(l.weighted_plays) over (
+        partition by l.user_key, l.period_grain, l.period, l.genre_level) as {{ type_double() }}), 6) as weighted_share,
     l.genre != 'unknown' as has_genre,
     cast(sum(l.plays) over (partition by l.user_key, l.period_grain, l.period, l.genre_level)
         as {{ dbt.type_int() }}) as period_plays,
