@@ -40,4 +40,4 @@ for name in sys.argv[1:]:
 fi
 # Tests run in parallel, one worker per core (pytest-xdist), a file's tests in one worker: almost
 # every test is a CPU-bound process tree (dbt, DuckDB, Chromium). `-n 0` runs them in one process.
-exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n auto --dist loadfile --durations=15 "$@"

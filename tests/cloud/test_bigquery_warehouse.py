@@ -18,7 +18,8 @@ from scrobble_insights.load.records import DAY_SCHEMA, SCROBBLE_SCHEMA, empty_co
 from scrobble_insights.load.tables import RAW_TABLES, TYPES
 from support import cli_env, run_cli
 
-pytestmark = pytest.mark.usefixtures("bigquery_env")
+# The tests on the emulator are `slow` (seconds each: every statement is a job); the others are not.
+emulated = pytest.mark.slow
 
 
 def day_batch(day: date, tracks: list[str], version: str = "v1", user: str | None = "alice"):
@@ -44,6 +45,7 @@ def tracks_of(client, dataset: str, day: date) -> list[str]:
         f"SELECT track_name FROM `{dataset}.scrobbles` WHERE played_date = '{day}'"))
 
 
+@emulated
 def test_raw_tables_are_created_as_declared_partitioned_by_month_and_clustered(bq):
     warehouse = BigQueryWarehouse(bq.project, bq.prefix)
     for name, table in RAW_TABLES.items():
@@ -56,6 +58,7 @@ def test_raw_tables_are_created_as_declared_partitioned_by_month_and_clustered(b
     assert scrobbles.clustering_fields == ["user_name"]
 
 
+@emulated
 def test_a_day_is_replaced_in_one_transaction_and_a_failed_one_changes_nothing(bq):
     warehouse = BigQueryWarehouse(bq.project, bq.prefix)
     day = date(2026, 1, 1)
@@ -71,6 +74,7 @@ def test_a_day_is_replaced_in_one_transaction_and_a_failed_one_changes_nothing(b
     assert [t.table_id for t in bq.client.list_tables(warehouse.dataset) if t.table_id.startswith("_stage")] == []
 
 
+@emulated
 def test_loads_are_staged_on_gcs_and_read_by_load_jobs_from_the_bucket(bq, gcs_emulator, gcs_bucket):
     warehouse = BigQueryWarehouse(bq.project, bq.prefix, staging=f"gs://{gcs_bucket}/bronze/_loads")
     warehouse.replace_days(*day_batch(date(2026, 2, 1), ["x", "y", "z"]))
@@ -80,6 +84,7 @@ def test_loads_are_staged_on_gcs_and_read_by_load_jobs_from_the_bucket(bq, gcs_e
     assert list(gcs_emulator.client().list_blobs(gcs_bucket)) == []     # every staged object deleted after its load
 
 
+@emulated
 def test_the_reader_names_the_configured_datasets_and_passes_positional_parameters(bq):
     BigQueryWarehouse(bq.project, bq.prefix).replace_days(*day_batch(date(2026, 3, 1), ["a", "b"]))
     reader = BigQueryReader(bq.project, bq.prefix)
@@ -90,6 +95,7 @@ def test_the_reader_names_the_configured_datasets_and_passes_positional_paramete
     assert "scrobbles" in reader.tables("raw") and reader.tables("no_such_dataset") == set()
 
 
+@emulated
 def test_a_missing_dataset_and_a_wrong_location_are_one_line_errors(bq):
     with pytest.raises(ConfigError, match=r"^BigQuery dataset \S+\.nothere_raw does not exist: create the datasets "
                                           r"with `terraform apply` in infra/"):
@@ -149,7 +155,8 @@ def test_permission_denied_is_a_one_line_error_naming_the_roles(monkeypatch):
     assert message.endswith("needs roles/bigquery.dataEditor on the datasets and roles/bigquery.jobUser on the project")
 
 
-def test_the_cli_says_a_missing_dataset_in_one_line(bigquery_emulator, tmp_path):
+@emulated
+def test_the_cli_says_a_missing_dataset_in_one_line(bigquery_emulator, bigquery_env, tmp_path):
     no_api = types.SimpleNamespace(url="http://127.0.0.1:9/")          # `load` never asks last.fm
     env = {**cli_env(no_api, tmp_path / "data"), "SCROBBLE_INSIGHTS_WAREHOUSE": "bigquery",
            "SCROBBLE_INSIGHTS_BIGQUERY_PROJECT": bigquery_emulator.project,

@@ -55,6 +55,7 @@ def table(path, sql: str) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow
 def test_backfill_to_a_bucket_lands_the_keys_and_rows_of_a_local_run_and_rebuilds_from_it(
         simulator, gcs_emulator, gcs_bucket, tmp_path):
     sim, server = simulator()

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import types
 from pathlib import Path
 
 import hcl2
@@ -61,11 +62,15 @@ def test_the_hcl_parses_into_the_bucket_datasets_and_a_least_privilege_account()
 
 
 class RecordingClient:
-    """Records the SQL the BigQuery warehouse sends (no emulator runs in this test: only the names
-    the code creates are read)."""
+    """Records the datasets the BigQuery warehouse reads and the SQL it sends (no emulator runs in
+    this test: only the names the code uses are read; tests/cloud runs the warehouse for real)."""
 
     def __init__(self):
-        self.sql = []
+        self.sql, self.datasets = [], []
+
+    def get_dataset(self, name):
+        self.datasets.append(name)
+        return types.SimpleNamespace(location="EU")
 
     def query(self, sql, job_config=None, location=None):
         self.sql.append(sql)
@@ -76,11 +81,12 @@ class RecordingClient:
 
 
 def datasets_the_code_uses() -> set[str]:
-    """Datasets named by the loader (CREATE SCHEMA), the dbt project (+schema, sources) and the dbt
-    profile the package writes, each without the configured prefix."""
+    """Datasets named by the loader (the raw dataset it checks), the dbt project (+schema, sources) and
+    the dbt profile the package writes, each without the configured prefix."""
     client = RecordingClient()
     BigQueryWarehouse("proj", dataset_prefix=PREFIX, location="EU", client=client)
-    names = {m for sql in client.sql for m in re.findall(rf"CREATE SCHEMA IF NOT EXISTS `proj\.{PREFIX}(\w+)`", sql)}
+    names = {name.removeprefix(f"proj.{PREFIX}") for name in client.datasets}
+    names |= {m for sql in client.sql for m in re.findall(rf"`proj\.{PREFIX}(\w+)\.\w+`", sql)}
 
     def schemas(node):
         if isinstance(node, dict):
