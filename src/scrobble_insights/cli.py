@@ -357,7 +357,7 @@ def status(
         success, failure = user["last_success"], user["last_failure"]
         table.add_row(user["user"], f"{user['scrobbles']:,}", f"{user['lastfm_playcount'] or 0:,}",
                       str(user["days_extracted"]), str(user["gaps"]),
-                      f"{user['last_day']} ({user['freshness_days']}d ago)", str(user["untagged_artists"]),
+                      f"{user['last_day']} ({user['freshness_days']}d ago)", str(user["artists_untagged"]),
                       f"{success['finished_at']} {success['command']}" if success else "-",
                       f"{failure['finished_at']}: {failure.get('error', '')[:60]}" if failure else "-")
     out.print(table)

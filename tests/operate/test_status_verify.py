@@ -132,3 +132,28 @@ def test_verification_from_since_ignores_the_whole_history_playcount():
     months = [MonthCheck(d("2026-02-01"), d("2026-02-28"), 80, 80)]
     checked = Verification("alice", months, playcount=5000, after_last_day=0, stored=80, whole_history=False)
     assert not checked.playcount_agrees and checked.agrees
+
+
+# -- status_report on a modelled warehouse -------------------------------------------------------------
+
+def test_status_says_how_far_each_user_is_modelled_and_tagged(settings_at):
+    """scrobbles_modelled (fact rows), genre_coverage (share of plays whose artist has a genre) and
+    artists_untagged (artists never asked for tags), per user (issue 13)."""
+    from scrobble_insights.load.snapshot import publish_snapshot
+    from scrobble_insights.transform.dbt import transform
+    from transform_history import write_history
+
+    settings = settings_at(users=["alice", "bob"])
+    alice = [(f"2026-03-0{day} 12:00", "Radiohead", f"Song {day}") for day in range(1, 7)] + [
+        ("2026-03-02 13:00", "Nobody Knows", "Hum"), ("2026-03-03 13:00", "Tagless", "Quiet")]
+    tags = {"Radiohead": [("alternative rock", 100)], "Tagless": []}      # Tagless asked, no tags: no genre
+    write_history(settings, "alice", alice, first=d("2026-03-01"), last=d("2026-03-07"), tags=tags)
+    write_history(settings, "bob", [("2026-03-05 09:00", "Radiohead", "Song 1")], first=d("2026-03-05"),
+                  last=d("2026-03-05"))
+    transform(settings, today=d("2026-03-15"))
+    publish_snapshot(settings)
+    users = {u["user"]: u for u in status_report(settings, now=NOW)["users"]}
+    assert (users["alice"]["scrobbles_modelled"], users["alice"]["genre_coverage"], users["alice"]["artists_untagged"]) \
+        == (8, 6 / 8, 1)
+    assert (users["bob"]["scrobbles_modelled"], users["bob"]["genre_coverage"], users["bob"]["artists_untagged"]) \
+        == (1, 1.0, 0)

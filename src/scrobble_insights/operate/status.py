@@ -11,7 +11,7 @@ import duckdb
 from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import ScrobbleInsightsError, first_line
-from scrobble_insights.load.warehouse import Reader, open_reader, reader_source
+from scrobble_insights.load.warehouse import Reader, open_reader, reader_source, tables
 from scrobble_insights.operate.runlog import read_runs
 
 
@@ -77,8 +77,20 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict:
     return report
 
 
+def _modelled(con: Reader) -> dict[str, tuple[int, float | None]]:
+    """Per user: rows in the fact, and the share of them whose artist has a genre (None: no rows)."""
+    if "fact_scrobbles" not in tables(con, "marts"):
+        return {}
+    rows = con.execute("""
+        SELECT f.user_name, count(*), sum(CASE WHEN a.has_genre THEN 1 ELSE 0 END)
+        FROM marts.fact_scrobbles f JOIN marts.dim_artist a ON a.artist_key = f.artist_key
+        GROUP BY f.user_name""").fetchall()
+    return {user: (int(n), (int(covered) / n if n else None)) for user, n, covered in rows}
+
+
 def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
     found = []
+    modelled = _modelled(con)
     users = [r[0] for r in con.execute("SELECT DISTINCT user_name FROM raw.extracted_days ORDER BY 1").fetchall()]
     for user in users:
         scrobbles, last_uts = con.execute(
@@ -104,7 +116,9 @@ def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
             "last_scrobble_at": (datetime.fromtimestamp(last_uts, timezone.utc).isoformat()
                                  if last_uts is not None else None),
             "freshness_days": (now.date() - last_day).days,
-            "untagged_artists": untagged,
+            "artists_untagged": untagged,
+            "scrobbles_modelled": modelled.get(user, (0, None))[0],
+            "genre_coverage": modelled.get(user, (0, None))[1],
             "last_success": last_success,
             "last_failure": last_failure,
         })
