@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     page_limit: int = Field(200, ge=1, le=200, description="SCROBBLE_INSIGHTS_PAGE_LIMIT: scrobbles per page")
     window_target_pages: int = Field(20, ge=1, le=1000,
                                      description="SCROBBLE_INSIGHTS_WINDOW_TARGET_PAGES: pages per window")
+    duckdb_memory_limit: str = Field(
+        "2GB", description="SCROBBLE_INSIGHTS_DUCKDB_MEMORY_LIMIT: the most memory a dbt build may use on DuckDB "
+                    "(e.g. 2GB); beyond it DuckDB spills to disk beside the warehouse")
     lookback_days: int = Field(14, ge=0, le=365,
                                description="SCROBBLE_INSIGHTS_LOOKBACK_DAYS: days `run` re-reads (0-365)")
     tags_max_age_days: int = Field(90, ge=0, le=3650,
@@ -148,6 +151,13 @@ class Settings(BaseSettings):
         if not isinstance(value, list):
             return value                    # pydantic names what it expected
         return [{"name": v} if isinstance(v, str) else v for v in value]
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+            raise ValueError("must be an amount of memory such as 2GB, 1.5GB or 512MB")
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

@@ -74,8 +74,10 @@ def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
     """
     warehouse = settings.warehouse_path.resolve()
     outputs = {
+        # DuckDB may otherwise take 80 % of the machine's memory and grows with the history: the cap makes
+        # it spill to <warehouse>.tmp/ (DuckDB's temporary directory beside the file) instead.
         "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
-                   "threads": 2},
+                   "threads": 2, "settings": {"memory_limit": settings.duckdb_memory_limit}},
         "bigquery": {
             "type": "bigquery", "method": "oauth",     # Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS too)
             "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
