@@ -67,7 +67,7 @@ def test_status_json_fresh_after_backfill_and_after_a_failure(simulator, tmp_pat
     expected = len(sim.truth("alice"))
     assert alice["scrobbles"] > 0 and alice["days_extracted"] == 25 and alice["gaps"] == 5
     assert alice["gap_ranges"] == [[str(first + timedelta(days=10)), str(first + timedelta(days=14))]]
-    assert alice["untagged_artists"] > 0                     # backfilled with --no-tags
+    assert alice["artists_untagged"] > 0                     # backfilled with --no-tags
     assert alice["last_success"]["command"] == "backfill" and alice["last_failure"] is None
     assert expected > alice["scrobbles"]                     # only 25 of the history's days are extracted
 
