@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -106,8 +107,6 @@ def queries_per_page_view(workdir: Path) -> int:
         return Counted()
 
     q.open_source = counting
-    import os
-
     os.environ[WAREHOUSE_ENV] = str(snapshot)
     AppTest.from_file(str(APP_PATH), default_timeout=120).run()
     return count
@@ -136,8 +135,6 @@ def main() -> None:
         result["duckdb_daily_s"] = round(timed(lambda: replace(duck, daily))[0], 2)
         duck.close()
         with fake_gcs(workdir) as gcs, local_bigquery(workdir, gcs.endpoint) as emulator:
-            import os
-
             os.environ["BIGQUERY_EMULATOR_HOST"], os.environ["STORAGE_EMULATOR_HOST"] = emulator.endpoint, gcs.endpoint
             client = emulator.client()
             for name in DATASETS:
