@@ -123,3 +123,15 @@ def hold_answers(monkeypatch) -> tuple[threading.Event, threading.Event]:
 
     monkeypatch.setattr(methods, "call", held)
     return entered, release
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM a child and wait for it; if it does not exit in time, SIGKILL it (no orphan outlives the
+    test) and fail with subprocess.TimeoutExpired."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise

@@ -11,7 +11,7 @@ import urllib.request
 import duckdb
 import pytest
 
-from support import run_cli
+from support import run_cli, stop
 
 
 def cli_env_stub() -> dict:
@@ -43,8 +43,7 @@ def test_simulate_serves_the_given_users_on_loopback(tmp_path):
                 time.sleep(0.05)
         assert body["user"]["name"] == "bob" and int(body["user"]["playcount"]) > 0
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_simulate_refuses_a_non_loopback_address(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 
 from scrobble_insights.config import build_settings
 from scrobble_insights.transform.dbt import dbt_dir, transform
+from support import stop
 from transform_history import write_history
 
 
@@ -50,8 +51,7 @@ def test_every_model_and_column_is_described_and_docs_are_served(tmp_path, monke
         catalog = json.loads(_get_when_up(f"http://127.0.0.1:{port}/catalog.json", server))
         assert "model.scrobble_insights.fact_scrobbles" in catalog["nodes"]    # lineage and columns
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 def _free_port() -> int:
