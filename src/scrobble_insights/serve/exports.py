@@ -115,7 +115,8 @@ def export(source: str | Path, fmt: str, out_dir: Path, *, data_dir: Path | None
             rows = {}
             for table in TABLES:
                 target = (parquet_dir / f"{table}.parquet") if fmt != "csv" else (staging / f"{table}.csv")
-                rows[table] = _write(con, table, target, "csv" if fmt == "csv" else "parquet")
+                rows[table] = _write(con, table, target, "csv" if fmt == "csv" else "parquet",
+                                     streamed=is_bigquery(source))
             if fmt == "hyper":
                 _write_hyper(parquet_dir, staging / HYPER_FILE)
                 shutil.rmtree(parquet_dir)
@@ -130,10 +131,10 @@ def export(source: str | Path, fmt: str, out_dir: Path, *, data_dir: Path | None
     return ExportSummary(out_dir, sorted(p for p in out_dir.iterdir() if p.name != MARKER), rows)
 
 
-def _write(con: Reader, table: str, target: Path, fmt: str) -> int:
+def _write(con: Reader, table: str, target: Path, fmt: str, *, streamed: bool) -> int:
     """Write one mart to a Parquet or CSV file, batch by batch; returns its rows. DuckDB copies it
-    itself; BigQuery's rows stream in as Arrow batches."""
-    if not hasattr(con, "tables"):
+    itself; BigQuery's rows (`streamed`) come in as Arrow batches."""
+    if not streamed:
         options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
         quoted = str(target).replace("'", "''")
         return con.execute(f"COPY ({_select(con, table)}) TO '{quoted}' ({options})").fetchone()[0]
