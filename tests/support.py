@@ -125,6 +125,23 @@ def hold_answers(monkeypatch) -> tuple[threading.Event, threading.Event]:
     return entered, release
 
 
+def hold_method(monkeypatch, method: str) -> tuple[threading.Event, threading.Event]:
+    """Like hold_answers, for one API method only (e.g. "artist.gettoptags"): the others answer."""
+    from scrobble_insights.simulator import methods
+
+    entered, release = threading.Event(), threading.Event()
+    answer = methods.call
+
+    def held(sim, params):
+        if params.get("method", "").lower() == method:
+            entered.set()
+            release.wait(120)
+        return answer(sim, params)
+
+    monkeypatch.setattr(methods, "call", held)
+    return entered, release
+
+
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     """SIGTERM a child and wait for it; if it does not exit in time, SIGKILL it (no orphan outlives the
     test) and fail with subprocess.TimeoutExpired."""

@@ -164,34 +164,50 @@ def _job(settings: Settings, command: str, **details):
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
                  summary_json: Path | None, transform: bool = True, command: str = "run") -> None:
-    from scrobble_insights.operate.steps import extract_and_load
-
     names = users or settings.user_names()
     with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
-        with _progress(enabled=not _json_logs) as (reporter, on_artist):
-            summary = extract_and_load(settings, names, first, last, reporter=reporter,
-                                       tags=not no_tags, on_artist=on_artist)
+        summary = _extract_and_model(settings, names, first, last, tags=not no_tags, transform=transform)
         record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
         _print_summary(summary, settings, summary_json)
-        if transform and (not summary.failures or any(summary.warehouse_rows.values())):
-            _transform(settings)
+        if summary.model_error is not None:
+            raise summary.model_error
         if summary.failures:
             from scrobble_insights.operate.steps import failures_error
 
             raise failures_error(summary.failures)
 
 
-def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None) -> None:
+def _extract_and_model(settings: Settings, users: list[str], first: date, last: date, *, tags: bool = True,
+                       transform: bool = True):
+    """Extract, load, tag and (unless told not to) model, publishing for readers as soon as the scrobbles
+    are modelled and again as the genres fill in (operate.steps.extract_and_load)."""
+    from scrobble_insights.operate.steps import extract_and_load, publish_for_readers
+
+    def publish(stage: str) -> None:
+        _transform(settings, spinner=False, stage=stage)
+        publish_for_readers(settings)
+        if stage == "scrobbles":
+            out.print("The scrobbles are modelled: the dashboard, `report` and `status` answer now; the genre "
+                      "answers fill in as artist tags arrive, most played artists first.")
+
+    with _progress(enabled=not _json_logs) as (reporter, on_artist):
+        return extract_and_load(settings, users, first, last, reporter=reporter, tags=tags, on_artist=on_artist,
+                                publish=publish if transform else None)
+
+
+def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None, *,
+               spinner: bool = True, stage: str = "") -> None:
     from scrobble_insights.transform.dbt import transform as build
 
-    spinner = err.status("dbt build: staging -> intermediate -> marts, with data tests ...")
-    with nullcontext() if _json_logs else spinner:
+    status = err.status("dbt build: staging -> intermediate -> marts, with data tests ...")
+    with status if spinner and not _json_logs else nullcontext():
         summary = build(settings, full_refresh=full_refresh, today=today)
     counts = summary.counts
     models = sum(v for k, v in counts.items() if k.startswith("model:"))
     tests = sum(v for k, v in counts.items() if k.startswith("test:"))
     coverage = "n/a" if summary.genre_coverage is None else f"{summary.genre_coverage:.1%}"
-    out.print(f"dbt build ({'full refresh' if summary.full_refresh else 'incremental'}): {models} models and "
+    label = {"": "", "done": "", "scrobbles": " · scrobbles first"}.get(stage, f" · tags for {stage.removeprefix('tags ')} of the plays")
+    out.print(f"dbt build{label} ({'full refresh' if summary.full_refresh else 'incremental'}): {models} models and "
               f"{tests} data tests passed in {summary.seconds:.1f}s · fact_scrobbles {summary.fact_rows:,} rows · "
               f"genre coverage {coverage} of plays (vocabulary {summary.vocabulary_version})")
 
@@ -533,7 +549,6 @@ def demo(
     verbose: Verbose = False,
 ) -> None:
     """The whole pipeline on simulated data: simulator -> backfill -> warehouse -> dbt -> report -> dashboard."""
-    from scrobble_insights.operate.steps import extract_and_load
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
     err.print(f"building {years:g} years of simulated listening for user 'demo' ...")
@@ -545,11 +560,10 @@ def demo(
         first = today - timedelta(days=int(years * 365.25))
         err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
         with _job(settings, "demo", users=["demo"], first_day=str(first), last_day=str(today - timedelta(days=1))):
-            with _progress(enabled=not _json_logs) as (reporter, on_artist):
-                summary = extract_and_load(settings, ["demo"], first, today - timedelta(days=1), reporter=reporter,
-                                           on_artist=on_artist)
+            summary = _extract_and_model(settings, ["demo"], first, today - timedelta(days=1))
             _print_summary(summary, settings)
-            _transform(settings)
+            if summary.model_error is not None:
+                raise summary.model_error
     _print_first_insights(settings)
     from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.report import write_report

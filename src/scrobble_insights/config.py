@@ -120,6 +120,10 @@ class Settings(BaseSettings):
                                description="SCROBBLE_INSIGHTS_LOOKBACK_DAYS: days `run` re-reads (0-365)")
     tags_max_age_days: int = Field(90, ge=0, le=3650,
                                    description="SCROBBLE_INSIGHTS_TAGS_MAX_AGE_DAYS: refresh tags older than this")
+    early_answer_s: float = Field(30.0, ge=0, le=86400, allow_inf_nan=False,
+                                  description="SCROBBLE_INSIGHTS_EARLY_ANSWER_S: when the artist tags would take "
+                                              "longer than this at the rate limit, model and publish the scrobbles "
+                                              "first, then the genres as the tags arrive")
 
     schedule_hour: int = Field(6, ge=0, le=23, description="SCROBBLE_INSIGHTS_SCHEDULE_HOUR: the UTC hour of "
                                                          "the orchestrator's daily run")

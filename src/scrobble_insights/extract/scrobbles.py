@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from scrobble_insights.bronze.files import iter_days, utc_now, write_day
@@ -31,7 +31,7 @@ from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.errors import ExtractError
 from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.lastfm.client import LastfmClient, count_retries
-from scrobble_insights.lastfm.parse import RecentTracksPage
+from scrobble_insights.lastfm.parse import RecentTracksPage, artist_name
 
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 366
@@ -93,6 +93,7 @@ class ExtractStats:
     pages: int = 0
     scrobbles: int = 0
     expected: int = 0
+    artist_plays: Counter = field(default_factory=Counter)    # plays per artist name in what was extracted
 
 
 class WindowTooLarge(Exception):
@@ -274,6 +275,7 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         checkpoint.mark_done(window.start, window.end)
         stats.windows += 1
         stats.scrobbles += len(result.rows)
+        stats.artist_plays.update(artist_name(track) for _, track in result.rows)
         log.info("window landed", extra={"user": user, "window": str(window), "pages": result.pages,
                                          "scrobbles": len(result.rows), "refetched": refetched,
                                          "retries": retries["retries"]})

@@ -143,6 +143,11 @@ def _name_and_mbid(obj: Any) -> tuple[str, str]:
     return str(name or ""), str(obj.get("mbid") or "")
 
 
+def artist_name(track: dict) -> str:
+    """The artist's name of one raw scrobbled track, as scrobble_record gives it."""
+    return _name_and_mbid(track.get("artist"))[0]
+
+
 def scrobble_record(track: dict) -> dict:
     """Flatten one raw scrobbled track (plain or extended shape) into warehouse columns."""
     artist, artist_mbid = _name_and_mbid(track.get("artist"))

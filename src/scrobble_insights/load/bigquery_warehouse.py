@@ -253,7 +253,7 @@ class BigQueryWarehouse:
         """Replace a small reference table raw.<name> (one load job, WRITE_TRUNCATE)."""
         self._stage(table, name)
 
-    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
+    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[tuple[str, int]]:
         from google.cloud import bigquery
 
         params = [bigquery.ScalarQueryParameter("older_than", "TIMESTAMP", older_than)]
@@ -264,10 +264,18 @@ class BigQueryWarehouse:
         rows = self._query(f"""
             WITH plays AS (SELECT artist_name, COUNT(*) AS plays FROM {self._table('scrobbles')} {user_filter}
                            GROUP BY artist_name)
-            SELECT p.artist_name FROM plays p LEFT JOIN {self._table('artist_tag_fetches')} f USING (artist_name)
+            SELECT p.artist_name, p.plays FROM plays p
+            LEFT JOIN {self._table('artist_tag_fetches')} f USING (artist_name)
             WHERE f.fetched_at IS NULL OR f.fetched_at < @older_than
             ORDER BY p.plays DESC, p.artist_name""", params)
-        return [r[0] for r in rows]
+        return [(r[0], r[1]) for r in rows]
+
+    def artists_tagged_since(self, since: datetime) -> set[str]:
+        from google.cloud import bigquery
+
+        rows = self._query(f"SELECT artist_name FROM {self._table('artist_tag_fetches')} WHERE fetched_at >= @since",
+                           [bigquery.ScalarQueryParameter("since", "TIMESTAMP", since)])
+        return {r[0] for r in rows}
 
     def distinct_values(self) -> tuple[list[str], list[str]]:
         users = [r[0] for r in self._query(f"SELECT DISTINCT user_name FROM {self._table('scrobbles')} ORDER BY 1")]

@@ -159,18 +159,23 @@ class DuckDBWarehouse:
             con.execute(f"CREATE OR REPLACE TABLE raw.{name} AS SELECT * FROM replacement")
             con.unregister("replacement")
 
-    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
+    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[tuple[str, int]]:
         users = list(users) if users is not None else None
         user_filter = "" if users is None else "WHERE s.user_name IN (SELECT unnest(?))"
         params: list = [] if users is None else [users]
         rows = self.con.execute(f"""
             WITH plays AS (
                 SELECT artist_name, count(*) AS plays FROM raw.scrobbles s {user_filter} GROUP BY 1)
-            SELECT p.artist_name FROM plays p
+            SELECT p.artist_name, p.plays FROM plays p
             LEFT JOIN raw.artist_tag_fetches f USING (artist_name)
             WHERE f.fetched_at IS NULL OR f.fetched_at < ?
             ORDER BY p.plays DESC, p.artist_name""", [*params, older_than]).fetchall()
-        return [r[0] for r in rows]
+        return [(name, plays) for name, plays in rows]
+
+    def artists_tagged_since(self, since: datetime) -> set[str]:
+        rows = self.con.execute("SELECT artist_name FROM raw.artist_tag_fetches WHERE fetched_at >= ?",
+                                [since]).fetchall()
+        return {r[0] for r in rows}
 
     def distinct_values(self) -> tuple[list[str], list[str]]:
         """Users with scrobbles, and every distinct tag name (for the reference tables)."""

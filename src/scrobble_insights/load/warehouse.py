@@ -59,8 +59,11 @@ class Warehouse(Protocol):
     def replace_table(self, name: str, table: pa.Table) -> None:
         """Replace the small reference table raw.<name> with `table`."""
 
-    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[str]:
-        """Artists never tagged, or tagged before `older_than`; most played first."""
+    def artists_to_tag(self, older_than: datetime, users: Iterable[str] | None = None) -> list[tuple[str, int]]:
+        """(artist, plays) of the artists never tagged, or tagged before `older_than`; most played first."""
+
+    def artists_tagged_since(self, since: datetime) -> set[str]:
+        """Artists whose tags were fetched at or after `since` (no need to ask again)."""
 
     def count_scrobbles(self, user: str | None = None) -> int: ...
 

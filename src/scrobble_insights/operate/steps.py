@@ -6,10 +6,13 @@ HTTP and storage never meet here in one function: the extractors write bronze, t
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -24,7 +27,7 @@ from scrobble_insights.errors import (
     first_line,
 )
 from scrobble_insights.extract.artist_tags import extract_artist_tags
-from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles
+from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles, gather_all
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from scrobble_insights.load.loader import LoadStats, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
@@ -46,7 +49,12 @@ class JobSummary:
     extract_seconds: float = 0.0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
     failures: dict[str, Exception] = field(default_factory=dict)   # user, or "artist tags" -> what failed
+    model_error: BaseException | None = None       # what `publish` (model, publish for readers) raised
+    stages: list[str] = field(default_factory=list)     # what was published, in order ("scrobbles", "done")
 
+
+MAX_USERS_AT_ONCE = 8          # users extracted concurrently on one client
+TAG_MILESTONES = (0.5, 0.9, 0.99, 1.0)   # shares of the plays to tag at which the genre answers are republished
 
 # last.fm errors that no other user can escape (the key, the endpoint): stop at once.
 GLOBAL_CODES = {2, 3, 4, 9, 10, 13, 26}
@@ -84,30 +92,46 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
     users = check_users(users)
     settings.api_key()   # fail before any work when it is missing
     client = build_client(settings)
-    bronze = open_bronze(settings)
-    extracted: list[ExtractStats] = []
 
-    async def extract_all() -> None:
+    async def extract_all() -> list[ExtractStats]:
         async with client:
-            for user in users:
-                try:
-                    # The profile first: it fails fast on an unknown user and gives last.fm's own total.
-                    _, body = await client.fetch_user_info(user)
-                    await asyncio.to_thread(write_user_info, bronze, user, body, utc_now())
-                    extracted.append(await extract_scrobbles(
-                        client, user, first_day, last_day, bronze=bronze,
-                        state_dir=settings.state_dir, limit=settings.page_limit,
-                        target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
-                        reporter=reporter))
-                except ScrobbleInsightsError as exc:
-                    if failures is None or isinstance(exc, ConfigError) or \
-                            (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
-                        raise
-                    failures[user] = exc
-                    log.info("user %s failed, going on with the others: %s", user, exc)
+            return await extract_users(settings, client, users, first_day, last_day, reporter=reporter,
+                                       failures=failures)
 
-    asyncio.run(extract_all())
-    return extracted, client.stats
+    return asyncio.run(extract_all()), client.stats
+
+
+async def extract_users(settings: Settings, client: LastfmClient, users: list[str], first_day: date, last_day: date,
+                        *, reporter: Reporter | None = None,
+                        failures: dict[str, Exception] | None = None) -> list[ExtractStats]:
+    """Every user at once on one client, so they share its rate limit fairly: the client serves
+    waiting requests first come, first served, and each user has the same number of windows in flight,
+    so a long backfill of one user does not hold back the daily run of another. At most
+    MAX_USERS_AT_ONCE users are in flight (the memory of their windows); the others queue."""
+    bronze = open_bronze(settings)
+    turns = asyncio.Semaphore(MAX_USERS_AT_ONCE)
+    done: dict[str, ExtractStats] = {}
+
+    async def one(user: str) -> None:
+        async with turns:
+            try:
+                # The profile first: it fails fast on an unknown user and gives last.fm's own total.
+                _, body = await client.fetch_user_info(user)
+                await asyncio.to_thread(write_user_info, bronze, user, body, utc_now())
+                done[user] = await extract_scrobbles(
+                    client, user, first_day, last_day, bronze=bronze,
+                    state_dir=settings.state_dir, limit=settings.page_limit,
+                    target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
+                    reporter=reporter)
+            except ScrobbleInsightsError as exc:
+                if failures is None or isinstance(exc, ConfigError) or \
+                        (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
+                    raise
+                failures[user] = exc
+                log.info("user %s failed, going on with the others: %s", user, exc)
+
+    await gather_all(one(user) for user in users)
+    return [done[user] for user in users if user in done]
 
 
 def load(settings: Settings, users: list[str] | None = None) -> tuple[LoadStats, LoadStats]:
@@ -131,7 +155,8 @@ def tag(settings: Settings, users: list[str] | None, now: datetime | None = None
     now = now or datetime.now(timezone.utc)
     warehouse = open_warehouse(settings)
     try:
-        artists = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users)
+        artists = [name for name, _ in warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days),
+                                                                 users)]
     finally:
         warehouse.close()
     if not artists:
@@ -159,37 +184,192 @@ def count_rows(settings: Settings, users: list[str]) -> dict[str, int]:
         warehouse.close()
 
 
+def tag_order(pending: list[tuple[str, int]], fresh: set[str], extracted: list[ExtractStats]) -> list[tuple[str, int]]:
+    """The artists to tag, most played first: those the warehouse already knew untagged (or stale),
+    and those of the scrobbles just extracted, less the ones tagged recently. (artist, plays)."""
+    plays: Counter[str] = Counter(dict(pending))
+    for stats in extracted:
+        plays.update({artist: n for artist, n in stats.artist_plays.items() if artist not in fresh})
+    return sorted(plays.items(), key=lambda item: (-item[1], item[0]))
+
+
+def milestones_reached(covered: int, total: int, passed: set[float]) -> list[float]:
+    """The TAG_MILESTONES (shares of plays) that `covered` of `total` plays reach and that were not
+    reached before (they are added to `passed`)."""
+    new = [m for m in TAG_MILESTONES if m not in passed and total and covered >= m * total]
+    passed.update(new)
+    return new
+
+
+class ModelWorker:
+    """The job's one warehouse writer, in a thread: loads what landed in bronze, then calls `publish`
+    (model and publish for readers), one stage at a time, while the API work goes on in the job's
+    event loop. A stage asked for while another runs waits; stages that queued up run as one (the
+    latest), since each loads everything landed so far. Its first failure is kept in `error` and
+    ends it; `close` waits for the stage in progress."""
+
+    def __init__(self, settings: Settings, users: list[str], publish: Callable[[str], None] | None) -> None:
+        self.settings, self.users, self.publish = settings, users, publish
+        self.bronze = open_bronze(settings)
+        self.loaded, self.tags_loaded = LoadStats(), LoadStats()
+        self.rows: dict[str, int] = {}
+        self.error: BaseException | None = None
+        self.stages: list[str] = []           # stages done, in order
+        self._pending: str | None = None
+        self._closed = False
+        self._wake = threading.Condition()
+        # The job's log context (run id, command) goes with it.
+        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
+                                        name="model-worker", daemon=True)
+        self._thread.start()
+
+    def submit(self, stage: str) -> None:
+        with self._wake:
+            self._pending = stage
+            self._wake.notify()
+
+    def close(self, stage: str | None = None) -> None:
+        """Run `stage` last (after any queued), then stop the thread and wait for it."""
+        with self._wake:
+            if stage is not None:
+                self._pending = stage
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None and not self._closed:
+                    self._wake.wait()
+                stage, self._pending = self._pending, None
+            if stage is None:
+                return
+            if self.error is None:
+                try:
+                    self._stage(stage)
+                except BaseException as exc:  # noqa: BLE001 - handed to the job's thread
+                    self.error = exc
+
+    def _stage(self, stage: str) -> None:
+        started = time.monotonic()
+        warehouse = open_warehouse(self.settings)
+        try:
+            loaded = load_scrobbles(warehouse, self.bronze, self.users)
+            load_user_infos(warehouse, self.bronze)
+            tags = load_tags(warehouse, self.bronze)
+            self.rows = {u: warehouse.count_scrobbles(u) for u in self.users}
+        finally:
+            warehouse.close()
+        self.loaded.days += loaded.days
+        self.loaded.scrobbles += loaded.scrobbles
+        self.tags_loaded.tag_files += tags.tag_files
+        self.tags_loaded.artists += tags.artists
+        if self.publish is not None:
+            self.publish(stage)
+        self.stages.append(stage)
+        log.info("stage modelled", extra={"stage": stage, "seconds": round(time.monotonic() - started, 3)})
+
+
 def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
                      reporter: Reporter | None = None, tags: bool = True,
-                     on_artist=lambda artist: None, now: datetime | None = None) -> JobSummary:
-    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, then tag.
+                     on_artist=lambda artist: None, now: datetime | None = None,
+                     publish: Callable[[str], None] | None = None) -> JobSummary:
+    """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, tag, model.
+
+    Scrobbles first: when the tags would take longer than settings.early_answer_s at the rate limit, the
+    scrobbles are loaded and `publish("scrobbles")` (model, publish for readers) runs in a thread while
+    the tags are fetched, most played artists first, on the same client (no pause between the phases);
+    the genre answers are published again at each TAG_MILESTONES share of the plays to tag ("tags 50%"),
+    and at the end ("done"). Otherwise one load and one `publish("done")` at the end.
 
     Users are isolated: what failed is in `summary.failures` (the caller models what loaded, then
     fails naming them); when every user failed, the first failure is raised. A tag fetch that fails
-    after its retries is recorded there too, so the scrobbles that loaded are still modelled.
+    after its retries is recorded there too, so the scrobbles that loaded are still modelled. A failure
+    of `publish` is kept in `summary.model_error`; the tags stop at once.
     """
     started = time.monotonic()
     summary = JobSummary(first_day, last_day)
     users = check_users(users)
-    summary.extracted, summary.client = extract(settings, users, first_day, last_day, reporter=reporter,
-                                                failures=summary.failures)
-    if len(summary.failures) == len(users):
-        raise next(iter(summary.failures.values()))
-    summary.extract_seconds = time.monotonic() - started
-    summary.loaded, summary.tags_loaded = load(settings, users)
-    if tags:
+    if first_day > last_day:
+        raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
+    settings.api_key()
+    now = now or datetime.now(timezone.utc)
+    pending: list[tuple[str, int]] = []
+    fresh: set[str] = set()
+    if tags:        # what the warehouse knows already, read before its writer starts
+        fresh_after = now - timedelta(days=settings.tags_max_age_days)
+        warehouse = open_warehouse(settings)
         try:
-            summary.artists_tagged, tags_loaded, tag_client = tag(settings, users, now, on_artist=on_artist)
-        except ScrobbleInsightsError as exc:
-            summary.failures["artist tags"] = exc
-            log.info("artist tags failed, the scrobbles are loaded: %s", exc)
-        else:
-            summary.tags_loaded.tag_files += tags_loaded.tag_files
-            summary.tags_loaded.artists += tags_loaded.artists
-            summary.client.update(tag_client)
-    summary.warehouse_rows = count_rows(settings, users)
+            pending, fresh = warehouse.artists_to_tag(fresh_after, users), warehouse.artists_tagged_since(fresh_after)
+        finally:
+            warehouse.close()
+    client = build_client(settings)
+    worker = ModelWorker(settings, users, publish)
+    try:
+        asyncio.run(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
+                                      reporter=reporter, tags=tags, on_artist=on_artist, started=started))
+    except BaseException:
+        from scrobble_insights.transform.dbt import stop_children
+
+        stop_children()            # a dbt build in the worker's hands stops too
+        worker.close()
+        raise
+    worker.close("done")
+    if worker.error is not None and not isinstance(worker.error, Exception):
+        raise worker.error        # KeyboardInterrupt, SystemExit in the worker
+    summary.model_error = worker.error
+    summary.client = client.stats
+    summary.loaded, summary.tags_loaded, summary.warehouse_rows = worker.loaded, worker.tags_loaded, worker.rows
+    summary.stages = worker.stages
     summary.seconds = time.monotonic() - started
     return summary
+
+
+async def _extract_then_tag(settings: Settings, client: LastfmClient, users: list[str], summary: JobSummary,
+                            worker: ModelWorker, pending: list[tuple[str, int]], fresh: set[str], *,
+                            reporter, tags: bool, on_artist, started: float) -> None:
+    async with client:
+        summary.extracted = await extract_users(settings, client, users, summary.first_day, summary.last_day,
+                                                reporter=reporter, failures=summary.failures)
+        if len(summary.failures) == len(users):
+            raise next(iter(summary.failures.values()))
+        summary.extract_seconds = time.monotonic() - started
+        order = tag_order(pending, fresh, summary.extracted) if tags else []
+        early = len(order) / max(settings.rate_limit, 1e-9) > settings.early_answer_s
+        if early:
+            worker.submit("scrobbles")
+        if not order:
+            return
+        total = sum(plays for _, plays in order)
+        plays = dict(order)
+        covered, passed = 0, set()
+
+        def answered(artist: str) -> None:
+            nonlocal covered
+            if worker.error is not None:
+                raise ModelFailed()        # no point fetching more: the job fails on the model's error
+            on_artist(artist)
+            summary.artists_tagged += 1
+            covered += plays[artist]
+            for milestone in milestones_reached(covered, total, passed):
+                if early and milestone < 1:
+                    worker.submit(f"tags {milestone:.0%}")
+
+        try:
+            await extract_artist_tags(client, [artist for artist, _ in order], open_bronze(settings),
+                                      on_artist=answered)
+        except ModelFailed:
+            return
+        except ScrobbleInsightsError as exc:
+            if isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES:
+                raise
+            summary.failures["artist tags"] = exc
+            log.info("artist tags failed, the scrobbles are loaded: %s", exc)
+
+
+class ModelFailed(Exception):
+    """The model worker failed: stop fetching tags."""
 
 
 def failures_error(failures: dict[str, Exception]) -> JobFailures:
@@ -243,9 +423,9 @@ def summary_dict(summary: JobSummary) -> dict:
     """The summary as plain JSON-able data (for --summary-json and the orchestrator)."""
     return {
         "first_day": summary.first_day.isoformat(), "last_day": summary.last_day.isoformat(),
-        "users": [vars(s) for s in summary.extracted],
+        "users": [{k: v for k, v in vars(s).items() if k != "artist_plays"} for s in summary.extracted],
         "loaded_days": summary.loaded.days, "loaded_scrobbles": summary.loaded.scrobbles,
         "artists_tagged": summary.artists_tagged, "warehouse_rows": summary.warehouse_rows,
         "client": dict(summary.client), "seconds": round(summary.seconds, 3),
-        "extract_seconds": round(summary.extract_seconds, 3),
+        "extract_seconds": round(summary.extract_seconds, 3), "stages": summary.stages,
     }

@@ -47,6 +47,15 @@ def few_plays(plays: int, label: str) -> str | None:
     return None
 
 
+def tags_pending(progress: dict) -> str | None:
+    """The sentence genre answers carry while artist tags are still being fetched, else None."""
+    if not progress["artists_pending"] or not progress["plays"]:
+        return None
+    share = progress["tagged_plays"] / progress["plays"]
+    return (f"Artist tags are still being fetched: genres so far cover the artists of {share:.0%} of the plays "
+            f"({plural(progress['artists_pending'], 'artist')} to go); the genre answers fill in as they arrive")
+
+
 def sentence(text: str) -> tuple[alt.Chart, str]:
     """A chart that is only its title: the one sentence for a period with nothing to chart."""
     return _empty(text)
@@ -156,7 +165,7 @@ def genre_share_chart(data: pd.DataFrame) -> tuple[alt.Chart, str]:
     known = data[data.has_genre.astype(bool)] if "has_genre" in data else data
     covered = known.share.sum()
     if known.empty:
-        headline = "None of these plays has a genre yet: their artists' last.fm tags name none"
+        headline = "None of these plays has a known genre yet"
     else:
         top = known.loc[known.plays.idxmax()]
         headline = f"{str(top.genre).capitalize()} is your top genre: {top.share:.0%} of plays"

@@ -451,6 +451,21 @@ def artist_hours(con, f: Filters, artist: str) -> pd.DataFrame:
                     params + [artist]), HOURS_OF_DAY)
 
 
+# --- while a backfill is still fetching tags -----------------------------------------------------------------
+
+def tag_progress(con, user: str) -> dict:
+    """How far the artist tags (genre evidence) have come for a user: plays, plays whose artist's tags
+    were fetched (tagged_plays), artists never asked (artists_pending). Not a mart's number but the
+    job's state, read from the raw tables published with the marts: while a backfill is still fetching
+    tags, the genre answers say so instead of calling untagged plays 'unknown'."""
+    plays, tagged, pending = con.execute("""
+        SELECT count(*), count(f.artist_name), count(DISTINCT CASE WHEN f.artist_name IS NULL THEN s.artist_name END)
+        FROM raw.scrobbles s
+        LEFT JOIN (SELECT DISTINCT artist_name FROM raw.artist_tag_fetches) f ON f.artist_name = s.artist_name
+        WHERE s.user_name = ?""", [user]).fetchone()
+    return {"plays": int(plays), "tagged_plays": int(tagged), "artists_pending": int(pending)}
+
+
 # --- the demo's first look -------------------------------------------------------------------------------------
 
 def first_insights(con, user: str) -> dict:

@@ -47,6 +47,9 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
         q.weekday_profile(con, period), q.weekday_profile(con, before) if before else q.weekday_profile(con, period).iloc[0:0],
         label, str(year - 1) if year else ""))
     add("years", "Overview", charts.years_chart(q.plays_per_year(con, everything)))
+    pending = charts.tags_pending(q.tag_progress(con, user))
+    if pending:
+        add("tags-pending", "Genres", charts.sentence(pending))
     add("genres", "Genres", charts.genre_share_chart(q.genre_totals(con, period)))
     add("genre-trend", "Genres", charts.genre_trend_chart(q.genre_by_year(con, everything)))
     add("seasons", "Genres", charts.season_chart(q.genre_by_season(con, period)))

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -191,14 +192,37 @@ def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict |
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
                "--target-path", str(target), "--log-path", str(directory / "logs"),
                "--vars", json.dumps({**dbt_vars(settings), **(extra_vars or {})}), "--quiet"]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **dbt_env(today)},
-                          cwd=settings.warehouse_path.resolve().parent,
-                          preexec_fn=_die_with_parent(), pass_fds=held_lock_fds())
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, **dbt_env(today)}, cwd=settings.warehouse_path.resolve().parent,
+                          preexec_fn=_die_with_parent(), pass_fds=held_lock_fds()) as child:
+        with _children_lock:
+            _children.add(child)
+        try:
+            stdout, stderr = child.communicate()
+        except BaseException:
+            child.kill()            # e.g. SIGTERM unwinding the job: no dbt goes on writing
+            raise
+        finally:
+            with _children_lock:
+                _children.discard(child)
+    done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
     results_file = target / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     if done.returncode == 0:
         publish_partial_parse(settings, target, before)
     return DbtRun(done.returncode, (done.stdout + done.stderr).strip(), results)
+
+
+_children: set[subprocess.Popen] = set()        # dbt processes running, in any thread
+_children_lock = threading.Lock()
+
+
+def stop_children() -> None:
+    """Kill the dbt processes this process started that still run (a job unwinding while its model
+    worker thread waits for dbt)."""
+    with _children_lock:
+        for child in _children:
+            child.kill()
 
 
 def _die_with_parent():

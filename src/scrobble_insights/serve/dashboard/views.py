@@ -107,6 +107,7 @@ def metrics(wh: Warehouse, scope: Scope) -> None:
 def at_a_glance(wh: Warehouse, scope: Scope) -> None:
     """The answers of the other views in one list: each line is a chart's headline."""
     answers = [
+        lambda: charts.tags_pending(wh("tag_progress", scope.filters.user)) or "",
         lambda: charts.genre_share_chart(wh("genre_totals", scope.filters))[1],
         lambda: charts.clock_chart(wh("listening_clock", scope.filters))[1],
         lambda: charts.top_chart(wh("top_entities", scope.filters, "artist"), "artist", scope.label)[1],
@@ -116,7 +117,9 @@ def at_a_glance(wh: Warehouse, scope: Scope) -> None:
     lines = []
     for answer in answers:
         try:
-            lines.append(f"- {md(answer())}")
+            text = answer()
+            if text:
+                lines.append(f"- {md(text)}")
         except Exception:         # noqa: BLE001 - the view itself shows the error
             continue
     if lines:
@@ -151,6 +154,10 @@ def genres(wh: Warehouse, scope: Scope) -> None:
         level = "primary_genre"
         st.caption(f"Genre filter **{md(scope.filters.genre)}**: the charts split it into its genres.")
     left, right = st.columns(2, gap="large")
+    with guarded("the artist tags"):
+        pending = charts.tags_pending(wh("tag_progress", scope.filters.user))
+        if pending:
+            st.info(pending + ".")
     with left, guarded("the genre shares"):
         show(charts.genre_share_chart(wh("genre_totals", scope.filters, level)), HALF)
     with right, guarded("the genre trend"):
