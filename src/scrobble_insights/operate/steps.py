@@ -237,12 +237,22 @@ class ModelWorker:
             self._wake.notify()
         self._thread.join()
 
+    def abort(self) -> None:
+        """The job is unwinding: drop what is queued, stop the dbt build in progress, wait for the thread."""
+        from scrobble_insights.transform.dbt import stop_children
+
+        with self._wake:
+            self._pending, self._closed = None, True
+            self._wake.notify()
+        stop_children()
+        self._thread.join()
+
     def _run(self) -> None:
         while True:
             with self._wake:
                 while self._pending is None and not self._closed:
                     self._wake.wait()
-                stage, self._pending = self._pending, None
+                stage, self._pending = self._pending, None     # None: closed, nothing queued
             if stage is None:
                 return
             if self.error is None:
@@ -309,13 +319,10 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     try:
         asyncio.run(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
                                       reporter=reporter, tags=tags, on_artist=on_artist, started=started))
-    except BaseException:
-        from scrobble_insights.transform.dbt import stop_children
-
-        stop_children()            # a dbt build in the worker's hands stops too
-        worker.close()
+        worker.close("done")
+    except BaseException:          # an error, Ctrl-C or SIGTERM: no dbt goes on writing after the job
+        worker.abort()
         raise
-    worker.close("done")
     if worker.error is not None and not isinstance(worker.error, Exception):
         raise worker.error        # KeyboardInterrupt, SystemExit in the worker
     summary.model_error = worker.error

@@ -162,11 +162,13 @@ def build_mbid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def build_catalogue(seed: int) -> Catalogue:
-    """Build the whole catalogue deterministically from the seed."""
+def build_catalogue(seed: int, artists: int | None = None) -> Catalogue:
+    """Build the whole catalogue deterministically from the seed (with `artists` artists, default
+    360-520: a real history of 40,000 plays has a few thousand, bench/first_answer.py asks for that)."""
     rng = random.Random(seed ^ 0x5CA7A106)
     cat = Catalogue()
     n_artists = rng.randint(360, 520)
+    n_artists = artists or n_artists
     for _ in range(n_artists):
         genre = rng.randrange(len(GENRES))
         name = _unique_artist_name(rng, cat, genre)

@@ -48,6 +48,7 @@ class SimulatorConfig:
     tag_counts_as_strings: bool = False          # 2014/2015 encoding of toptags counts
     log_requests: bool = False                   # write redacted access-log lines to stderr
     inclusive_to: bool = False                   # getRecentTracks counts and returns plays with uts == to
+    artists: int | None = None                   # artists in the catalogue (default 360-520, from the seed)
 
     def __post_init__(self) -> None:
         self.users = [UserSpec(u) if isinstance(u, str) else u for u in self.users]
@@ -70,7 +71,7 @@ class Simulator:
     def __init__(self, config: SimulatorConfig | None = None):
         self.config = cfg = config or SimulatorConfig()
         self.lock = threading.RLock()
-        self.catalogue = build_catalogue(cfg.seed)
+        self.catalogue = build_catalogue(cfg.seed, cfg.artists)
         end = self.now()
         start = end - int(cfg.years * YEAR_S)
         self.users: dict[str, UserHistory] = {
