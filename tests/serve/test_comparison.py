@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from test_dashboard import TIMEOUT_MS, alert_text, charts_in, in_thread, load, open_panel, screenshot, settle
 
 import compare_history as c
+import honest_history as h
+from scrobble_insights.load.snapshot import reader_path
 from scrobble_insights.serve import comparison as cmp
 from scrobble_insights.serve import comparison_charts as cc
 from scrobble_insights.serve import queries as q
@@ -99,8 +102,6 @@ def test_too_few_plays_are_named_and_a_period_without_two_listeners_says_so_in_o
     assert february["pairs"].empty and february["clock"].empty
     assert cc.nothing_to_compare(february["figures"], "February") == "No listener has 100 plays in February: nothing to compare"
     assert cc.too_few(february["figures"], "February").startswith("ana (0 plays), ben (0 plays), cy (0 plays) and dot")
-    import honest_history as h
-
     other = q.connect(honest.warehouse_path)
     try:
         answers = cmp.comparison(other, cmp.Period(tuple(q.users(other))))
@@ -109,3 +110,61 @@ def test_too_few_plays_are_named_and_a_period_without_two_listeners_says_so_in_o
     assert cc.nothing_to_compare(answers["figures"], "all time") == \
         f"Only {h.USER} has 100 plays or more in all time: nothing to compare"
     assert cc.too_few(answers["figures"], "all time").startswith(f"{h.SOUTH_USER} ({len(h.SOUTH_PLAYS)} plays) has")
+
+
+# --- the dashboard, in a real headless Chromium -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def compared_url(compared, dashboard):
+    return dashboard(in_thread(reader_path, compared))
+
+
+def rows(table) -> list[list[str]]:
+    """A drawn table's cells, row by row (the header first), as shown."""
+    return [[" ".join(cell.split()) for cell in table.locator("tr").nth(n).locator("th, td").all_inner_texts()]
+            for n in range(table.locator("tr").count())]
+
+
+COMPARE_READY = ['[role="tab"][aria-selected="true"]:has-text("Compare")', '[role="tabpanel"]:visible [data-testid="stTable"]']
+
+
+@pytest.mark.slow
+def test_the_compare_tab_puts_the_listeners_side_by_side_with_the_known_answers(page, compared_url):
+    load(page, f"{compared_url}/?user=ana&view=Compare", COMPARE_READY + ['[role="tabpanel"]:visible svg'])
+    panel = open_panel(page)
+    assert "dot (5 plays) has too few plays in 2025 to compare: at least 100 are needed" in alert_text(page)
+    figures, most_similar, shared = (rows(panel.locator('[data-testid="stTable"]').nth(n)) for n in range(3))
+    ben = c.figures("ben")
+    assert figures[0] == ["Listener", "Plays", "Days", "Tracks per day", "Distinct artists", "Top genre", "Compared"]
+    assert figures[2] == ["ben", str(ben["plays"]), str(ben["days"]), f"{ben['per_day']:.1f}", str(ben["artists"]),
+                          "hip hop = jazz (a tie, 42% each)", "yes"]
+    assert most_similar[1:] == [["ana", "cy", "67%"], ["ben", "cy", "67%"], ["cy", "ana, ben (a tie)", "67%"]]
+    headlines = charts_in(panel)
+    assert headlines == [
+        "Most alike in 2025, a tie: ana and cy; ben and cy, who share 67% of the artists in their top-50 lists",
+        "Who listens when in 2025: ana at 21:00; ben at 08:00; cy at 12:00 (each in their own local time)",
+        headlines[2]]
+    assert headlines[2].startswith("Busiest weekday in 2025: ana on ")
+    text = panel.inner_text()
+    assert "ana and cy share 2 of the 3 artists in their top-50 lists in 2025 (67%)" in text      # the most similar
+    assert shared == [["Artist", "ana's plays", "cy's plays"], ["Corvid", "60", "50"], ["Heron", "40", "50"]]
+    screenshot(page, "compare")
+
+    other = panel.get_by_role("combobox", name="Compare ana with")
+    other.scroll_into_view_if_needed()
+    other.click()
+    page.keyboard.type("ben")
+    page.get_by_role("option", name="ben", exact=True).click()
+    page.wait_for_selector('[role="tabpanel"]:visible :text("ana and ben share 2 of the 4 artists")', timeout=TIMEOUT_MS)
+    settle(page)
+    assert f"the shared artists get {c.share_on_shared('ana', 'ben'):.0%} of ana's plays" in open_panel(page).inner_text()
+    assert page.outside == []
+
+
+@pytest.mark.slow
+def test_the_compare_tab_says_in_one_sentence_when_only_one_listener_has_enough_plays(page, honest, dashboard):
+    url = dashboard(in_thread(reader_path, honest))
+    load(page, f"{url}/?user={h.USER}&year=all&view=Compare", COMPARE_READY)
+    assert f"Only {h.USER} has 100 plays or more in all time" in alert_text(page)
+    assert f"{h.SOUTH_USER} ({len(h.SOUTH_PLAYS)} plays) has too few plays" in alert_text(page)
+    assert open_panel(page).locator('[data-testid="stVegaLiteChart"]').count() == 0

@@ -261,6 +261,7 @@ def test_numbers_on_the_page_equal_the_answers_of_the_known_history(page, known_
     assert answer["per_day"] != pytest.approx(answer["scrobbles"] / answer["days_with_plays"], abs=0.5)
     load(page, known_url)                             # one listener, 2025 (the only full year) by default
     assert "owl · 2025" in page.inner_text(f"{CAPTION} >> nth=0")
+    assert page.get_by_role("tab", name="Compare").count() == 0      # one listener: nobody to compare with
     shown = metrics(page)
     assert shown == {"Scrobbles": f"{answer['scrobbles']:,}", "Tracks per day": f"{answer['per_day']:.1f}",
                      "Artists": str(answer["artists"]), "Albums": str(answer["artists"]),
