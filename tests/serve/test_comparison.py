@@ -168,3 +168,21 @@ def test_the_compare_tab_says_in_one_sentence_when_only_one_listener_has_enough_
     assert f"Only {h.USER} has 100 plays or more in all time" in alert_text(page)
     assert f"{h.SOUTH_USER} ({len(h.SOUTH_PLAYS)} plays) has too few plays" in alert_text(page)
     assert open_panel(page).locator('[data-testid="stVegaLiteChart"]').count() == 0
+
+
+def test_a_club_of_many_listeners_reads_as_ranges_and_a_heatmap_not_twenty_lines():
+    import pandas as pd
+
+    users = [f"m{n:02d}" for n in range(12)]
+    # listener n plays 10 times at hour 6 + n on weekday 1 + n % 7 (m00 at 06:00 on Mondays, m11 at 17:00 on Fridays)
+    rows = [(u, w, h, 10 if (h == 6 + n and w == 1 + n % 7) else 0)
+            for n, u in enumerate(users) for w in range(1, 8) for h in range(24)]
+    clock = pd.DataFrame(rows, columns=["user_name", "weekday", "hour", "plays"])
+    chart, headline = cc.hours_chart(clock, "2025")
+    assert headline == "Peak hours in 2025 run from 06:00 (m00) to 17:00 (m11), each in their own local time"
+    assert chart.to_dict()["mark"]["type"] == "rect"                      # one row per listener
+    _, weekdays = cc.weekdays_chart(clock, "2025")
+    assert weekdays == ("In 2025, Monday, Tuesday, Wednesday, Thursday and Friday are each the busiest "
+                        "weekday of 2 of the 12 listeners")
+    few = clock[clock.user_name.isin(users[:3])]
+    assert cc.hours_chart(few, "2025")[0].to_dict()["mark"]["type"] == "line"

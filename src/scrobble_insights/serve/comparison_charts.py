@@ -163,12 +163,13 @@ def weekdays_headline(shares: pd.DataFrame, label: str) -> str:
     parts = [_peak_text(u, d, lambda v: f"on {WEEKDAYS[v - 1]}s") for u, d in found.items()]
     if len(parts) <= 3:
         return f"Busiest weekday in {label}: {'; '.join(parts)}"
-    counts = pd.Series([WEEKDAYS[d[0] - 1] for d in found.values() if len(d) == 1]).value_counts()
+    counts = pd.Series([d[0] for d in found.values() if len(d) == 1], dtype="int64").value_counts()
     if counts.empty:
         return f"Busiest weekdays in {label}, listener by listener"
-    top = counts[counts == counts.max()].index
-    return (f"In {label}, {' and '.join(f'{d}s' for d in top)} {'is' if len(top) == 1 else 'are'} the busiest day "
-            f"of {plural(counts.max(), 'listener')} out of {len(found)}" + (" each" if len(top) > 1 else ""))
+    top = sorted(counts.index[counts == counts.max()])
+    days = names([WEEKDAYS[d - 1] for d in top])
+    return (f"In {label}, {days} {'is' if len(top) == 1 else 'are each'} the busiest weekday of "
+            f"{counts.max()} of the {len(found)} listeners")
 
 
 def weekdays_chart(clock: pd.DataFrame, label: str) -> tuple[alt.Chart, str]:

@@ -70,7 +70,7 @@ def shared_with(answers: dict, eligible: list[str], user: str, label: str) -> No
     others = [o for o in eligible if o != me]
     best = mine.sort_values(["jaccard", "listener", "other"], ascending=[False, True, True]).iloc[0]
     default = best.other if best.listener == me else best.listener
-    other = st.selectbox(f"Compare {me} with", others, index=others.index(default), key="compare_with",
+    other = st.selectbox(f"Compare {me} with", others, index=others.index(default), key=f"compare_with_{me}",
                          help="Preselected: the listener whose top artists overlap most") \
         if len(others) > 1 else others[0]
     pair = mine[(mine.listener == other) | (mine.other == other)].iloc[0]
