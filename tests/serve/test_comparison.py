@@ -92,6 +92,12 @@ def test_hour_and_weekday_shares_are_in_each_listeners_own_local_time(con):
     _, headline = cc.hours_chart(clock, "2025")
     assert headline == ("Who listens when in 2025: ana at 21:00; ben at 08:00; cy at 12:00 "
                         "(each in their own local time)")
+    days = {user: [d for d, share in c.weekday_shares(user).items() if share == max(c.weekday_shares(user).values())]
+            for user in ("ana", "ben", "cy")}
+    assert cmp.peaks(cmp.weekday_shares(clock), "weekday") == days
+    assert days["ben"] == [1, 7]                                          # a tie: both named
+    _, weekdays = cc.weekdays_chart(clock, "2025")
+    assert weekdays.startswith("Busiest weekday in 2025: ana on Fridays; ben on Mondays and Sundays (a tie); cy on ")
 
 
 def test_too_few_plays_are_named_and_a_period_without_two_listeners_says_so_in_one_sentence(con, honest):

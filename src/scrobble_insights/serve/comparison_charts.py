@@ -130,17 +130,17 @@ def most_similar_table(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
 
 # --- who listens when ---------------------------------------------------------------------------------------------
 
-def _peak_text(user: str, found: list[int], fmt) -> str:
+def _peak_text(user: str, found: list[int], preposition: str, fmt) -> str:
+    """'ana at 21:00', 'ben on Mondays and Sundays (a tie)'."""
     if not found:
         return f"{user} never"
-    shown = " and ".join(fmt(v) for v in found)
-    return f"{user} {shown}" + (" (a tie)" if len(found) > 1 else "")
+    return f"{user} {preposition} {names([fmt(v) for v in found])}" + (" (a tie)" if len(found) > 1 else "")
 
 
 def hours_headline(shares: pd.DataFrame, label: str) -> str:
     found = peaks(shares, "hour")
     if len(found) <= 3:
-        parts = [_peak_text(u, h, lambda v: f"at {v:02d}:00") for u, h in found.items()]
+        parts = [_peak_text(u, h, "at", lambda v: f"{v:02d}:00") for u, h in found.items()]
         return f"Who listens when in {label}: {'; '.join(parts)} (each in their own local time)"
     earliest = min(min(h) for h in found.values() if h)
     latest = max(max(h) for h in found.values() if h)
@@ -160,7 +160,7 @@ def hours_chart(clock: pd.DataFrame, label: str) -> tuple[alt.Chart, str]:
 
 def weekdays_headline(shares: pd.DataFrame, label: str) -> str:
     found = peaks(shares, "weekday")
-    parts = [_peak_text(u, d, lambda v: f"on {WEEKDAYS[v - 1]}s") for u, d in found.items()]
+    parts = [_peak_text(u, d, "on", lambda v: f"{WEEKDAYS[v - 1]}s") for u, d in found.items()]
     if len(parts) <= 3:
         return f"Busiest weekday in {label}: {'; '.join(parts)}"
     counts = pd.Series([d[0] for d in found.values() if len(d) == 1], dtype="int64").value_counts()
