@@ -154,7 +154,7 @@ def test_the_compare_tab_puts_the_listeners_side_by_side_with_the_known_answers(
     text = panel.inner_text()
     assert "ana and cy share 2 of the 3 artists in their top-50 lists in 2025 (67%)" in text      # the most similar
     assert shared == [["Artist", "ana's plays", "cy's plays"], ["Corvid", "60", "50"], ["Heron", "40", "50"]]
-    screenshot(page, "compare")
+    screenshot(page, "compare-four-listeners")
 
     other = panel.get_by_role("combobox", name="Compare ana with")
     other.scroll_into_view_if_needed()
