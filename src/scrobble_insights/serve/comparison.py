@@ -146,14 +146,12 @@ def both_ways(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def most_similar(pairs: pd.DataFrame) -> pd.DataFrame:
     """For each listener, the other listener(s) whose top artists overlap theirs most: listener, others
-    (a list: more than one on a tie), jaccard, shared."""
+    (a list: more than one on a tie), jaccard."""
     rows = []
     for listener, mine in both_ways(pairs).groupby("listener", sort=True):
         best = mine.jaccard.max()
-        top = mine[mine.jaccard == best].sort_values("other")
-        rows.append({"listener": listener, "others": list(top.other), "jaccard": float(best),
-                     "shared": int(top.shared.iloc[0]) if top.shared.nunique() == 1 else list(top.shared)})
-    return pd.DataFrame(rows, columns=["listener", "others", "jaccard", "shared"])
+        rows.append({"listener": listener, "others": sorted(mine.other[mine.jaccard == best]), "jaccard": float(best)})
+    return pd.DataFrame(rows, columns=["listener", "others", "jaccard"])
 
 
 def shared_artists(top: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
