@@ -99,3 +99,24 @@ def honest(tmp_path_factory):
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(build).result()
     return settings
+
+
+@pytest.fixture(scope="session")
+def compared(tmp_path_factory):
+    """Four listeners of one warehouse (tests/compare_history.py), landed and modelled once per session
+    (in a thread, as `honest`); returns its settings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import compare_history
+    from scrobble_insights.config import build_settings
+    from scrobble_insights.transform.dbt import transform
+
+    settings = build_settings(data_dir=tmp_path_factory.mktemp("compared") / "data", users=compare_history.USERS)
+
+    def build() -> None:
+        compare_history.write(settings)
+        transform(settings, today=compare_history.TODAY)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(build).result()
+    return settings

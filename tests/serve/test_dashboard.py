@@ -28,7 +28,7 @@ from support import NOW, TEST_KEY, TODAY
 from transform_history import write_history
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
-VIEWS = ["Overview", "Genres", "Time", "Top music", "Artist"]
+VIEWS = ["Overview", "Genres", "Time", "Top music", "Artist", "Compare"]     # Compare: two listeners
 TIMEOUT_MS = 60_000
 CAPTION = '[data-testid="stMain"] [data-testid="stCaptionContainer"]'      # "user · period · genre · history"
 
@@ -193,14 +193,16 @@ def test_every_view_loads_and_draws_its_charts_without_an_error(page, simulated_
         page.get_by_role("tab", name=view).click()
         page.wait_for_selector(f'[role="tab"][aria-selected="true"]:has-text("{view}")')
         open_panel(page).locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=TIMEOUT_MS)
-        if view == "Artist":
+        if view in ("Artist", "Compare"):
             open_panel(page).locator('[data-testid="stTable"]').first.wait_for(timeout=TIMEOUT_MS)
         settle(page)
         assert_no_error(page)
         drawn[view] = charts_in(open_panel(page))
         screenshot(page, view.lower().replace(" ", "-"))
     assert {view: len(headlines) for view, headlines in drawn.items()} == \
-        {"Overview": 4, "Genres": 3, "Time": 4, "Top music": 4, "Artist": 2}
+        {"Overview": 4, "Genres": 3, "Time": 4, "Top music": 4, "Artist": 2, "Compare": 2}
+    assert drawn["Compare"][0].startswith("Who listens when in 2025: alice at ")      # two listeners: no matrix
+    assert open_panel(page).get_by_text("alice and bob share ").count() == 1
     assert all(headline and not headline.startswith("No ") for headlines in drawn.values() for headline in headlines)
     assert page.outside == [], "the dashboard tried to reach the internet"
     assert (ARTIFACTS / "top-music.png").stat().st_size > 20_000
@@ -261,6 +263,7 @@ def test_numbers_on_the_page_equal_the_answers_of_the_known_history(page, known_
     assert answer["per_day"] != pytest.approx(answer["scrobbles"] / answer["days_with_plays"], abs=0.5)
     load(page, known_url)                             # one listener, 2025 (the only full year) by default
     assert "owl · 2025" in page.inner_text(f"{CAPTION} >> nth=0")
+    assert page.get_by_role("tab", name="Compare").count() == 0      # one listener: nobody to compare with
     shown = metrics(page)
     assert shown == {"Scrobbles": f"{answer['scrobbles']:,}", "Tracks per day": f"{answer['per_day']:.1f}",
                      "Artists": str(answer["artists"]), "Albums": str(answer["artists"]),

@@ -14,7 +14,7 @@ import streamlit as st
 
 from scrobble_insights.errors import WarehouseBusyError, WarehouseError
 from scrobble_insights.serve import charts
-from scrobble_insights.serve.dashboard import data, views
+from scrobble_insights.serve.dashboard import compare, data, views
 from scrobble_insights.serve.dashboard.data import ALL_GENRES, ALL_TIME, Scope, Warehouse
 from scrobble_insights.serve.dashboard.views import literal, md
 
@@ -149,8 +149,11 @@ def dashboard(wh: Warehouse, caption) -> None:
                 f"too few to show a pattern. Choose another {'genre, ' if genre else ''}year or dates in the sidebar.",
                 icon=":material/filter_alt_off:")
         return
-    tabs = st.tabs(list(views.VIEWS), key="view", bind="query-params", on_change="rerun")
-    for tab, (name, draw) in zip(tabs, views.VIEWS.items()):
+    shown = dict(views.VIEWS)
+    if len(users) > 1:                 # listeners side by side: only with someone to compare with
+        shown[compare.NAME] = compare.compare
+    tabs = st.tabs(list(shown), key="view", bind="query-params", on_change="rerun")
+    for tab, (name, draw) in zip(tabs, shown.items()):
         if tab.open is False:          # only the open tab runs its queries
             continue
         with tab, views.guarded(f"the {name} view"):

@@ -19,8 +19,8 @@ import streamlit as st
 
 from scrobble_insights.errors import ScrobbleInsightsError, WarehouseError
 from scrobble_insights.load.warehouse import is_bigquery
+from scrobble_insights.serve import comparison, streaks
 from scrobble_insights.serve import queries as q
-from scrobble_insights.serve import streaks
 from scrobble_insights.serve.dashboard import WAREHOUSE_ENV
 from scrobble_insights.serve.queries import Filters
 
@@ -57,11 +57,12 @@ def stamp(source: str, now: float | None = None) -> tuple:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def ask(source: str, version: tuple, question: str, *args):
-    """queries.<question> (or streaks.<question>)(con, *args) on a fresh read-only connection (closed
-    before returning)."""
+    """queries.<question> (or streaks.<question>, or comparison.<question>)(con, *args) on a fresh
+    read-only connection (closed before returning)."""
+    module = next((m for m in (q, streaks) if hasattr(m, question)), comparison)
     con = q.connect(source)
     try:
-        return getattr(q if hasattr(q, question) else streaks, question)(con, *args)
+        return getattr(module, question)(con, *args)
     finally:
         con.close()
 
