@@ -31,9 +31,9 @@ Choices where the real API is unknown or where the simulator differs on purpose:
   (last.fm documents neither).
 """
 
-from scrobble_insights.simulator.core import Simulator, SimulatorConfig
+from scrobble_insights.simulator.core import LoggedRequest, Simulator, SimulatorConfig
 from scrobble_insights.simulator.faults import FAULT_KINDS
 from scrobble_insights.simulator.history import Scrobble, UserSpec
 from scrobble_insights.simulator.server import RunningServer
 
-__all__ = ["FAULT_KINDS", "RunningServer", "Scrobble", "Simulator", "SimulatorConfig", "UserSpec"]
+__all__ = ["FAULT_KINDS", "LoggedRequest", "RunningServer", "Scrobble", "Simulator", "SimulatorConfig", "UserSpec"]
