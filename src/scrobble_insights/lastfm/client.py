@@ -169,7 +169,7 @@ class LastfmClient:
         """Call an API method; retry transient failures with exponential backoff and jitter.
 
         An `urgent` call takes the next free slot ahead of the calls already waiting (a window's page
-        1, which the window's other pages wait for).
+        1, which the window's other pages wait for); so does every retry, which its caller waits for.
         """
         jitter = wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s)
 
@@ -187,7 +187,7 @@ class LastfmClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._call_once(method, params, urgent)
+                return await self._call_once(method, params, urgent or attempt.retry_state.attempt_number > 1)
         raise AssertionError("unreachable")
 
     def _count_retry(self, state: RetryCallState, method: str) -> None:
