@@ -67,6 +67,7 @@ MIN_RATE = 0.2           # requests per second: error 29 never slows the client 
 WATCH = 10               # error 29 twice among this many answers: halve the rate
 RECOVER_AFTER = 20       # successes in a row before the rate climbs back by RECOVER_FACTOR
 RECOVER_FACTOR = 1.5
+BUCKET = 1.5            # the limiter's capacity, in requests (see LastfmClient.__init__)
 MIN_IN_FLIGHT = 2        # requests in flight whatever the latency
 FIRST_LATENCY_S = 1.0    # the latency assumed until the first answer: generous, to fill the pipe
 LATENCY_WEIGHT = 0.2     # weight of each new answer in the latency average
@@ -101,9 +102,12 @@ class LastfmClient:
         self._api_url = api_url
         self._base_url = _base_url(api_url)
         self.options = options or ClientOptions()
-        # Leaky bucket of size 1: one request every 1/rate seconds, no bursts.
+        # Leaky bucket of size BUCKET: one request every 1/rate seconds; a request sent late (a busy
+        # event loop) lets the next one catch up half an interval, never more. n requests span at
+        # least (n - BUCKET)/rate seconds: no second ever holds more than rate + 1 of them, as with
+        # a bucket of size 1, and the slots lost to a late wake-up are not all lost.
         self.rate = self.options.rate_limit           # the current rate: lowered on error 29
-        self._limiter = AsyncLimiter(1, 1.0 / self.rate)
+        self._limiter = AsyncLimiter(BUCKET, BUCKET / self.rate)
         self._slowdown = 0           # bumped on every slow-down; a request remembers the one it was sent in
         self._recent: deque[bool] = deque(maxlen=WATCH)    # the last answers since then: error 29 or not
         self._successes = 0          # answers in a row without error 29
@@ -254,7 +258,7 @@ class LastfmClient:
     # -- adapting to last.fm -----------------------------------------------------------------------
     def _set_rate(self, rate: float) -> None:
         self.rate = rate
-        self._limiter.time_period = 1.0 / rate       # aiolimiter 1.x: both fields define the leak rate
+        self._limiter.time_period = BUCKET / rate    # aiolimiter 1.x: both fields define the leak rate
         self._limiter._rate_per_sec = rate
 
     def _adapt(self, limited: bool, sent_in: int) -> None:
