@@ -28,6 +28,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -42,6 +43,7 @@ from scrobble_insights.lastfm.parse import RecentTracksPage
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 366
 WINDOW_ATTEMPTS = 6
+DAY_WRITERS = 8         # day files of a window written at once
 GUESS_DAYS = 7          # the first windows' length, before the probe tells the density
 
 
@@ -221,10 +223,12 @@ def write_window(bronze: BronzeStore, user: str, result: WindowResult) -> None:
     for page, track in result.rows:
         by_day[utc_day(_uts(track))].append(
             {"fetched_at": fetched_at, "window": meta, "page": page, "track": track})
-    day = window.start
-    while day < window.end:
-        write_day(bronze, user, day, by_day.get(day, []))
-        day += timedelta(days=1)
+    days = [window.start + timedelta(days=n) for n in range(window.days)]
+    # Each file is fsynced (or is a GCS upload): written a few at a time, the window's last write
+    # does not hold up what follows it (the next phase of the job starts only after it).
+    with ThreadPoolExecutor(max_workers=DAY_WRITERS, thread_name_prefix="bronze-day") as pool:
+        for _ in pool.map(lambda day: write_day(bronze, user, day, by_day.get(day, [])), days):
+            pass
 
 
 @dataclass
