@@ -69,6 +69,8 @@ class PagedClient:
             "user": user, "page": str(page), "perPage": str(limit), "total": str(total),
             "totalPages": str(-(-total // limit))}}}
         self.events.append(("answer", from_uts, page))
+        if limit == 1:
+            self.probe_answered = len(self.events)     # the probe of the whole range
         self.backlog -= 1
         async with self.changed:
             self.changed.notify_all()
@@ -85,8 +87,10 @@ def test_next_windows_page_1_is_asked_while_other_windows_pages_are_in_flight(tm
                                 state_dir=tmp_path / "s", limit=limit, target_pages=pages, workers=8)
 
     asyncio.run(run())
-    asks = [(at, e) for at, e in enumerate(client.events) if e[0] == "ask" and e[2] == 1 and e[1] != day_start_uts(first)]
-    windows = sorted({e[1] for _, e in asks}, reverse=True)
+    # The windows started once the probe told the density (those sent with it are sized by a guess).
+    asks = [e for at, e in enumerate(client.events)
+            if at > client.probe_answered and e[0] == "ask" and e[2] == 1 and e[1] != day_start_uts(first)]
+    windows = sorted({e[1] for e in asks}, reverse=True)
     assert len(windows) >= 4
     order = {e: at for at, e in enumerate(client.events)}
     overlapped = 0
@@ -97,7 +101,8 @@ def test_next_windows_page_1_is_asked_while_other_windows_pages_are_in_flight(tm
         # Neither all page 1s at once (before any window's pages) nor one window after another.
         assert older_page_1 > asked_page_2, f"window {older}'s page 1 went before window {newer}'s pages"
         overlapped += older_page_1 < last_answer
-    assert overlapped == len(windows) - 1, "a window's page 1 waited for the window before it to finish"
+    # One pair may not overlap: the first window sized by the probe, while the guessed ones fill the queue.
+    assert overlapped >= len(windows) - 2, "a window's page 1 waited for the window before it to finish"
 
 
 class TagClient:

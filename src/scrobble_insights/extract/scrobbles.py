@@ -119,6 +119,7 @@ class WindowPlanner:
         self._days = sorted(set(days), reverse=True)
         self._next = 0
         self.density = density          # scrobbles per day, updated as windows come back
+        self.measured = False           # is the density measured yet (or still the caller's guess)?
         self.target_rows = target_rows
 
     def next(self) -> Window | None:
@@ -140,7 +141,12 @@ class WindowPlanner:
 
     def observe(self, window: Window, total: int) -> None:
         seen = total / window.days
-        self.density = seen if self.density <= 0 else 0.5 * self.density + 0.5 * seen
+        self.density = seen if self.density <= 0 or not self.measured else 0.5 * self.density + 0.5 * seen
+        self.measured = True
+
+    def measure(self, density: float) -> None:
+        """The density over the whole range (the probe's): it replaces the guess and what was seen."""
+        self.density, self.measured = density, True
 
 
 @asynccontextmanager
@@ -281,7 +287,7 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         whole = Window(min(todo), max(todo) + timedelta(days=1))
         first, _ = await client.fetch_recent_tracks_page(user, whole.from_uts, whole.to_uts, 1, 1, urgent=True)
         stats.expected = first.total
-        planner.density = first.total / whole.days
+        planner.measure(first.total / whole.days)
         reporter.on_start(user, len(todo), first.total)
         waiting, early = early or [], None
         for callback in waiting:
@@ -297,7 +303,9 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         """Fetch a window (split when too large), then write it; `fetched` is told once it is in memory."""
         nonlocal promised
         refetched = 0
-        expected = max(0, math.ceil(planner.density * window.days / limit) - 1)
+        # Pages expected beyond page 1, once the density is measured: until then, promise nothing,
+        # so that several guessed windows go out with the probe.
+        expected = max(0, math.ceil(planner.density * window.days / limit) - 1) if planner.measured else 0
         promised += expected
 
         def on_first(page: RecentTracksPage | None) -> None:

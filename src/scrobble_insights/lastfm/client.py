@@ -117,6 +117,8 @@ class LastfmClient:
         self._in_flight = 0          # calls holding a slot: at the limiter, or sent and not answered yet
         self._queued = 0             # calls waiting for a slot
         self._slot_free = _Gate()    # calls waiting for a slot
+        self._turn = _Gate()         # slot holders waiting for their turn at the limiter
+        self._turn_taken = False     # one call at a time waits at the limiter: the queue order is ours
         self._room = _Gate()         # producers waiting for the backlog to shrink (wait_for_room)
         self._http: httpx.AsyncClient | None = None
         self.stats: Counter[str] = Counter()
@@ -162,6 +164,16 @@ class LastfmClient:
         see the same room twice.
         """
         await self._room.wait_until(lambda: self.backlog + promised() < self.backlog_target())
+
+    async def _limiter_turn(self, urgent: bool) -> None:
+        """Wait at the limiter, one call at a time, urgent ones first (aiolimiter's own queue is FIFO)."""
+        await self._turn.wait_until(lambda: not self._turn_taken, first=urgent)
+        self._turn_taken = True
+        try:
+            await self._limiter.acquire()
+        finally:
+            self._turn_taken = False
+            self._turn.wake(1)
 
     def _released(self) -> None:
         """A request left its slot: let waiting calls take the free slots, and producers look again."""
@@ -216,7 +228,7 @@ class LastfmClient:
             self._queued -= 1
         self._in_flight += 1     # no await since the check: the slot is ours
         try:
-            await self._limiter.acquire()
+            await self._limiter_turn(urgent)
             self.stats["requests"] += 1
             sent_in = self._slowdown
             sent = time.monotonic()
