@@ -72,7 +72,8 @@ def phase_gap(log: list[LoggedRequest]) -> float | None:
     return round(min(tags) - max(pages), 3) if pages and tags else None
 
 
-def run_cli(scrobbles: int, rate: float, latency_ms: float, fault_rate: float, tags: bool) -> dict:
+def run_cli(scrobbles: int, rate: float, latency_ms: float, fault_rate: float, tags: bool,
+            source: str | None = None) -> dict:
     sim = build_sim(scrobbles, rate, latency_ms, fault_rate)
     first, last = days()
     with sim.serve(port=0) as server, TemporaryDirectory() as tmp:
@@ -80,6 +81,8 @@ def run_cli(scrobbles: int, rate: float, latency_ms: float, fault_rate: float, t
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LASTFM_", "SCROBBLE_INSIGHTS_"))}
         env.update(LASTFM_API_URL=server.url, LASTFM_API_KEY="bench-key", SCROBBLE_INSIGHTS_DATA_DIR=str(data),
                    SCROBBLE_INSIGHTS_RATE_LIMIT=str(rate))
+        if source:                      # the CLI of another source tree (a before/after comparison)
+            env["PYTHONPATH"] = source
         summary_path = Path(tmp) / "summary.json"
         command = [sys.executable, "-m", "scrobble_insights", "backfill", "-u", "bench", "--since", str(first),
                    "--until", str(last), "--no-transform", "--summary-json", str(summary_path),
@@ -96,7 +99,8 @@ def run_cli(scrobbles: int, rate: float, latency_ms: float, fault_rate: float, t
             "scrobbles": summary["users"][0]["scrobbles"], "artists_tagged": summary["artists_tagged"],
             **figures, "startup_s": round(log[0].at - started, 3), "wall_s": round(wall, 2),
             "tag_phase_gap_s": phase_gap(log), "rate_limit_errors": stats.get("rate_limited", 0),
-            "faults_injected": stats.get("faults", 0), "retries": summary["client"].get("retries", 0)}
+            "faults_injected": stats.get("faults", 0), "retries": summary["client"].get("retries", 0),
+            "load_avg_1m": round(os.getloadavg()[0], 1)}
 
 
 def run_in_process(scrobbles: int, rate: float, latency_ms: float, fault_rate: float) -> dict:
@@ -122,7 +126,8 @@ def run_in_process(scrobbles: int, rate: float, latency_ms: float, fault_rate: f
         log, stats = sim.request_log(), sim.stats
     return {"rate": rate, "latency_ms": latency_ms, "fault_rate": fault_rate, "tags": True, "artists": len(artists),
             **rate_figures(log, rate), "tag_phase_gap_s": phase_gap(log),
-            "rate_limit_errors": stats.get("rate_limited", 0), "faults_injected": stats.get("faults", 0)}
+            "rate_limit_errors": stats.get("rate_limited", 0), "faults_injected": stats.get("faults", 0),
+            "load_avg_1m": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:
@@ -130,24 +135,28 @@ def main() -> None:
     parser.add_argument("--scrobbles", type=int, default=40_000)
     parser.add_argument("--tag-scrobbles", type=int, default=8_000)
     parser.add_argument("--quick", action="store_true", help="only 10/s + 250 ms without faults")
+    parser.add_argument("--pages-only", action="store_true", help="skip the pages + tags cases")
+    parser.add_argument("--source", help="run the CLI from this src/ directory (e.g. an older commit's, "
+                                         "from `git archive`); results go to rate-SOURCE-NAME.json")
     args = parser.parse_args()
     results: dict[str, dict] = {}
     for rate, latency in CASES[:1] if args.quick else CASES:
         for faults in FAULTS[:1] if args.quick else FAULTS:
             name = f"pages_{rate:g}rps_{latency:g}ms_{faults:.0%}faults"
-            results[name] = run_cli(args.scrobbles, rate, latency, faults, tags=False)
+            results[name] = run_cli(args.scrobbles, rate, latency, faults, tags=False, source=args.source)
             print(name, json.dumps(results[name]), flush=True)
-    if not args.quick:
+    if not (args.quick or args.pages_only):
         for faults in FAULTS:
             name = f"pages_tags_cli_10rps_250ms_{faults:.0%}faults"
-            results[name] = run_cli(args.tag_scrobbles, 10.0, 250.0, faults, tags=True)
+            results[name] = run_cli(args.tag_scrobbles, 10.0, 250.0, faults, tags=True, source=args.source)
             print(name, json.dumps(results[name]), flush=True)
             name = f"pages_tags_one_client_10rps_250ms_{faults:.0%}faults"
             results[name] = run_in_process(args.tag_scrobbles, 10.0, 250.0, faults)
             print(name, json.dumps(results[name]), flush=True)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / ("rate-quick.json" if args.quick else "rate.json")).write_text(json.dumps(results, indent=2) + "\n")
+    name = "rate-quick" if args.quick else "rate" if not args.source else f"rate-{Path(args.source).parent.name}"
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
