@@ -3,8 +3,8 @@
 When last.fm keeps answering error 29 (too many requests: at least two among the last WATCH
 answers) the client halves its own rate (down to MIN_RATE), and climbs back towards the configured
 rate after each run of RECOVER_AFTER successes. A lone error 29 (a hiccup) is only retried.
-last.fm limits the rate, not the concurrency: the requests in flight follow rate x latency (the
-latency observed, MAX_IN_FLIGHT at most), so a slow network does not cap the rate. Callers that
+last.fm limits the rate, not the concurrency: the requests in flight follow rate x latency (twice
+the latency observed, max_concurrency at most), so a slow network does not cap the rate. Callers that
 produce requests (windows of pages, artists to tag) ask `wait_for_room()` before adding more: it
 returns while the queue would run dry within about one round trip, so the limiter is never idle
 while there is work, and the queue stays short.
