@@ -63,6 +63,9 @@ def run(sim: Simulator, url: str, data: Path, rate: float) -> dict:
         raise SystemExit("backfill failed: " + "\n".join(e.get("message", "") for _, e in events[-20:]))
     summary = json.loads(summary_path.read_text())
     stages = [(t, e["stage"]) for t, e in events if e.get("message") == "stage modelled"]
+    stage_seconds = [e.get("seconds") for _, e in events if e.get("message") == "stage modelled"]
+    first_request = next((t for t, e in events if e.get("message") == "job started"), None)
+    landed = next((t for t, e in events if e.get("message") == "user extracted"), None)
     pages = summary["users"][0]["pages"]
     artists = summary["artists_tagged"]
 
@@ -79,7 +82,9 @@ def run(sim: Simulator, url: str, data: Path, rate: float) -> dict:
         "scrobbles": summary["users"][0]["scrobbles"], "pages": pages, "artists": artists,
         "requests": summary["client"].get("requests", 0), "retries": summary["client"].get("retries", 0),
         "rate_limited_by_simulator": sim.stats.get("rate_limited", 0), "faults": sim.stats.get("faults", 0),
-        "stages": [[round(t, 2), s] for t, s in stages],
+        "stages": [[round(t, 2), s, seconds] for (t, s), seconds in zip(stages, stage_seconds)],
+        "job_started_s": round(first_request, 2) if first_request is not None else None,
+        "scrobbles_landed_s": round(landed, 2) if landed is not None else None,
         "first_answer_s": first, "ideal_pages_s": round(ideal_pages, 2),
         "first_answer_minus_ideal_s": round(first - ideal_pages, 2) if first is not None else None,
         "tags_50_s": at(0.5), "tags_90_s": at(0.9), "tags_99_s": at(0.99), "complete_s": at(1.0),

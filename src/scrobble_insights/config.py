@@ -101,8 +101,9 @@ class Settings(BaseSettings):
                                                    "users (default: this machine's)")
     rate_limit: float = Field(5.0, gt=0, le=1000, allow_inf_nan=False,
                               description="SCROBBLE_INSIGHTS_RATE_LIMIT: requests per second (up to 1000)")
-    max_concurrency: int = Field(4, ge=1, le=64,
-                                 description="SCROBBLE_INSIGHTS_MAX_CONCURRENCY: requests in flight at once")
+    max_concurrency: int = Field(16, ge=1, le=64,
+                                 description="SCROBBLE_INSIGHTS_MAX_CONCURRENCY: requests in flight at most "
+                                             "(the client keeps rate x latency in flight, up to this)")
     request_timeout_s: float = Field(30.0, gt=0, le=600, allow_inf_nan=False,
                                      description="SCROBBLE_INSIGHTS_REQUEST_TIMEOUT_S")
     max_attempts: int = Field(8, ge=1, le=100, description="SCROBBLE_INSIGHTS_MAX_ATTEMPTS: tries per request")

@@ -154,3 +154,14 @@ def test_requests_are_silent_by_default(serve, capfd):
     api.call(method="user.getInfo", user="ann", api_key="quietkey")
     api.call(method="user.getInfo", user="nobody", api_key="quietkey")
     assert capfd.readouterr().err == ""
+
+
+def test_request_log_keeps_every_api_request_in_order_without_the_key(serve):
+    sim, api = serve()
+    for page in (1, 2, 3):
+        api.call(method="user.getRecentTracks", user="ann", page=page)
+    api.control("GET", "stats")      # control endpoints are not API requests
+    log = sim.request_log()
+    assert [(r.method, r.params.get("page")) for r in log] == [("user.getRecentTracks", str(p)) for p in (1, 2, 3)]
+    assert all("api_key" not in r.params and r.params["user"] == "ann" for r in log)
+    assert [r.at for r in log] == sorted(r.at for r in log)

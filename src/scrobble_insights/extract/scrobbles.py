@@ -13,16 +13,23 @@ How it stays exact:
   checkpointed. A resumed run re-reads a checkpointed day whose bronze file is missing.
 
 How it stays fast: windows are sized from the observed scrobble density to about
-`target_pages` full pages, so the partial last page of each window costs little; several windows
-are in flight at once, and the client keeps requests at the rate limit.
+`target_pages` full pages, so the partial last page of each window costs little. A window's page 1
+must come back before its other pages can be asked for, so the next window is started (its page 1
+sent) whenever the client's queue would run dry within a round trip (`LastfmClient.wait_for_room`),
+while the current windows' pages are still in flight: the limiter never waits for a page 1. The
+probe of the whole range (its expected count) travels with the first windows, which are sized by a
+guess until its answer comes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -36,6 +43,8 @@ from scrobble_insights.lastfm.parse import RecentTracksPage, artist_name
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 366
 WINDOW_ATTEMPTS = 6
+DAY_WRITERS = 8         # day files of a window written at once
+GUESS_DAYS = 7          # the first windows' length, before the probe tells the density
 
 
 def day_start_uts(day: date) -> int:
@@ -111,6 +120,7 @@ class WindowPlanner:
         self._days = sorted(set(days), reverse=True)
         self._next = 0
         self.density = density          # scrobbles per day, updated as windows come back
+        self.measured = False           # is the density measured yet (or still the caller's guess)?
         self.target_rows = target_rows
 
     def next(self) -> Window | None:
@@ -132,33 +142,49 @@ class WindowPlanner:
 
     def observe(self, window: Window, total: int) -> None:
         seen = total / window.days
-        self.density = seen if self.density <= 0 else 0.5 * self.density + 0.5 * seen
+        self.density = seen if self.density <= 0 or not self.measured else 0.5 * self.density + 0.5 * seen
+        self.measured = True
+
+    def measure(self, density: float) -> None:
+        """The density over the whole range (the probe's): it replaces the guess and what was seen."""
+        self.density, self.measured = density, True
 
 
-async def gather_all(coros: Iterable[Awaitable]) -> list:
-    """Run awaitables concurrently; on the first failure cancel the rest and raise that failure."""
+@asynccontextmanager
+async def task_group() -> AsyncIterator[asyncio.TaskGroup]:
+    """A TaskGroup that, on the first failure, cancels the rest and raises that failure alone."""
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(c) for c in coros]
+            yield group
     except BaseExceptionGroup as grouped:
         first = grouped.exceptions[0]
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from None
+
+
+async def gather_all(coros: Iterable[Awaitable]) -> list:
+    """Run awaitables concurrently; on the first failure cancel the rest and raise that failure."""
+    async with task_group() as group:
+        tasks = [group.create_task(c) for c in coros]
     return [t.result() for t in tasks]
 
 
 async def fetch_window(client: LastfmClient, user: str, window: Window, *, limit: int,
                        split_above_pages: int | None = None,
                        on_page: Callable[[int], None] = lambda n: None,
-                       on_refetch: Callable[[], None] = lambda: None) -> WindowResult:
+                       on_refetch: Callable[[], None] = lambda: None,
+                       on_first: Callable[[RecentTracksPage], None] = lambda page: None) -> WindowResult:
     """Fetch every scrobble of a window, checked against last.fm's total.
+
+    `on_first` is told each page 1 (before the other pages are asked for).
 
     Raises WindowTooLarge when the window holds more than `split_above_pages` pages and can be split.
     """
     last_problem = ""
     for _attempt in range(WINDOW_ATTEMPTS):
-        first, _ = await client.fetch_recent_tracks_page(user, window.from_uts, window.to_uts, 1, limit)
+        first, _ = await client.fetch_recent_tracks_page(user, window.from_uts, window.to_uts, 1, limit, urgent=True)
+        on_first(first)
         on_page(len(first.tracks))
         if split_above_pages and first.total_pages > split_above_pages and window.days > 1:
             raise WindowTooLarge(first.total)
@@ -204,10 +230,12 @@ def write_window(bronze: BronzeStore, user: str, result: WindowResult) -> None:
     for page, track in result.rows:
         by_day[utc_day(_uts(track))].append(
             {"fetched_at": fetched_at, "window": meta, "page": page, "track": track})
-    day = window.start
-    while day < window.end:
-        write_day(bronze, user, day, by_day.get(day, []))
-        day += timedelta(days=1)
+    days = [window.start + timedelta(days=n) for n in range(window.days)]
+    # Each file is fsynced (or is a GCS upload): written a few at a time, the window's last write
+    # does not hold up what follows it (the next phase of the job starts only after it).
+    with ThreadPoolExecutor(max_workers=DAY_WRITERS, thread_name_prefix="bronze-day") as pool:
+        for _ in pool.map(lambda day: write_day(bronze, user, day, by_day.get(day, [])), days):
+            pass
 
 
 @dataclass
@@ -222,7 +250,11 @@ class Reporter:
 async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, last_day: date, *,
                             bronze: BronzeStore, state_dir, limit: int = 200, target_pages: int = 20,
                             workers: int = 4, reporter: Reporter | None = None) -> ExtractStats:
-    """Land every scrobble of `user` on the UTC days first_day..last_day (inclusive) in bronze."""
+    """Land every scrobble of `user` on the UTC days first_day..last_day (inclusive) in bronze.
+
+    At most `workers` windows are in flight; a new one starts only when the client has room for more
+    requests (see the module docstring), so `workers` is a bound on memory, not the pace.
+    """
     reporter = reporter or Reporter()
     stats = ExtractStats(user=user)
     checkpoint = Checkpoint(state_dir, user, first_day, last_day)
@@ -240,20 +272,47 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         _log_user(stats, first_day, last_day, client)
         return stats
 
-    # One cheap probe (limit=1) of the whole range: the expected count, for sizing and the ETA.
-    probe_window = Window(min(todo), max(todo) + timedelta(days=1))
-    probe, _ = await client.fetch_recent_tracks_page(user, probe_window.from_uts, probe_window.to_uts, 1, 1)
-    stats.expected = probe.total
-    density = probe.total / probe_window.days
-    planner = WindowPlanner(todo, density, target_rows=target_pages * limit)
-    reporter.on_start(user, len(todo), probe.total)
+    planner = WindowPlanner(todo, target_pages * limit / GUESS_DAYS, target_rows=target_pages * limit)
+    # Progress reported before the probe's answer (which starts the display) waits for it.
+    early: list[Callable[[], None]] | None = []
+
+    def report(callback: Callable, *args) -> None:
+        if early is None:
+            callback(*args)
+        else:
+            early.append(lambda: callback(*args))
+
+    async def probe() -> None:
+        """One cheap request (limit=1) over the whole range: the expected count, for sizing and the ETA."""
+        nonlocal early
+        whole = Window(min(todo), max(todo) + timedelta(days=1))
+        first, _ = await client.fetch_recent_tracks_page(user, whole.from_uts, whole.to_uts, 1, 1, urgent=True)
+        stats.expected = first.total
+        planner.measure(first.total / whole.days)
+        reporter.on_start(user, len(todo), first.total)
+        waiting, early = early or [], None
+        for callback in waiting:
+            callback()
 
     def on_page(scrobbles: int) -> None:
         stats.pages += 1
-        reporter.on_page(user, scrobbles)
+        report(reporter.on_page, user, scrobbles)
 
-    async def land(window: Window) -> None:
+    promised = 0         # pages expected of the windows whose page 1 has not come back yet
+
+    async def land(window: Window, fetched: Callable[[], None] = lambda: None) -> None:
+        """Fetch a window (split when too large), then write it; `fetched` is told once it is in memory."""
+        nonlocal promised
         refetched = 0
+        # Pages expected beyond page 1, once the density is measured: until then, promise nothing,
+        # so that several guessed windows go out with the probe.
+        expected = max(0, math.ceil(planner.density * window.days / limit) - 1) if planner.measured else 0
+        promised += expected
+
+        def on_first(page: RecentTracksPage | None) -> None:
+            nonlocal promised, expected
+            promised -= expected
+            expected = 0
 
         def on_refetch() -> None:
             nonlocal refetched
@@ -262,15 +321,19 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
 
         try:
             with count_retries() as retries:
-                result = await fetch_window(client, user, window, limit=limit, split_above_pages=4 * target_pages,
-                                            on_page=on_page, on_refetch=on_refetch)
+                try:
+                    result = await fetch_window(client, user, window, limit=limit,
+                                                split_above_pages=4 * target_pages, on_page=on_page,
+                                                on_refetch=on_refetch, on_first=on_first)
+                finally:
+                    on_first(None)       # nothing more is promised, whatever happened
         except WindowTooLarge as too_large:      # far denser than planned: split, walk the halves
             stats.windows_split += 1
             planner.observe(window, too_large.total)
-            for half in window.halves():
-                await land(half)
+            await gather_all(land(half) for half in window.halves())
             return
         planner.observe(window, result.total)
+        fetched()
         await asyncio.to_thread(write_window, bronze, user, result)
         checkpoint.mark_done(window.start, window.end)
         stats.windows += 1
@@ -279,13 +342,35 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
         log.info("window landed", extra={"user": user, "window": str(window), "pages": result.pages,
                                          "scrobbles": len(result.rows), "refetched": refetched,
                                          "retries": retries["retries"]})
-        reporter.on_window(user, window, len(result.rows))
+        report(reporter.on_window, user, window, len(result.rows))
 
-    async def worker() -> None:
-        while (window := planner.next()) is not None:
-            await land(window)
+    windows = asyncio.Semaphore(max(1, workers))     # windows being fetched (not those being written)
 
-    await gather_all(worker() for _ in range(max(1, workers)))
+    async def land_one(window: Window) -> None:
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                windows.release()
+
+        try:
+            await land(window, release)
+        finally:
+            release()
+
+    async with task_group() as group:
+        group.create_task(probe())
+        while True:
+            await windows.acquire()
+            await client.wait_for_room(lambda: promised)
+            window = planner.next()          # sized by the latest density
+            if window is None:
+                windows.release()
+                break
+            group.create_task(land_one(window))
+            await asyncio.sleep(0)           # let its page 1 reach the client before looking for room again
     checkpoint.remove()
     _log_user(stats, first_day, last_day, client)
     return stats

@@ -3,6 +3,11 @@
 When last.fm keeps answering error 29 (too many requests: at least two among the last WATCH
 answers) the client halves its own rate (down to MIN_RATE), and climbs back towards the configured
 rate after each run of RECOVER_AFTER successes. A lone error 29 (a hiccup) is only retried.
+last.fm limits the rate, not the concurrency: the requests in flight follow rate x latency (twice
+the latency observed, max_concurrency at most), so a slow network does not cap the rate. Callers that
+produce requests (windows of pages, artists to tag) ask `wait_for_room()` before adding more: it
+returns while the queue would run dry within about one round trip, so the limiter is never idle
+while there is work, and the queue stays short.
 A connection failure before the API URL ever answered is a setup problem (a wrong LASTFM_API_URL, no
 network): it fails after one quick retry instead of being retried as a transient one.
 
@@ -16,7 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import Counter, deque
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -59,6 +67,10 @@ MIN_RATE = 0.2           # requests per second: error 29 never slows the client 
 WATCH = 10               # error 29 twice among this many answers: halve the rate
 RECOVER_AFTER = 20       # successes in a row before the rate climbs back by RECOVER_FACTOR
 RECOVER_FACTOR = 1.5
+BUCKET = 1.5            # the limiter's capacity, in requests (see LastfmClient.__init__)
+MIN_IN_FLIGHT = 2        # requests in flight whatever the latency
+FIRST_LATENCY_S = 1.0    # the latency assumed until the first answer: generous, to fill the pipe
+LATENCY_WEIGHT = 0.2     # weight of each new answer in the latency average
 
 
 @contextmanager
@@ -75,7 +87,7 @@ def count_retries():
 @dataclass
 class ClientOptions:
     rate_limit: float = 5.0          # requests per second, sustained, never bursting above it
-    max_concurrency: int = 4         # requests in flight at once
+    max_concurrency: int = 16        # requests in flight at most (fewer when rate x latency needs fewer)
     timeout_s: float = 30.0
     max_attempts: int = 8
     backoff_s: float = 1.0           # first backoff; doubles per attempt, with full jitter
@@ -90,15 +102,24 @@ class LastfmClient:
         self._api_url = api_url
         self._base_url = _base_url(api_url)
         self.options = options or ClientOptions()
-        # Leaky bucket of size 1: one request every 1/rate seconds, no bursts.
+        # Leaky bucket of size BUCKET: one request every 1/rate seconds; a request sent late (a busy
+        # event loop) lets the next one catch up half an interval, never more. n requests span at
+        # least (n - BUCKET)/rate seconds: no second ever holds more than rate + 1 of them, as with
+        # a bucket of size 1, and the slots lost to a late wake-up are not all lost.
         self.rate = self.options.rate_limit           # the current rate: lowered on error 29
-        self._limiter = AsyncLimiter(1, 1.0 / self.rate)
+        self._limiter = AsyncLimiter(BUCKET, BUCKET / self.rate)
         self._slowdown = 0           # bumped on every slow-down; a request remembers the one it was sent in
         self._recent: deque[bool] = deque(maxlen=WATCH)    # the last answers since then: error 29 or not
         self._successes = 0          # answers in a row without error 29
         self._reached = False        # has the API URL ever answered?
         self._unreached_failures = 0
-        self._slots = asyncio.Semaphore(self.options.max_concurrency)
+        self.latency_s = FIRST_LATENCY_S     # average seconds from sending a request to its answer
+        self._in_flight = 0          # calls holding a slot: at the limiter, or sent and not answered yet
+        self._queued = 0             # calls waiting for a slot
+        self._slot_free = _Gate()    # calls waiting for a slot
+        self._turn = _Gate()         # slot holders waiting for their turn at the limiter
+        self._turn_taken = False     # one call at a time waits at the limiter: the queue order is ours
+        self._room = _Gate()         # producers waiting for the backlog to shrink (wait_for_room)
         self._http: httpx.AsyncClient | None = None
         self.stats: Counter[str] = Counter()
 
@@ -118,9 +139,54 @@ class LastfmClient:
         if self._http is not None:
             await self._http.aclose()
 
+    # -- keeping the rate busy ---------------------------------------------------------------------
+    def in_flight_limit(self) -> int:
+        """Requests in flight at once: twice rate x latency (answers that come late leave no hole), up to
+        max_concurrency. The extra ones wait at the limiter: they never make the rate higher."""
+        wanted = math.ceil(self.rate * self.latency_s * 2) + 2
+        return max(1, min(self.options.max_concurrency, max(MIN_IN_FLIGHT, wanted)))
+
+    def backlog_target(self) -> int:
+        """Calls waiting or in flight below which the limiter could run dry within one round trip."""
+        return self.in_flight_limit() + math.ceil(self.rate * self.latency_s) + 1
+
+    @property
+    def backlog(self) -> int:
+        """Calls waiting for a slot or holding one (retries waiting out their backoff are not counted)."""
+        return self._queued + self._in_flight
+
+    async def wait_for_room(self, promised: Callable[[], int] = lambda: 0) -> None:
+        """Return once the backlog is below its target: the moment for a producer to add a request.
+
+        `promised` counts the requests the producer knows are coming without being asked yet (the
+        other pages of a window whose page 1 is on its way). A producer should let the request it
+        then starts reach the client (``await asyncio.sleep(0)``) before asking again, or it would
+        see the same room twice.
+        """
+        await self._room.wait_until(lambda: self.backlog + promised() < self.backlog_target())
+
+    async def _limiter_turn(self, urgent: bool) -> None:
+        """Wait at the limiter, one call at a time, urgent ones first (aiolimiter's own queue is FIFO)."""
+        await self._turn.wait_until(lambda: not self._turn_taken, first=urgent)
+        self._turn_taken = True
+        try:
+            await self._limiter.acquire()
+        finally:
+            self._turn_taken = False
+            self._turn.wake(1)
+
+    def _released(self) -> None:
+        """A request left its slot: let waiting calls take the free slots, and producers look again."""
+        self._slot_free.wake(max(1, self.in_flight_limit() - self._in_flight))
+        self._room.wake()
+
     # -- the one request path --------------------------------------------------------------------
-    async def call(self, method: str, **params: str | int) -> dict:
-        """Call an API method; retry transient failures with exponential backoff and jitter."""
+    async def call(self, method: str, *, urgent: bool = False, **params: str | int) -> dict:
+        """Call an API method; retry transient failures with exponential backoff and jitter.
+
+        An `urgent` call takes the next free slot ahead of the calls already waiting (a window's page
+        1, which the window's other pages wait for); so does every retry, which its caller waits for.
+        """
         jitter = wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s)
 
         def wait(state: RetryCallState) -> float:
@@ -137,7 +203,7 @@ class LastfmClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._call_once(method, params)
+                return await self._call_once(method, params, urgent or attempt.retry_state.attempt_number > 1)
         raise AssertionError("unreachable")
 
     def _count_retry(self, state: RetryCallState, method: str) -> None:
@@ -150,15 +216,22 @@ class LastfmClient:
         log.info("retrying %s after %s (attempt %d)", method, error, state.attempt_number,
                  extra={"method": method, "attempt": state.attempt_number, "retries": self.stats["retries"]})
 
-    async def _call_once(self, method: str, params: dict) -> dict:
+    async def _call_once(self, method: str, params: dict, urgent: bool = False) -> dict:
         query = {"method": method, "format": "json", **{k: str(v) for k, v in params.items()},
                  "api_key": self._api_key}
         described = _describe(method, params)
         assert self._http is not None, "use the client inside 'async with'"
-        async with self._slots:
-            await self._limiter.acquire()
+        self._queued += 1
+        try:
+            await self._slot_free.wait_until(lambda: self._in_flight < self.in_flight_limit(), first=urgent)
+        finally:
+            self._queued -= 1
+        self._in_flight += 1     # no await since the check: the slot is ours
+        try:
+            await self._limiter_turn(urgent)
             self.stats["requests"] += 1
             sent_in = self._slowdown
+            sent = time.monotonic()
             try:
                 response = await self._http.get(self._api_url, params=query)
                 # A proxy or server echoing the request would put the key into the text errors quote.
@@ -176,6 +249,10 @@ class LastfmClient:
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise TransientLastfmError(f"{described}: network error ({type(exc).__name__})",
                                            method=method) from None
+            self.latency_s += LATENCY_WEIGHT * (time.monotonic() - sent - self.latency_s)
+        finally:
+            self._in_flight -= 1
+            self._released()
         self._reached = True
         if response.status_code == 429:
             self.stats["rate_limited"] += 1
@@ -193,7 +270,7 @@ class LastfmClient:
     # -- adapting to last.fm -----------------------------------------------------------------------
     def _set_rate(self, rate: float) -> None:
         self.rate = rate
-        self._limiter.time_period = 1.0 / rate       # aiolimiter 1.x: both fields define the leak rate
+        self._limiter.time_period = BUCKET / rate    # aiolimiter 1.x: both fields define the leak rate
         self._limiter._rate_per_sec = rate
 
     def _adapt(self, limited: bool, sent_in: int) -> None:
@@ -230,9 +307,9 @@ class LastfmClient:
 
     # -- typed methods ---------------------------------------------------------------------------------
     async def fetch_recent_tracks_page(self, user: str, from_uts: int, to_uts: int, page: int,
-                                       limit: int = 200) -> tuple[RecentTracksPage, dict]:
+                                       limit: int = 200, *, urgent: bool = False) -> tuple[RecentTracksPage, dict]:
         """One page of a [from, to) window: parsed page and the raw body."""
-        body = await self.call("user.getRecentTracks", user=user, limit=limit, page=page,
+        body = await self.call("user.getRecentTracks", urgent=urgent, user=user, limit=limit, page=page,
                                **{"from": from_uts, "to": to_uts})
         parsed = parse_recent_tracks(body)
         if parsed.user and parsed.user.casefold() != user.casefold():
@@ -254,6 +331,48 @@ class LastfmClient:
         """The user's profile (playcount, registration) and the raw body."""
         body = await self.call("user.getInfo", user=user)
         return parse_user_info(body), body
+
+
+class _Gate:
+    """Coroutines waiting, oldest first, for a condition on the client's counters to hold.
+
+    Whoever changes the counters calls `wake`; a woken waiter checks its condition again (and queues
+    again when another call got there first). No lock: between two awaits nothing else runs.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: deque[asyncio.Future] = deque()
+
+    async def wait_until(self, ready: Callable[[], bool], *, first: bool = False) -> None:
+        """Return when `ready()`: at once if nobody waits (or with `first`), else in turn, `first`
+        going ahead of those already waiting."""
+        if (first or not self._waiters) and ready():
+            return
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._waiters.appendleft(waiter) if first else self._waiters.append(waiter)
+        try:
+            while True:
+                await waiter
+                if ready():
+                    return
+                waiter = loop.create_future()     # another call got there first: wait at the head
+                self._waiters.appendleft(waiter)
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.wake(1)                      # woken, then cancelled: hand the wake-up on
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def wake(self, count: int | None = None) -> None:
+        """Let the `count` oldest waiters (all without a count) check their condition again."""
+        while self._waiters and (count is None or count > 0):
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                count = None if count is None else count - 1
 
 
 def _base_url(url: str) -> str:

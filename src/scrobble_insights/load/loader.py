@@ -9,25 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from scrobble_insights.bronze.files import iter_days, iter_tag_keys, latest_user_infos, read_lines, utc_now
 from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.errors import BronzeError, ScrobbleInsightsError
-from scrobble_insights.load.records import (
-    DAY_SCHEMA,
-    FETCH_SCHEMA,
-    SCROBBLE_SCHEMA,
-    TAG_SCHEMA,
-    USER_INFO_SCHEMA,
-    empty_columns,
-    scrobble_rows,
-    tag_rows,
-    to_table,
-    user_info_rows,
-)
-from scrobble_insights.load.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from scrobble_insights.load.warehouse import Warehouse
+# pyarrow (and the Arrow schemas of load.records) are imported inside the load functions: a job imports
+# this module before its first API request, and pyarrow alone takes ~0.3 s to import.
 
 BATCH_ROWS = 5000
 
@@ -48,6 +39,10 @@ def load_scrobbles(warehouse: Warehouse, store: BronzeStore, users: list[str] | 
     Rows stream into the warehouse as Arrow batches of about BATCH_ROWS scrobbles, inside one
     transaction, so memory stays flat whatever the size of the history.
     """
+    import pyarrow as pa
+
+    from scrobble_insights.load.records import DAY_SCHEMA, SCROBBLE_SCHEMA, empty_columns, scrobble_rows, to_table
+
     loaded = {} if rebuild else warehouse.loaded_versions(users)
     changed = []
     for user, day, key, version in iter_days(store, None if rebuild else users):
@@ -113,6 +108,8 @@ def _read(store: BronzeStore, key: str) -> list[dict]:
 
 def load_user_infos(warehouse: Warehouse, store: BronzeStore) -> int:
     """Load the newest user.getInfo answer of every user; returns how many users."""
+    from scrobble_insights.load.records import USER_INFO_SCHEMA, empty_columns, to_table, user_info_rows
+
     columns = empty_columns(USER_INFO_SCHEMA)
     for key in latest_user_infos(store):
         for record in _read(store, key):
@@ -124,6 +121,8 @@ def load_user_infos(warehouse: Warehouse, store: BronzeStore) -> int:
 
 def load_tags(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False) -> LoadStats:
     """Load artist.getTopTags batches not loaded yet (all of them when rebuilding)."""
+    from scrobble_insights.load.records import FETCH_SCHEMA, TAG_SCHEMA, empty_columns, tag_rows, to_table
+
     done = set() if rebuild else warehouse.loaded_files()
     files = [key for key in iter_tag_keys(store) if key not in done]
     stats = LoadStats(tag_files=len(files))

@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-import pyarrow as pa
+if TYPE_CHECKING:        # pyarrow is only imported once loading starts: the extract starts sooner
+    import pyarrow as pa
 
 from scrobble_insights.errors import ConfigError
 

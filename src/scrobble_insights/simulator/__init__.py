@@ -27,13 +27,16 @@ Choices where the real API is unknown or where the simulator differs on purpose:
 * page/limit/from/to errors answer HTTP 400; a non-numeric `from`/`to` gets error 6 with
   a made-up message;
 * the rate limit is a 1-second token bucket (stricter than last.fm's 5-minute average).
+* every API request is logged on arrival (`Simulator.request_log()`: monotonic time, method,
+  parameters without the api_key; the newest 200,000), to measure the rate from the first
+  request to the last;
 * the `to` bound of user.getRecentTracks is exclusive; `inclusive_to=True` makes it inclusive
   (last.fm documents neither).
 """
 
-from scrobble_insights.simulator.core import Simulator, SimulatorConfig
+from scrobble_insights.simulator.core import LoggedRequest, Simulator, SimulatorConfig
 from scrobble_insights.simulator.faults import FAULT_KINDS
 from scrobble_insights.simulator.history import Scrobble, UserSpec
 from scrobble_insights.simulator.server import RunningServer
 
-__all__ = ["FAULT_KINDS", "RunningServer", "Scrobble", "Simulator", "SimulatorConfig", "UserSpec"]
+__all__ = ["FAULT_KINDS", "LoggedRequest", "RunningServer", "Scrobble", "Simulator", "SimulatorConfig", "UserSpec"]

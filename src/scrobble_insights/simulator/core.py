@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scrobble_insights.simulator.catalogue import build_catalogue
@@ -26,6 +27,15 @@ from scrobble_insights.simulator.history import (
 from scrobble_insights.simulator.server import RunningServer
 
 YEAR_S = 365.25 * DAY
+REQUEST_LOG_SIZE = 200_000      # the request log keeps the newest entries, this many at most
+
+
+class LoggedRequest(NamedTuple):
+    """One API request as it arrived: time.monotonic(), method, parameters (api_key left out)."""
+
+    at: float
+    method: str
+    params: dict[str, str]
 
 
 @dataclass
@@ -81,6 +91,7 @@ class Simulator:
         self.limiter = RateLimiter(cfg.rate_limit)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
+        self._requests: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
 
     # --- clock, lookup and counters -------------------------------------------------
     def now(self) -> int:
@@ -109,6 +120,19 @@ class Simulator:
             snapshot = {"requests": 0, "rate_limited": 0, "faults": 0}
             snapshot.update(self._stats)
             return snapshot
+
+    def log_request(self, params: dict[str, str], at: float | None = None) -> None:
+        """Note an API request on arrival (before the rate limit and faults); the api_key is dropped."""
+        entry = LoggedRequest(time.monotonic() if at is None else at, params.get("method", ""),
+                              {k: v for k, v in params.items() if k != "api_key"})
+        with self._stats_lock:
+            self._requests.append(entry)
+
+    def request_log(self) -> list[LoggedRequest]:
+        """The API requests received so far, in arrival order (the newest REQUEST_LOG_SIZE): for
+        measuring the rate from the first request to the last, and checking it was never exceeded."""
+        with self._stats_lock:
+            return list(self._requests)
 
     def set_fault_rate(self, p: float) -> None:
         """Change the probability that an API request gets an injected fault."""

@@ -130,6 +130,7 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, params: dict[str, str]) -> None:
         """Rate limit, then fault injection, then latency, then the method itself."""
         sim, server = self.server.sim, self.server
+        sim.log_request(params)
         sim.count("requests")
         method = params.get("method", "").lower()
         sim.count(f"method:{method if method in methods.METHODS else 'unknown'}")
