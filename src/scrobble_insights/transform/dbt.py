@@ -42,7 +42,8 @@ PROFILE = "scrobble_insights"
 # Raise when an incremental model's columns change: the next build is then a full refresh by itself
 # (an incremental model fails on a schema change). 2: fact_scrobbles at event grain (ADR 0003).
 # 3: keys per artist, not per spelling, and the spelling as scrobbled kept (issue 11).
-MODEL_VERSION = 3
+# 4: scrobble_sessions (played_at_uts) and first_plays (utc_date) incremental (issue 13).
+MODEL_VERSION = 4
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
 TODAY_ENV = "SCROBBLE_INSIGHTS_TODAY"                  # dim_date's last day, read with env_var() (not a var)
@@ -75,9 +76,13 @@ def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
     warehouse = settings.warehouse_path.resolve()
     outputs = {
         # DuckDB may otherwise take 80 % of the machine's memory and grows with the history: the cap makes
-        # it spill to <warehouse>.tmp/ (DuckDB's temporary directory beside the file) instead.
+        # it spill to <warehouse>.tmp/ in the data directory instead (named, so a changed DuckDB default
+        # cannot move it). Two DuckDB threads, as dbt's; without insertion order, DuckDB need not buffer
+        # rows to keep their order in CREATE TABLE AS / INSERT (no model relies on the order of rows).
         "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
-                   "threads": 2, "settings": {"memory_limit": settings.duckdb_memory_limit}},
+                   "threads": 2, "settings": {
+                       "memory_limit": settings.duckdb_memory_limit, "threads": 2, "preserve_insertion_order": False,
+                       "temp_directory": f"{warehouse if absolute else warehouse.name}.tmp"}},
         "bigquery": {
             "type": "bigquery", "method": "oauth",     # Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS too)
             "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
