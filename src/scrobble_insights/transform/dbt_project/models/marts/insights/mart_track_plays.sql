@@ -1,8 +1,64 @@
+{#- Incremental per user and local day: the tail of days from the day before a user's first changed
+    UTC day, and the days whose artists' genres changed (see the comment below). The rows of every
+    (user, local day) in the new rows are replaced, and those of the tail days (which may now be empty). -#}
+{%- set replaced -%}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
+or exists (select 1 from __new_rows__ as n
+           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[replaced],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- Plays per user, local day, local hour, track and album, with every attribute the serve layer
 -- filters or groups by (calendar, season and the season's year, genre family and primary genre of the
 -- artist, whether the artist has a genre and the play an album) and the discovery measures.
 -- Additive: any range of days, any genre, any artist sums its rows.
-with discovered as (
+-- Incremental per user and local day (strategy replace_where). A changed UTC day changes plays on its
+-- local days, and first plays (so the discovery measures, and the year an artist was discovered) only
+-- from its own time on (first_plays), so a user's local days from the day before their first changed
+-- UTC day on are recomputed. An artist's genre can change on any day (new tags): the days holding rows
+-- whose genre columns differ from dim_artist's now are recomputed too. A full build recomputes every
+-- day: both give the same rows.
+with
+{%- if is_incremental() %}
+tails as (
+    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
+    from {{ ref('int_user_days_changed') }}
+    group by user_name
+),
+
+regenred as (
+    -- days whose rows carry an artist's old genre (or an artist no longer in dim_artist)
+    select distinct old.user_name, old.local_date
+    from {{ this }} as old
+    left join {{ ref('dim_artist') }} as a on a.artist_key = old.artist_key
+    where a.artist_key is null
+       or a.genre_family is distinct from old.genre_family
+       or a.primary_genre is distinct from old.primary_genre
+       or a.has_genre is distinct from old.has_genre
+),
+
+days as (
+    select f.scrobble_id
+    from {{ ref('fact_scrobbles') }} as f
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
+    union all
+    select f.scrobble_id
+    from {{ ref('fact_scrobbles') }} as f
+    inner join regenred as r on r.user_name = f.user_name and r.local_date = f.local_date
+    left join tails as t on t.user_name = f.user_name
+    where t.from_day is null or f.local_date < t.from_day
+),
+{%- endif %}
+
+discovered as (
     -- the local year of each user's first play ever of each artist
     select user_key, artist_key, min(local_date) as first_played_on
     from {{ ref('first_plays') }}
@@ -41,6 +97,9 @@ inner join {{ ref('dim_artist') }} as a on a.artist_key = f.artist_key
 inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
 left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
 left join discovered as disc on disc.user_key = f.user_key and disc.artist_key = f.artist_key
+{%- if is_incremental() %}
+inner join days on days.scrobble_id = f.scrobble_id
+{%- endif %}
 group by
     f.user_key, f.user_name, f.local_date, d.year, d.month, d.weekday, u.hemisphere, d.season_north, d.season_south,
     d.season_year, t.hour, f.artist_key, f.album_key, f.track_key, a.genre_family, a.primary_genre, a.has_genre,
