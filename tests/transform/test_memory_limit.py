@@ -19,5 +19,5 @@ def test_a_dbt_session_on_duckdb_runs_under_the_configured_memory_limit(tmp_path
     assert shown.returncode == 0, shown.output
     assert "286.1 MiB" in shown.output          # DuckDB reports 300 MB (10^6 bytes) in MiB
     assert '"threads_now": 2' in shown.output and '"ordered": false' in shown.output, shown.output
-    assert '"spill": "warehouse.duckdb.tmp"' in shown.output, shown.output
+    assert 'warehouse.duckdb.tmp"' in shown.output, shown.output     # DuckDB's default, beside the file
     assert build_settings(data_dir=tmp_path / "data").duckdb_memory_limit == "2GB"       # the default

@@ -76,13 +76,13 @@ def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
     warehouse = settings.warehouse_path.resolve()
     outputs = {
         # DuckDB may otherwise take 80 % of the machine's memory and grows with the history: the cap makes
-        # it spill to <warehouse>.tmp/ in the data directory instead (named, so a changed DuckDB default
-        # cannot move it). Two DuckDB threads, as dbt's; without insertion order, DuckDB need not buffer
-        # rows to keep their order in CREATE TABLE AS / INSERT (no model relies on the order of rows).
+        # it spill to <warehouse>.tmp/ (DuckDB's temporary directory beside the file, in the data directory)
+        # instead. Not set here: dbt-duckdb applies settings on every connection, and DuckDB refuses to set
+        # temp_directory again once it has spilled. Two DuckDB threads, as dbt's; without insertion order,
+        # DuckDB need not buffer rows to keep their order (no model relies on the order of rows).
         "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
                    "threads": 2, "settings": {
-                       "memory_limit": settings.duckdb_memory_limit, "threads": 2, "preserve_insertion_order": False,
-                       "temp_directory": f"{warehouse if absolute else warehouse.name}.tmp"}},
+                       "memory_limit": settings.duckdb_memory_limit, "threads": 2, "preserve_insertion_order": False}},
         "bigquery": {
             "type": "bigquery", "method": "oauth",     # Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS too)
             "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
