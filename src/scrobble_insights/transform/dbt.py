@@ -270,8 +270,12 @@ def _fingerprint(tables: dict[str, pa.Table]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def prepare_reference(settings: Settings) -> tuple[bool, str]:
-    """Write the reference tables; True when the time zone setup changed since the last build."""
+def prepare_reference(settings: Settings, *, building: bool = False) -> tuple[bool, str]:
+    """Write the reference tables; True when the time zone setup changed since the last build, or when
+    the last build did not finish. `building`: a build of the fact follows, so forget the fingerprint
+    until mark_built() records it again. The incremental marts learn what changed from the fact's
+    changed days in the same build (int_user_days_changed): after a build that updated the fact but
+    failed before its marts, only a full refresh brings them back in step."""
     warehouse = open_warehouse(settings)
     try:
         users, tags = warehouse.distinct_values()
@@ -283,6 +287,8 @@ def prepare_reference(settings: Settings) -> tuple[bool, str]:
             warehouse.replace_table(name, table)
         fingerprint = _fingerprint(tables)
         changed = warehouse.get_state("reference_fingerprint") != fingerprint
+        if building:
+            warehouse.set_state("reference_fingerprint", "")
         return changed, fingerprint
     finally:
         warehouse.close()
@@ -294,7 +300,7 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
 
     started = time.monotonic()
     today = today or datetime.now(timezone.utc).date()
-    zones_changed, fingerprint = prepare_reference(settings)
+    zones_changed, fingerprint = prepare_reference(settings, building=True)
     full_refresh = full_refresh or zones_changed
     # Unit tests check the SQL on fixed inputs (tests/transform/test_unit_tests.py), not the user's data.
     args = [*BUILD, *(["--full-refresh"] if full_refresh else [])]
