@@ -42,7 +42,8 @@ PROFILE = "scrobble_insights"
 # Raise when an incremental model's columns change: the next build is then a full refresh by itself
 # (an incremental model fails on a schema change). 2: fact_scrobbles at event grain (ADR 0003).
 # 3: keys per artist, not per spelling, and the spelling as scrobbled kept (issue 11).
-# 4: scrobble_sessions (played_at_uts) and first_plays (utc_date) incremental (issue 13).
+# 4: scrobble_sessions (played_at_uts), first_plays (utc_date) and mart_sessions (started_at_uts) incremental
+# (issue 13).
 MODEL_VERSION = 4
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds

@@ -34,27 +34,38 @@ tails as (
     group by user_name
 ),
 
-regenred as (
-    -- days whose rows carry an artist's old genre (or an artist no longer in dim_artist)
-    select distinct old.user_name, old.local_date
-    from {{ this }} as old
-    left join {{ ref('dim_artist') }} as a on a.artist_key = old.artist_key
-    where a.artist_key is null
-       or a.genre_family is distinct from old.genre_family
-       or a.primary_genre is distinct from old.primary_genre
-       or a.has_genre is distinct from old.has_genre
+old_genres as (
+    -- the genre columns each artist's rows carry now (one row per artist, whatever the table's size)
+    select artist_key, genre_family, primary_genre, has_genre
+    from {{ this }}
+    group by artist_key, genre_family, primary_genre, has_genre
 ),
 
-days as (
-    select f.scrobble_id
+regenred_artists as (
+    -- artists whose rows carry an old genre (or that are no longer in dim_artist): usually none
+    select distinct o.artist_key
+    from old_genres as o
+    left join {{ ref('dim_artist') }} as a on a.artist_key = o.artist_key
+    where a.artist_key is null
+       or a.genre_family is distinct from o.genre_family
+       or a.primary_genre is distinct from o.primary_genre
+       or a.has_genre is distinct from o.has_genre
+),
+
+regenred as (
+    -- the days holding such rows
+    select distinct old.user_name, old.local_date
+    from {{ this }} as old
+    inner join regenred_artists as r on r.artist_key = old.artist_key
+),
+
+facts as (
+    -- the fact's rows of the days to recompute
+    select f.*
     from {{ ref('fact_scrobbles') }} as f
-    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
-    union all
-    select f.scrobble_id
-    from {{ ref('fact_scrobbles') }} as f
-    inner join regenred as r on r.user_name = f.user_name and r.local_date = f.local_date
-    left join tails as t on t.user_name = f.user_name
-    where t.from_day is null or f.local_date < t.from_day
+    left join tails as tail on tail.user_name = f.user_name
+    left join regenred on regenred.user_name = f.user_name and regenred.local_date = f.local_date
+    where f.local_date >= tail.from_day or regenred.user_name is not null
 ),
 {%- endif %}
 
@@ -89,7 +100,7 @@ select
     cast(sum(case when fp.is_artist_discovery then 1 else 0 end) as {{ dbt.type_bigint() }}) as new_artists,
     cast(sum(case when extract(year from disc.first_played_on) = d.year then 1 else 0 end) as {{ dbt.type_bigint() }})
         as plays_on_artists_new_that_year
-from {{ ref('fact_scrobbles') }} as f
+from {% if is_incremental() %}facts{% else %}{{ ref('fact_scrobbles') }}{% endif %} as f
 inner join {{ ref('dim_user') }} as u on u.user_key = f.user_key
 inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
 inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key
@@ -97,9 +108,6 @@ inner join {{ ref('dim_artist') }} as a on a.artist_key = f.artist_key
 inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
 left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
 left join discovered as disc on disc.user_key = f.user_key and disc.artist_key = f.artist_key
-{%- if is_incremental() %}
-inner join days on days.scrobble_id = f.scrobble_id
-{%- endif %}
 group by
     f.user_key, f.user_name, f.local_date, d.year, d.month, d.weekday, u.hemisphere, d.season_north, d.season_south,
     d.season_year, t.hour, f.artist_key, f.album_key, f.track_key, a.genre_family, a.primary_genre, a.has_genre,
