@@ -73,6 +73,22 @@ def test_a_new_model_version_makes_the_next_build_a_full_refresh(settings, monke
     assert changed and newer != fingerprint
 
 
+def test_a_build_that_did_not_finish_makes_the_next_build_a_full_refresh(settings, monkeypatch):
+    """The incremental marts learn the changed days from the fact's build: after a build that may have
+    updated the fact but failed before its marts, only a full refresh brings them back in step."""
+    import scrobble_insights.transform.dbt as dbt
+    from scrobble_insights.errors import TransformError
+
+    s = settings(users=[{"name": "alice", "timezone": "UTC"}])
+    write_history(s, "alice", [("2026-01-01T10:00:00", "A", "t")], first=date(2026, 1, 1), last=date(2026, 1, 1))
+    changed, fingerprint = dbt.prepare_reference(s)
+    dbt.mark_built(s, fingerprint)
+    monkeypatch.setattr(dbt, "run_dbt", lambda *args, **kwargs: dbt.DbtRun(2, "Runtime Error: boom", []))
+    with pytest.raises(TransformError):
+        transform(s, today=date(2026, 1, 2))
+    assert dbt.prepare_reference(s)[0]               # the next build is a full refresh
+
+
 def test_genre_coverage_is_the_share_of_plays_whose_artist_has_a_genre(settings):
     s = settings()
     s.data_dir.mkdir(parents=True)

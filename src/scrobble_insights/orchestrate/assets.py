@@ -145,7 +145,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, orchestrat
     with orchestration.step(context, "dbt build"):
         # Written again (the same rows) so that a model materialised on its own sees the current
         # configuration; a changed time zone setup makes the incremental fact stale: full refresh.
-        zones_changed, fingerprint = prepare_reference(settings)
+        zones_changed, fingerprint = prepare_reference(settings, building=FACT in context.selected_asset_keys)
         args = [*BUILD, *(["--full-refresh"] if zones_changed else []),
                 "--vars", json.dumps(dbt_vars(settings)), "--log-path", str(dbt_dir(settings) / "logs")]
         with environment(dbt_env(orchestration.today())):     # dbt's process starts (and copies it) in cli()

@@ -43,7 +43,9 @@ PROFILE = "scrobble_insights"
 # Raise when an incremental model's columns change: the next build is then a full refresh by itself
 # (an incremental model fails on a schema change). 2: fact_scrobbles at event grain (ADR 0003).
 # 3: keys per artist, not per spelling, and the spelling as scrobbled kept (issue 11).
-MODEL_VERSION = 3
+# 4: scrobble_sessions (played_at_uts), first_plays (utc_date) and mart_sessions (started_at_uts) incremental
+# (issue 13).
+MODEL_VERSION = 4
 BUILD = ["build", "--exclude", "test_type:unit"]   # unit tests check our SQL (the test suite runs them), not the data
 FAR_PAST, FAR_FUTURE = -62135596800, 253402300799      # 0001-01-01 and 9999-12-31 in Unix seconds
 TODAY_ENV = "SCROBBLE_INSIGHTS_TODAY"                  # dim_date's last day, read with env_var() (not a var)
@@ -76,9 +78,13 @@ def write_profiles(settings: Settings, *, absolute: bool = False) -> Path:
     warehouse = settings.warehouse_path.resolve()
     outputs = {
         # DuckDB may otherwise take 80 % of the machine's memory and grows with the history: the cap makes
-        # it spill to <warehouse>.tmp/ (DuckDB's temporary directory beside the file) instead.
+        # it spill to <warehouse>.tmp/ (DuckDB's temporary directory beside the file, in the data directory)
+        # instead. Not set here: dbt-duckdb applies settings on every connection, and DuckDB refuses to set
+        # temp_directory again once it has spilled. Two DuckDB threads, as dbt's; without insertion order,
+        # DuckDB need not buffer rows to keep their order (no model relies on the order of rows).
         "duckdb": {"type": "duckdb", "path": str(warehouse) if absolute else warehouse.name, "schema": "main",
-                   "threads": 2, "settings": {"memory_limit": settings.duckdb_memory_limit}},
+                   "threads": 2, "settings": {
+                       "memory_limit": settings.duckdb_memory_limit, "threads": 2, "preserve_insertion_order": False}},
         "bigquery": {
             "type": "bigquery", "method": "oauth",     # Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS too)
             "project": settings.bigquery_project or "unset-project", "dataset": f"{settings.bigquery_dataset_prefix}analytics",
@@ -289,8 +295,12 @@ def _fingerprint(tables: dict[str, pa.Table]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def prepare_reference(settings: Settings) -> tuple[bool, str]:
-    """Write the reference tables; True when the time zone setup changed since the last build."""
+def prepare_reference(settings: Settings, *, building: bool = False) -> tuple[bool, str]:
+    """Write the reference tables; True when the time zone setup changed since the last build, or when
+    the last build did not finish. `building`: a build of the fact follows, so forget the fingerprint
+    until mark_built() records it again. The incremental marts learn what changed from the fact's
+    changed days in the same build (int_user_days_changed): after a build that updated the fact but
+    failed before its marts, only a full refresh brings them back in step."""
     warehouse = open_warehouse(settings)
     try:
         users, tags = warehouse.distinct_values()
@@ -302,6 +312,8 @@ def prepare_reference(settings: Settings) -> tuple[bool, str]:
             warehouse.replace_table(name, table)
         fingerprint = _fingerprint(tables)
         changed = warehouse.get_state("reference_fingerprint") != fingerprint
+        if building:
+            warehouse.set_state("reference_fingerprint", "")
         return changed, fingerprint
     finally:
         warehouse.close()
@@ -313,7 +325,7 @@ def transform(settings: Settings, *, full_refresh: bool = False, today: date | N
 
     started = time.monotonic()
     today = today or datetime.now(timezone.utc).date()
-    zones_changed, fingerprint = prepare_reference(settings)
+    zones_changed, fingerprint = prepare_reference(settings, building=True)
     full_refresh = full_refresh or zones_changed
     # Unit tests check the SQL on fixed inputs (tests/transform/test_unit_tests.py), not the user's data.
     args = [*BUILD, *(["--full-refresh"] if full_refresh else [])]

@@ -74,3 +74,41 @@
     {{ default__get_incremental_replace_user_days_sql(arg_dict) }};
     commit transaction;
 {%- endmacro %}
+
+{#- The custom incremental strategy `replace_where`, for the marts recomputed per changed partition
+    (a user's tail of plays, a user's artists): deletes the target rows that match the model's
+    incremental_predicates (dbt's config, target aliased DBT_INTERNAL_DEST, all must hold), then
+    inserts the new rows; the model selects exactly the rows of the partitions the predicates delete.
+    In a predicate, __changed_user_days__ stands for int_user_days_changed (a relation name cannot be
+    rendered at parse time, when dbt reads the config), __new_rows__ for the new rows (dbt's temporary
+    relation). One transaction, as replace_user_days. -#}
+{% macro get_incremental_replace_where_sql(arg_dict) -%}
+    {{ return(adapter.dispatch('get_incremental_replace_where_sql')(arg_dict)) }}
+{%- endmacro %}
+
+{% macro default__get_incremental_replace_where_sql(arg_dict) -%}
+    {%- set predicates = arg_dict['incremental_predicates'] or [] -%}
+    {%- if predicates | length == 0 -%}
+        {{ exceptions.raise_compiler_error("replace_where needs incremental_predicates (it would delete every row)") }}
+    {%- endif -%}
+    {%- set changed = ref('int_user_days_changed') | string -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }} as DBT_INTERNAL_DEST
+    where {% for predicate in predicates -%}
+        ({{ predicate | replace('__changed_user_days__', changed) | replace('__new_rows__', arg_dict['temp_relation'] | string) }})
+        {{- ' and ' if not loop.last }}
+    {%- endfor %};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{% macro bigquery__get_incremental_replace_where_sql(arg_dict) -%}
+    begin transaction;
+    {{ default__get_incremental_replace_where_sql(arg_dict) }};
+    commit transaction;
+{%- endmacro %}
+
+{#- Unix seconds of the start (00:00 UTC) of a date expression. -#}
+{% macro date_start_uts(date_sql) -%}
+    ({{ dbt.datediff("cast('1970-01-01' as date)", date_sql, 'day') }} * 86400)
+{%- endmacro %}

@@ -4,6 +4,7 @@
     unique_key='scrobble_id',
     on_schema_change='fail',
 ) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
 
 -- Grain: one scrobble. Keys to every dimension, UTC and local time. Only what a scrobble's own day
 -- determines is stored here: sessions (scrobble_sessions), first plays (first_plays) and the
@@ -13,6 +14,8 @@
 -- Incremental with the custom strategy replace_user_days (macros/replace_user_days.sql): the
 -- changed user-days (changed_user_days) are selected here and replaced whole in the target, so
 -- scrobbles deleted upstream disappear too and an incremental build equals a full rebuild.
+-- int_user_days_changed records the same days before this model changes the target (it is built
+-- first, hence the depends_on) for the incremental marts and the partition-limited tests downstream.
 
 with localized as (
     select l.*

@@ -1,25 +1,162 @@
+{#- Incremental per (user, artist) and (user, track) pair: the rows this build replaces are those on a
+    changed day and those of a pair that has a new first play among the new rows (the old first, now
+    not first or first again, is in the new rows when it still is one). -#}
+{%- set replaced -%}
+exists (select 1 from __changed_user_days__ as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name and c.utc_date = DBT_INTERNAL_DEST.utc_date)
+or exists (select 1 from __new_rows__ as n
+           where n.user_name = DBT_INTERNAL_DEST.user_name
+             and ((n.is_artist_discovery and n.artist_key = DBT_INTERNAL_DEST.artist_key)
+                  or (n.is_track_discovery and n.track_key = DBT_INTERNAL_DEST.track_key)))
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[replaced],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- First plays: one row per scrobble that is a user's first play ever of its artist or of its track
 -- (ties in time go to the lower scrobble_id). Readers left join it on scrobble_id; a scrobble not
--- here is neither. A table rebuilt from the whole fact on every run: a late scrobble can take "first"
--- away from a play on another day, and DuckDB windows a million rows in about a second.
+-- here is neither. The first play of a pair is found by aggregation (earliest second, then lowest id),
+-- not by a window over the whole history.
+-- Incremental per pair (strategy replace_where): a changed day can only change the first play of the
+-- (user, artist) and (user, track) pairs it holds now or whose first play it held; only those pairs are
+-- recomputed from the fact. Every other pair keeps its first play, so a scrobble that is the first of
+-- an untouched pair keeps that flag. A full build recomputes every pair: both give the same rows.
 
-with ranked as (
+with
+{%- if is_incremental() %}
+changed_rows as (
+    select f.user_name, f.artist_key, f.track_key
+    from {{ ref('fact_scrobbles') }} as f
+    inner join {{ ref('int_user_days_changed') }} as c on c.user_name = f.user_name and c.utc_date = f.utc_date
+),
+
+old_on_changed_days as (
+    select p.*
+    from {{ this }} as p
+    inner join {{ ref('int_user_days_changed') }} as c on c.user_name = p.user_name and c.utc_date = p.utc_date
+),
+
+artist_pairs as (
+    select user_name, artist_key from changed_rows
+    union distinct
+    select user_name, artist_key from old_on_changed_days where is_artist_discovery
+),
+
+track_pairs as (
+    select user_name, track_key from changed_rows
+    union distinct
+    select user_name, track_key from old_on_changed_days where is_track_discovery
+),
+
+artist_plays as (
+    select f.scrobble_id, f.user_name, f.artist_key, f.played_at_uts
+    from {{ ref('fact_scrobbles') }} as f
+    inner join artist_pairs as p on p.user_name = f.user_name and p.artist_key = f.artist_key
+),
+
+track_plays as (
+    select f.scrobble_id, f.user_name, f.track_key, f.played_at_uts
+    from {{ ref('fact_scrobbles') }} as f
+    inner join track_pairs as p on p.user_name = f.user_name and p.track_key = f.track_key
+),
+{%- else %}
+artist_plays as (
+    select scrobble_id, user_name, artist_key, played_at_uts from {{ ref('fact_scrobbles') }}
+),
+
+track_plays as (
+    select scrobble_id, user_name, track_key, played_at_uts from {{ ref('fact_scrobbles') }}
+),
+{%- endif %}
+
+artist_first_second as (
+    select user_name, artist_key, min(played_at_uts) as played_at_uts
+    from artist_plays
+    group by user_name, artist_key
+),
+
+artist_firsts as (
+    select p.user_name, p.artist_key, min(p.scrobble_id) as scrobble_id
+    from artist_plays as p
+    inner join artist_first_second as s
+        on s.user_name = p.user_name and s.artist_key = p.artist_key and s.played_at_uts = p.played_at_uts
+    group by p.user_name, p.artist_key
+),
+
+track_first_second as (
+    select user_name, track_key, min(played_at_uts) as played_at_uts
+    from track_plays
+    group by user_name, track_key
+),
+
+track_firsts as (
+    select p.user_name, p.track_key, min(p.scrobble_id) as scrobble_id
+    from track_plays as p
+    inner join track_first_second as s
+        on s.user_name = p.user_name and s.track_key = p.track_key and s.played_at_uts = p.played_at_uts
+    group by p.user_name, p.track_key
+),
+
+candidates as (
+    select scrobble_id from artist_firsts
+    union distinct
+    select scrobble_id from track_firsts
+    {%- if is_incremental() %}
+    union distinct
+    -- first plays of a recomputed pair on an unchanged day: still the first of their other pair?
+    select p.scrobble_id
+    from {{ this }} as p
+    where exists (select 1 from artist_pairs as a where a.user_name = p.user_name and a.artist_key = p.artist_key)
+       or exists (select 1 from track_pairs as t where t.user_name = p.user_name and t.track_key = p.track_key)
+    {%- endif %}
+),
+
+flagged as (
     select
-        scrobble_id,
-        user_key,
-        user_name,
-        artist_key,
-        track_key,
-        date_key,
-        local_date,
-        played_at_uts,
-        row_number() over (
-            partition by user_name, artist_key order by played_at_uts, scrobble_id) = 1 as is_artist_discovery,
-        row_number() over (
-            partition by user_name, track_key order by played_at_uts, scrobble_id) = 1 as is_track_discovery
-    from {{ ref('fact_scrobbles') }}
+        f.scrobble_id,
+        f.user_key,
+        f.user_name,
+        f.artist_key,
+        f.track_key,
+        f.date_key,
+        f.local_date,
+        f.utc_date,
+        f.played_at_uts,
+        {%- if is_incremental() %}
+        case when ap.user_name is not null then af.scrobble_id is not null
+             else coalesce(old.is_artist_discovery, false) end as is_artist_discovery,
+        case when tp.user_name is not null then tf.scrobble_id is not null
+             else coalesce(old.is_track_discovery, false) end as is_track_discovery
+        {%- else %}
+        af.scrobble_id is not null as is_artist_discovery,
+        tf.scrobble_id is not null as is_track_discovery
+        {%- endif %}
+    from candidates as c
+    inner join {{ ref('fact_scrobbles') }} as f on f.scrobble_id = c.scrobble_id
+    left join artist_firsts as af on af.scrobble_id = f.scrobble_id
+    left join track_firsts as tf on tf.scrobble_id = f.scrobble_id
+    {%- if is_incremental() %}
+    left join artist_pairs as ap on ap.user_name = f.user_name and ap.artist_key = f.artist_key
+    left join track_pairs as tp on tp.user_name = f.user_name and tp.track_key = f.track_key
+    left join {{ this }} as old on old.scrobble_id = f.scrobble_id
+    {%- endif %}
 )
 
-select *
-from ranked
+select
+    scrobble_id,
+    user_key,
+    user_name,
+    artist_key,
+    track_key,
+    date_key,
+    local_date,
+    utc_date,
+    played_at_uts,
+    is_artist_discovery,
+    is_track_discovery
+from flagged
 where is_artist_discovery or is_track_discovery

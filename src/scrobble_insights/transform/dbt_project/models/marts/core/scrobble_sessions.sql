@@ -1,32 +1,96 @@
+{#- Incremental per user tail: from the start of a user's first changed UTC day (int_user_days_changed)
+    every play is recomputed; the plays before it, untouched by this build's fact, keep their rows, and
+    the last of them (the anchor) carries the session in progress across the cut. -#}
+{%- set tail_predicate -%}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.played_at_uts >= {{ date_start_uts('c.from_date') }})
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[tail_predicate],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- Listening sessions, one row per scrobble: a gap of more than `session_gap_minutes` between a
 -- user's consecutive plays starts a new session; plays in the same second are ordered by scrobble_id.
--- A table rebuilt from the whole fact on every run: a late scrobble can split or join sessions on
--- either side of it, and DuckDB windows a million rows in about a second, so recomputing only
--- "what a change can reach" (the old post-hooks) is not worth its code.
+-- Incremental per user from the first changed day (strategy replace_where): a late or deleted scrobble
+-- can only change sessions from its own play on, so a user's plays from the start of the first UTC day
+-- this build replaced are recomputed, continuing the session of the last play before it (the anchor).
+-- A full build has no anchor and recomputes every play: both give the same rows.
 
-with ordered as (
-    select
-        scrobble_id,
-        user_key,
-        user_name,
-        played_at_uts,
-        lag(played_at_uts) over (partition by user_name order by played_at_uts, scrobble_id) as previous_uts
+with
+{%- if is_incremental() %}
+bounds as (
+    select user_name, {{ date_start_uts('min(utc_date)') }} as from_uts
+    from {{ ref('int_user_days_changed') }}
+    group by user_name
+),
+
+last_before as (
+    select s.user_name, max(s.played_at_uts) as played_at_uts
+    from {{ this }} as s
+    inner join bounds as b on b.user_name = s.user_name and s.played_at_uts < b.from_uts
+    group by s.user_name
+),
+
+anchor as (
+    -- the last play before the cut (ties in time: the highest scrobble_id, the last in session order)
+    select s.user_name, s.played_at_uts, s.session_started_at_uts, s.play_in_session
+    from {{ this }} as s
+    inner join (
+        select s.user_name, max(s.scrobble_id) as scrobble_id
+        from {{ this }} as s
+        inner join last_before as l on l.user_name = s.user_name and l.played_at_uts = s.played_at_uts
+        group by s.user_name
+    ) as last_row on last_row.user_name = s.user_name and last_row.scrobble_id = s.scrobble_id
+),
+
+plays as (
+    select f.scrobble_id, f.user_key, f.user_name, f.played_at_uts
+    from {{ ref('fact_scrobbles') }} as f
+    inner join bounds as b on b.user_name = f.user_name and f.played_at_uts >= b.from_uts
+),
+{%- else %}
+plays as (
+    select scrobble_id, user_key, user_name, played_at_uts
     from {{ ref('fact_scrobbles') }}
+),
+{%- endif %}
+
+ordered as (
+    select
+        p.*,
+        lag(p.played_at_uts) over (partition by p.user_name order by p.played_at_uts, p.scrobble_id) as previous_uts
+    from plays as p
 ),
 
 flagged as (
     select
-        *,
-        coalesce(played_at_uts - previous_uts > {{ var('session_gap_minutes') }} * 60, true) as is_session_start
-    from ordered
+        o.scrobble_id,
+        o.user_key,
+        o.user_name,
+        o.played_at_uts,
+        coalesce(o.played_at_uts - {% if is_incremental() %}coalesce(o.previous_uts, a.played_at_uts){% else %}o.previous_uts{% endif %}
+            > {{ var('session_gap_minutes') }} * 60, true) as is_session_start
+        {%- if is_incremental() %},
+        a.session_started_at_uts as anchor_started_at_uts,
+        a.play_in_session as anchor_play_in_session
+        {%- endif %}
+    from ordered as o
+    {%- if is_incremental() %}
+    left join anchor as a on a.user_name = o.user_name
+    {%- endif %}
 ),
 
 started as (
     select
         *,
+        {% if is_incremental() %}coalesce({% endif -%}
         max(case when is_session_start then played_at_uts end) over (
             partition by user_name order by played_at_uts, scrobble_id rows unbounded preceding
-        ) as session_started_at_uts
+        ){% if is_incremental() %}, anchor_started_at_uts){% endif %} as session_started_at_uts
     from flagged
 )
 
@@ -35,9 +99,12 @@ select
     {{ surrogate_key(['user_name', 'session_started_at_uts']) }} as session_id,
     user_key,
     user_name,
+    played_at_uts,
     session_started_at_uts,
     is_session_start,
     row_number() over (
         partition by user_name, session_started_at_uts order by played_at_uts, scrobble_id
-    ) as play_in_session
+    ){% if is_incremental() %}
+        + case when session_started_at_uts = anchor_started_at_uts then anchor_play_in_session else 0 end{% endif %}
+        as play_in_session
 from started

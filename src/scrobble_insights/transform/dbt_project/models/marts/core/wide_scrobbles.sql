@@ -5,6 +5,7 @@ select
     f.played_at_utc,
     f.played_at_local,
     f.local_date,
+    f.utc_date,
     f.timezone,
     d.year,
     d.month,

@@ -1,9 +1,38 @@
+{#- Incremental per user tail of local days: from the day before a user's first changed UTC day on
+    (a play's local day is at most one day before its UTC day), see the comment below. -#}
+{%- set tail_predicate -%}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[tail_predicate],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- Plays per user and local day, every day from the user's first play to the last extracted day
 -- (days without plays are rows with 0), so "average tracks per day" counts the quiet days too.
-with bounds as (
+-- Incremental per user (strategy replace_where): a changed UTC day changes plays on its local days,
+-- and sessions and first plays only from its own time on (scrobble_sessions, first_plays), so every
+-- local day of a user from the day before their first changed UTC day on is recomputed; the days
+-- before keep their rows. A full build recomputes every day: both give the same rows.
+with
+{%- if is_incremental() %}
+tails as (
+    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
+    from {{ ref('int_user_days_changed') }}
+    group by user_name
+),
+{%- endif %}
+
+bounds as (
     -- to the last extracted day, or later when a play's local day is after it (zones east of UTC)
     select
         f.user_key,
+        f.user_name,
         min(f.local_date) as first_day,
         greatest(
             max(f.local_date),
@@ -26,6 +55,9 @@ plays as (
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
     left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
+    {%- if is_incremental() %}
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
+    {%- endif %}
     group by f.user_key, f.local_date
 )
 
@@ -49,7 +81,11 @@ select
     coalesce(p.new_artists, 0) as new_artists,
     coalesce(p.sessions, 0) as sessions
 from bounds as b
+{%- if is_incremental() %}
+inner join tails as t on t.user_name = b.user_name
+{%- endif %}
 inner join {{ ref('dim_user') }} as u on u.user_key = b.user_key
 inner join {{ ref('dim_date') }} as d
     on d.date_day >= b.first_day and d.date_day <= b.last_day
+    {%- if is_incremental() %} and d.date_day >= t.from_day{% endif %}
 left join plays as p on p.user_key = b.user_key and p.local_date = d.date_day

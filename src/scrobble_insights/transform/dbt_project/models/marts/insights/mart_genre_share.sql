@@ -5,10 +5,8 @@
 -- then at most 5 points): is_trend_period. has_genre is false for 'unknown' (artists without a genre).
 with monthly as (
     -- plays per user, local month and artist first: a few thousand rows instead of one per scrobble
-    select f.user_key, d.year, d.month, f.artist_key, count(*) as plays
-    from {{ ref('fact_scrobbles') }} as f
-    inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    group by f.user_key, d.year, d.month, f.artist_key
+    select user_key, year, month, artist_key, plays
+    from {{ ref('fact_artist_plays_monthly') }}
 ),
 
 plays as (

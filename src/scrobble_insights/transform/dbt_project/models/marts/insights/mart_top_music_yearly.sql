@@ -3,9 +3,9 @@
 -- (mart_track_plays.has_album tells their share). An entry is new only when there was a year before
 -- to be new against: in a user's first year, or after a year without plays, is_new_entry is null.
 with plays as (
-    select f.user_key, d.year, 'artist' as entity_type, f.artist_key as entity_key, count(*) as plays
-    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    group by f.user_key, d.year, f.artist_key
+    select user_key, year, 'artist' as entity_type, artist_key as entity_key, cast(sum(plays) as {{ dbt.type_bigint() }}) as plays
+    from {{ ref('fact_artist_plays_monthly') }}
+    group by user_key, year, artist_key
     union all
     select f.user_key, d.year, 'album', f.album_key, count(*)
     from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key

@@ -1,8 +1,75 @@
+{#- Incremental per user and local day: the tail of days from the day before a user's first changed
+    UTC day, and the days whose artists' genres changed (see the comment below). The rows of every
+    (user, local day) in the new rows are replaced, and those of the tail days (which may now be empty). -#}
+{%- set replaced -%}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
+or exists (select 1 from __new_rows__ as n
+           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[replaced],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- Plays per user, local day, local hour, track and album, with every attribute the serve layer
 -- filters or groups by (calendar, season and the season's year, genre family and primary genre of the
 -- artist, whether the artist has a genre and the play an album) and the discovery measures.
 -- Additive: any range of days, any genre, any artist sums its rows.
-with discovered as (
+-- Incremental per user and local day (strategy replace_where). A changed UTC day changes plays on its
+-- local days, and first plays (so the discovery measures, and the year an artist was discovered) only
+-- from its own time on (first_plays), so a user's local days from the day before their first changed
+-- UTC day on are recomputed. An artist's genre can change on any day (new tags): the days holding rows
+-- whose genre columns differ from dim_artist's now are recomputed too. A full build recomputes every
+-- day: both give the same rows.
+with
+{%- if is_incremental() %}
+tails as (
+    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
+    from {{ ref('int_user_days_changed') }}
+    group by user_name
+),
+
+old_genres as (
+    -- the genre columns each artist's rows carry now (one row per artist, whatever the table's size)
+    select artist_key, genre_family, primary_genre, has_genre
+    from {{ this }}
+    group by artist_key, genre_family, primary_genre, has_genre
+),
+
+regenred_artists as (
+    -- artists whose rows carry an old genre (or that are no longer in dim_artist): usually none
+    select distinct o.artist_key
+    from old_genres as o
+    left join {{ ref('dim_artist') }} as a on a.artist_key = o.artist_key
+    where a.artist_key is null
+       or a.genre_family is distinct from o.genre_family
+       or a.primary_genre is distinct from o.primary_genre
+       or a.has_genre is distinct from o.has_genre
+),
+
+regenred as (
+    -- the days holding such rows
+    select distinct old.user_name, old.local_date
+    from {{ this }} as old
+    inner join regenred_artists as r on r.artist_key = old.artist_key
+),
+
+facts as (
+    -- the fact's rows of the days to recompute
+    select f.*
+    from {{ ref('fact_scrobbles') }} as f
+    left join tails as tail on tail.user_name = f.user_name
+    left join regenred on regenred.user_name = f.user_name and regenred.local_date = f.local_date
+    where f.local_date >= tail.from_day or regenred.user_name is not null
+),
+{%- endif %}
+
+discovered as (
     -- the local year of each user's first play ever of each artist
     select user_key, artist_key, min(local_date) as first_played_on
     from {{ ref('first_plays') }}
@@ -33,7 +100,7 @@ select
     cast(sum(case when fp.is_artist_discovery then 1 else 0 end) as {{ dbt.type_bigint() }}) as new_artists,
     cast(sum(case when extract(year from disc.first_played_on) = d.year then 1 else 0 end) as {{ dbt.type_bigint() }})
         as plays_on_artists_new_that_year
-from {{ ref('fact_scrobbles') }} as f
+from {% if is_incremental() %}facts{% else %}{{ ref('fact_scrobbles') }}{% endif %} as f
 inner join {{ ref('dim_user') }} as u on u.user_key = f.user_key
 inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
 inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key

@@ -1,0 +1,39 @@
+{#- Data tests limited to the changed partitions (issue 13). A test configured with one of
+      config: {where: __changed_user_days__}          rows of the changed (user_name, utc_date) days
+      config: {where: __changed_user_tails__}         a user's rows from the start of their first
+                                                      changed UTC day on (played_at_uts)
+      config: {where: __changed_user_local_tails__}   a user's rows from the local day before their first
+                                                      changed UTC day on (local_date)
+    checks, on an incremental build, only the rows this build can have replaced (int_user_days_changed,
+    and the incremental models' rules: fact_scrobbles replaces days, scrobble_sessions a tail by time,
+    mart_daily_plays and mart_track_plays a tail of local days), and on a --full-refresh build every
+    row. This is dbt's documented way to put run-time SQL in a test's `where` (the config is rendered
+    at parse time, the placeholder is replaced here when the test runs). Only for models downstream of
+    int_user_days_changed (the test reads it; dbt orders a test after its model only), whose rows
+    outside those partitions are unchanged since the build that tested them. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') or '' -%}
+    {%- if '__changed_user_' in where -%}
+        {#- not ref(): dbt takes a test's dependencies from its model and arguments, not from this macro -#}
+        {%- set changed = api.Relation.create(database=target.database, identifier='int_user_days_changed',
+                                              schema=generate_schema_name('intermediate', none) | trim) -%}
+        {%- set tails = '(select user_name, min(utc_date) as from_date from ' ~ changed ~ ' group by user_name)' -%}
+        {%- set conditions = {
+            '__changed_user_days__': 'exists (select 1 from ' ~ changed ~ ' as changed where changed.user_name'
+                ~ ' = tested.user_name and changed.utc_date = tested.utc_date)',
+            '__changed_user_tails__': 'exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
+                ~ ' = tested.user_name and tested.played_at_uts >= ' ~ date_start_uts('changed.from_date') ~ ')',
+            '__changed_user_local_tails__': 'exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
+                ~ ' = tested.user_name and tested.local_date >= cast('
+                ~ dbt.dateadd('day', -1, 'changed.from_date') ~ ' as date))',
+        } -%}
+        {#- replaced one by one: a variable set inside a Jinja loop does not outlive the loop -#}
+        {%- set full = flags.FULL_REFRESH -%}
+        {%- set where = where | replace('__changed_user_days__', '1 = 1' if full else conditions['__changed_user_days__'])
+                              | replace('__changed_user_tails__', '1 = 1' if full else conditions['__changed_user_tails__'])
+                              | replace('__changed_user_local_tails__',
+                                        '1 = 1' if full else conditions['__changed_user_local_tails__']) -%}
+        {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where ~ ') as dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(dbt.get_where_subquery(relation)) -%}
+{%- endmacro %}
