@@ -19,6 +19,7 @@ from scrobble_insights.bronze.gcs import GcsBronze
 from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import build_settings
 from scrobble_insights.errors import BronzeError, ConfigError
+from scrobble_insights.extract.checkpoint import Checkpoint
 from scrobble_insights.operate.steps import extract, load
 from support import TODAY, cli_env, run_cli, truth_rows, warehouse_rows
 
@@ -105,14 +106,22 @@ def test_a_crash_between_upload_and_commit_leaves_no_half_day_and_a_rerun_lands_
     sim, server = simulator()
     settings = settings_for(server, bronze_url=f"gs://{gcs_bucket}/bronze", window_target_pages=1)   # ~5 days a window
     commit, commits = GcsBronze._commit, []
+    mark_done, marked = Checkpoint.mark_done, []
 
-    def crash_on_the_tenth(self, *args):
+    def mark(self, *args):
+        marked.append(args)
+        return mark_done(self, *args)
+
+    def crash_after_a_checkpoint(self, *args):
+        # Windows are written concurrently: the cut comes at the 10th commit or, if no window was
+        # checkpointed by then, at the first commit after one was (so the rerun has one to resume from).
         commits.append(args[2])
-        if len(commits) == 10:
+        if len(commits) >= 10 and marked:
             raise RuntimeError("power cut")       # the process dies here: nothing after it runs
         return commit(self, *args)
 
-    monkeypatch.setattr(GcsBronze, "_commit", crash_on_the_tenth)
+    monkeypatch.setattr(Checkpoint, "mark_done", mark)
+    monkeypatch.setattr(GcsBronze, "_commit", crash_after_a_checkpoint)
     monkeypatch.setattr("google.cloud.storage.Blob.delete", lambda self, *a, **k: None)   # a dead process deletes nothing
     with pytest.raises(RuntimeError, match="power cut"):
         extract(settings, ["alice"], FIRST, LAST)
@@ -120,7 +129,7 @@ def test_a_crash_between_upload_and_commit_leaves_no_half_day_and_a_rerun_lands_
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint)
 
     store = open_bronze(settings)
-    crashed = commits[9].removeprefix("bronze/")
+    crashed = commits[-1].removeprefix("bronze/")
     assert not store.exists(crashed)                                        # none, rather than a part
     assert any("/_staging/" in n for n in raw_names(gcs_emulator, gcs_bucket))    # the orphan is there...
     landed = list(iter_days(store, ["alice"]))
