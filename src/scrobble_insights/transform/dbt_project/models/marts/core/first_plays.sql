@@ -1,13 +1,16 @@
 {#- Incremental per (user, artist) and (user, track) pair: the rows this build replaces are those on a
     changed day and those of a pair that has a new first play among the new rows (the old first, now
-    not first or first again, is in the new rows when it still is one). -#}
+    not first or first again, is in the new rows when it still is one). Two equality joins, not one
+    join on the user with an OR (a nested comparison per user). -#}
 {%- set replaced -%}
 exists (select 1 from __changed_user_days__ as c
         where c.user_name = DBT_INTERNAL_DEST.user_name and c.utc_date = DBT_INTERNAL_DEST.utc_date)
 or exists (select 1 from __new_rows__ as n
-           where n.user_name = DBT_INTERNAL_DEST.user_name
-             and ((n.is_artist_discovery and n.artist_key = DBT_INTERNAL_DEST.artist_key)
-                  or (n.is_track_discovery and n.track_key = DBT_INTERNAL_DEST.track_key)))
+           where n.is_artist_discovery
+             and n.user_name = DBT_INTERNAL_DEST.user_name and n.artist_key = DBT_INTERNAL_DEST.artist_key)
+or exists (select 1 from __new_rows__ as n
+           where n.is_track_discovery
+             and n.user_name = DBT_INTERNAL_DEST.user_name and n.track_key = DBT_INTERNAL_DEST.track_key)
 {%- endset %}
 {{ config(
     materialized='incremental',
