@@ -1,13 +1,16 @@
 {#- Incremental per (user, artist) and (user, track) pair: the rows this build replaces are those on a
     changed day and those of a pair that has a new first play among the new rows (the old first, now
-    not first or first again, is in the new rows when it still is one). -#}
+    not first or first again, is in the new rows when it still is one). Two equality joins, not one
+    join on the user with an OR (a nested comparison per user). -#}
 {%- set replaced -%}
 exists (select 1 from __changed_user_days__ as c
         where c.user_name = DBT_INTERNAL_DEST.user_name and c.utc_date = DBT_INTERNAL_DEST.utc_date)
 or exists (select 1 from __new_rows__ as n
-           where n.user_name = DBT_INTERNAL_DEST.user_name
-             and ((n.is_artist_discovery and n.artist_key = DBT_INTERNAL_DEST.artist_key)
-                  or (n.is_track_discovery and n.track_key = DBT_INTERNAL_DEST.track_key)))
+           where n.is_artist_discovery
+             and n.user_name = DBT_INTERNAL_DEST.user_name and n.artist_key = DBT_INTERNAL_DEST.artist_key)
+or exists (select 1 from __new_rows__ as n
+           where n.is_track_discovery
+             and n.user_name = DBT_INTERNAL_DEST.user_name and n.track_key = DBT_INTERNAL_DEST.track_key)
 {%- endset %}
 {{ config(
     materialized='incremental',
@@ -23,13 +26,14 @@ or exists (select 1 from __new_rows__ as n
 -- not by a window over the whole history.
 -- Incremental per pair (strategy replace_where): a changed day can only change the first play of the
 -- (user, artist) and (user, track) pairs it holds now or whose first play it held; only those pairs are
--- recomputed from the fact. Every other pair keeps its first play, so a scrobble that is the first of
+-- recomputed, each as the min of its plays on the changed days and its stored first play (from the
+-- whole fact only for a pair whose stored first play was on a changed day). Every other pair keeps its first play, so a scrobble that is the first of
 -- an untouched pair keeps that flag. A full build recomputes every pair: both give the same rows.
 
 with
 {%- if is_incremental() %}
 changed_rows as (
-    select f.user_name, f.artist_key, f.track_key
+    select f.scrobble_id, f.user_name, f.artist_key, f.track_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('int_user_days_changed') }} as c on c.user_name = f.user_name and c.utc_date = f.utc_date
 ),
@@ -40,28 +44,64 @@ old_on_changed_days as (
     inner join {{ ref('int_user_days_changed') }} as c on c.user_name = p.user_name and c.utc_date = p.utc_date
 ),
 
+old_kept as (
+    -- stored first plays on unchanged days: still in the fact, unchanged
+    select p.scrobble_id, p.user_name, p.artist_key, p.track_key, p.played_at_uts,
+           p.is_artist_discovery, p.is_track_discovery
+    from {{ this }} as p
+    where not exists (select 1 from {{ ref('int_user_days_changed') }} as c
+                      where c.user_name = p.user_name and c.utc_date = p.utc_date)
+),
+
+artist_lost as (
+    -- pairs whose stored first play was on a changed day (maybe deleted): their next play can be on
+    -- any later day, so only these are recomputed from the whole fact (usually few)
+    select distinct user_name, artist_key from old_on_changed_days where is_artist_discovery
+),
+
+track_lost as (
+    select distinct user_name, track_key from old_on_changed_days where is_track_discovery
+),
+
 artist_pairs as (
     select user_name, artist_key from changed_rows
     union distinct
-    select user_name, artist_key from old_on_changed_days where is_artist_discovery
+    select user_name, artist_key from artist_lost
 ),
 
 track_pairs as (
     select user_name, track_key from changed_rows
     union distinct
-    select user_name, track_key from old_on_changed_days where is_track_discovery
+    select user_name, track_key from track_lost
 ),
 
+-- A pair's first play now is the earliest of: its plays on the changed days, and its stored first play
+-- when that is on an unchanged day (earlier plays than it are none: it was the first). A pair whose
+-- stored first was on a changed day takes all its plays from the fact. Duplicates do not change a min.
 artist_plays as (
+    select scrobble_id, user_name, artist_key, played_at_uts from changed_rows
+    union all
+    select o.scrobble_id, o.user_name, o.artist_key, o.played_at_uts
+    from old_kept as o
+    where o.is_artist_discovery
+      and exists (select 1 from artist_pairs as a where a.user_name = o.user_name and a.artist_key = o.artist_key)
+    union all
     select f.scrobble_id, f.user_name, f.artist_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
-    inner join artist_pairs as p on p.user_name = f.user_name and p.artist_key = f.artist_key
+    inner join artist_lost as l on l.user_name = f.user_name and l.artist_key = f.artist_key
 ),
 
 track_plays as (
+    select scrobble_id, user_name, track_key, played_at_uts from changed_rows
+    union all
+    select o.scrobble_id, o.user_name, o.track_key, o.played_at_uts
+    from old_kept as o
+    where o.is_track_discovery
+      and exists (select 1 from track_pairs as t where t.user_name = o.user_name and t.track_key = o.track_key)
+    union all
     select f.scrobble_id, f.user_name, f.track_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
-    inner join track_pairs as p on p.user_name = f.user_name and p.track_key = f.track_key
+    inner join track_lost as l on l.user_name = f.user_name and l.track_key = f.track_key
 ),
 {%- else %}
 artist_plays as (

@@ -4,16 +4,25 @@
 -- for a trend only with at least `trend_min_plays` plays (dbt var, 100: a share's standard error is
 -- then at most 5 points): is_trend_period. has_genre is false for 'unknown' (artists without a genre).
 with monthly as (
-    -- plays per user, local month and artist first: a few thousand rows instead of one per scrobble
-    select user_key, year, month, artist_key, plays
-    from {{ ref('fact_artist_plays_monthly') }}
+    -- plays per user, local month and genre first (from the per artist aggregate, a few thousand rows
+    -- per user instead of one per scrobble): the periods below sum these, 4 periods per month
+    select
+        m.user_key, m.year, m.month, g.genre, g.genre_family,
+        sum(case when b.is_primary then m.plays else 0 end) as primary_plays,
+        sum(m.plays * cast(b.share as {{ type_exact() }})) as weighted_plays     -- summed exactly (macros/types.sql)
+    from {{ ref('fact_artist_plays_monthly') }} as m
+    inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = m.artist_key
+    inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
+    group by m.user_key, m.year, m.month, g.genre, g.genre_family
 ),
 
 plays as (
     select
         m.user_key,
-        m.artist_key,
-        m.plays,
+        m.genre,
+        m.genre_family,
+        m.primary_plays,
+        m.weighted_plays,
         cast(m.year as {{ dbt.type_string() }}) as year_label,
         {{ season('m.month', 'u.hemisphere') }} as season_label,
         cast(m.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(m.month as {{ dbt.type_string() }}), 2)
@@ -23,24 +32,17 @@ plays as (
     inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
 ),
 
-periods as (
-    select user_key, artist_key, plays, 'year' as period_grain, year_label as period from plays
-    union all
-    select user_key, artist_key, plays, 'season', season_label from plays
-    union all
-    select user_key, artist_key, plays, 'month', month_label from plays
-    union all
-    select user_key, artist_key, plays, 'month_of_year', month_of_year_label from plays
-),
-
 credited as (
-    select
-        p.user_key, p.period_grain, p.period, g.genre, g.genre_family,
-        case when b.is_primary then p.plays else 0 end as primary_play,
-        p.plays * cast(b.share as {{ type_exact() }}) as weighted_play     -- summed exactly (macros/types.sql)
-    from periods as p
-    inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = p.artist_key
-    inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
+    select user_key, genre, genre_family, primary_plays as primary_play, weighted_plays as weighted_play,
+           'year' as period_grain, year_label as period
+    from plays
+    union all
+    select user_key, genre, genre_family, primary_plays, weighted_plays, 'season', season_label from plays
+    union all
+    select user_key, genre, genre_family, primary_plays, weighted_plays, 'month', month_label from plays
+    union all
+    select user_key, genre, genre_family, primary_plays, weighted_plays, 'month_of_year', month_of_year_label
+    from plays
 ),
 
 by_level as (

@@ -15,6 +15,7 @@ or exists (select 1 from __new_rows__ as n
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
+-- depends_on: {{ ref('int_track_plays_regenred_days') }}
 
 -- Plays per user, local day, local hour, track and album, with every attribute the serve layer
 -- filters or groups by (calendar, season and the season's year, genre family and primary genre of the
@@ -34,29 +35,9 @@ tails as (
     group by user_name
 ),
 
-old_genres as (
-    -- the genre columns each artist's rows carry now (one row per artist, whatever the table's size)
-    select artist_key, genre_family, primary_genre, has_genre
-    from {{ this }}
-    group by artist_key, genre_family, primary_genre, has_genre
-),
-
-regenred_artists as (
-    -- artists whose rows carry an old genre (or that are no longer in dim_artist): usually none
-    select distinct o.artist_key
-    from old_genres as o
-    left join {{ ref('dim_artist') }} as a on a.artist_key = o.artist_key
-    where a.artist_key is null
-       or a.genre_family is distinct from o.genre_family
-       or a.primary_genre is distinct from o.primary_genre
-       or a.has_genre is distinct from o.has_genre
-),
-
 regenred as (
-    -- the days holding such rows
-    select distinct old.user_name, old.local_date
-    from {{ this }} as old
-    inner join regenred_artists as r on r.artist_key = old.artist_key
+    -- the days holding rows whose artist's genre changed (int_track_plays_regenred_days): usually none
+    select user_name, local_date from {{ ref('int_track_plays_regenred_days') }}
 ),
 
 facts as (
