@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timedelta, timezone
@@ -607,6 +608,10 @@ def _print_first_insights(settings: Settings) -> None:
 def main() -> None:
     """Entry point: one-line errors, never a traceback (unless --verbose asks for one)."""
     disable_telemetry()
+    # An ignored SIGTERM is inherited across exec: a server started by a parent that ignores it (seen
+    # in background shells) would outlive `kill`, systemd's stop and our tests' stop. SIGTERM stops us.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         app()   # typer handles usage errors and Ctrl-C itself (exit 2 / 1)
     except (ScrobbleInsightsError, Terminated) as exc:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,11 +26,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_simulate_serves_the_given_users_on_loopback(tmp_path):
+def test_simulate_serves_the_given_users_on_loopback_and_stops_on_sigterm(tmp_path):
     port = free_port()
+    # Started as by a parent that ignores SIGTERM (inherited across exec): SIGTERM must stop it anyway.
     process = subprocess.Popen([sys.executable, "-m", "scrobble_insights", "simulate", "--port", str(port),
                                 "--users", "alice,bob", "--years", "0.2", "--seed", "3"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
     try:
         deadline = time.monotonic() + 30
         while True:                       # wait until it answers (bounded)
@@ -44,6 +47,7 @@ def test_simulate_serves_the_given_users_on_loopback(tmp_path):
         assert body["user"]["name"] == "bob" and int(body["user"]["playcount"]) > 0
     finally:
         stop(process)
+    assert process.returncode == -signal.SIGTERM
 
 
 def test_simulate_refuses_a_non_loopback_address(tmp_path):
