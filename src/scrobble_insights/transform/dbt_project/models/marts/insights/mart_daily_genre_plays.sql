@@ -1,13 +1,7 @@
 {#- Incremental per user and local day, as mart_track_plays (which it sums): the tail of days from the
     day before a user's first changed UTC day, and the days whose artists' genres changed
     (int_track_plays_regenred_days). The rows of those days are replaced (tail days may now be empty). -#}
-{%- set replaced -%}
-exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
-        where c.user_name = DBT_INTERNAL_DEST.user_name
-          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
-or exists (select 1 from __new_rows__ as n
-           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
-{%- endset %}
+{%- set replaced = local_days_replaced() %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
@@ -24,20 +18,9 @@ or exists (select 1 from __new_rows__ as n
 -- a full build sums every day: both give the same rows.
 with
 {%- if is_incremental() %}
-tails as (
-    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
-    from {{ ref('int_user_days_changed') }}
-    group by user_name
-),
-
 track_plays as (
     -- mart_track_plays' rows of the days it replaced in this build (the same rule)
-    select m.*
-    from {{ ref('mart_track_plays') }} as m
-    left join tails as tail on tail.user_name = m.user_name
-    left join {{ ref('int_track_plays_regenred_days') }} as regenred
-        on regenred.user_name = m.user_name and regenred.local_date = m.local_date
-    where m.local_date >= tail.from_day or regenred.user_name is not null
+    {{ rows_of_replaced_days(ref('mart_track_plays'), ref('int_user_days_changed'), ref('int_track_plays_regenred_days')) }}
 )
 {%- else %}
 track_plays as (

@@ -22,9 +22,7 @@ exists (select 1 from (select user_name, min(utc_date) as from_date from __chang
 with
 {%- if is_incremental() %}
 tails as (
-    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
-    from {{ ref('int_user_days_changed') }}
-    group by user_name
+    {{ local_day_tails(ref('int_user_days_changed')) }}
 ),
 {%- endif %}
 

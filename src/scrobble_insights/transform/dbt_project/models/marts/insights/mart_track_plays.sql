@@ -1,13 +1,7 @@
 {#- Incremental per user and local day: the tail of days from the day before a user's first changed
     UTC day, and the days whose artists' genres changed (see the comment below). The rows of every
     (user, local day) in the new rows are replaced, and those of the tail days (which may now be empty). -#}
-{%- set replaced -%}
-exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
-        where c.user_name = DBT_INTERNAL_DEST.user_name
-          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
-or exists (select 1 from __new_rows__ as n
-           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
-{%- endset %}
+{%- set replaced = local_days_replaced() %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
@@ -29,24 +23,9 @@ or exists (select 1 from __new_rows__ as n
 -- day: both give the same rows.
 with
 {%- if is_incremental() %}
-tails as (
-    select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
-    from {{ ref('int_user_days_changed') }}
-    group by user_name
-),
-
-regenred as (
-    -- the days holding rows whose artist's genre changed (int_track_plays_regenred_days): usually none
-    select user_name, local_date from {{ ref('int_track_plays_regenred_days') }}
-),
-
 facts as (
     -- the fact's rows of the days to recompute
-    select f.*
-    from {{ ref('fact_scrobbles') }} as f
-    left join tails as tail on tail.user_name = f.user_name
-    left join regenred on regenred.user_name = f.user_name and regenred.local_date = f.local_date
-    where f.local_date >= tail.from_day or regenred.user_name is not null
+    {{ rows_of_replaced_days(ref('fact_scrobbles'), ref('int_user_days_changed'), ref('int_track_plays_regenred_days')) }}
 ),
 {%- endif %}
 

@@ -1,0 +1,30 @@
+{#- The local days an incremental mart keyed by (user_name, local_date) recomputes: each user's tail from
+    the day before their first changed UTC day (int_user_days_changed; a play's local day is at most one
+    day before its UTC day), and the days whose artists' genres changed (int_track_plays_regenred_days).
+    Shared by mart_track_plays and the two rollups of it, so all three replace the same days. -#}
+
+{% macro local_days_replaced() -%}
+{#- replace_where's predicate: the tail days (which may now be empty) and every day in the new rows -#}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
+or exists (select 1 from __new_rows__ as n
+           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
+{%- endmacro %}
+
+{% macro local_day_tails(changed_user_days) -%}
+{#- a CTE body: (user_name, from_day), the first local day of each user's tail -#}
+select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
+from {{ changed_user_days }}
+group by user_name
+{%- endmacro %}
+
+{% macro rows_of_replaced_days(relation, changed_user_days, regenred_days) -%}
+{#- a CTE body: the rows of `relation` on the local days this build replaces -#}
+select m.*
+from {{ relation }} as m
+left join ({{ local_day_tails(changed_user_days) }}) as tail on tail.user_name = m.user_name
+left join {{ regenred_days }} as regenred
+    on regenred.user_name = m.user_name and regenred.local_date = m.local_date
+where m.local_date >= tail.from_day or regenred.user_name is not null
+{%- endmacro %}
