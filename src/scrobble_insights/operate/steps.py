@@ -71,6 +71,15 @@ def check_users(users: list[str]) -> list[str]:
     return list(dict.fromkeys(u.lower() for u in users))
 
 
+def check_job(settings: Settings, users: list[str], first_day: date, last_day: date) -> list[str]:
+    """Before any work: the users (validated, lower-cased), the range, and the API key."""
+    users = check_users(users)
+    if first_day > last_day:
+        raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
+    settings.api_key()
+    return users
+
+
 def build_client(settings: Settings) -> LastfmClient:
     return LastfmClient(settings.api_key(), settings.lastfm_api_url, ClientOptions(
         rate_limit=settings.rate_limit, max_concurrency=settings.max_concurrency,
@@ -87,10 +96,7 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
     that will not settle) is put there and the others go on; only errors no user can escape (the
     key, the endpoint) stop everything. Without it, the first failure raises.
     """
-    if first_day > last_day:
-        raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
-    users = check_users(users)
-    settings.api_key()   # fail before any work when it is missing
+    users = check_job(settings, users, first_day, last_day)
     client = build_client(settings)
 
     async def extract_all() -> list[ExtractStats]:
@@ -300,10 +306,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     """
     started = time.monotonic()
     summary = JobSummary(first_day, last_day)
-    users = check_users(users)
-    if first_day > last_day:
-        raise ConfigError(f"--since {first_day} is after --until {last_day}: swap them")
-    settings.api_key()
+    users = check_job(settings, users, first_day, last_day)
     now = now or datetime.now(timezone.utc)
     pending: list[tuple[str, int]] = []
     fresh: set[str] = set()
