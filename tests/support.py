@@ -3,13 +3,16 @@ the simulator's truth with the warehouse."""
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -152,3 +155,20 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.kill()
         process.wait()
         raise
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A directory that `build(directory)` fills once per test session, shared by every pytest-xdist
+    worker: the first to ask builds it under an OS lock, the others wait for it and read the same files.
+    For warehouses the tests only read (dbt builds cost seconds each; two workers would build twice)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent               # the session's directory, above each worker's own
+    directory, done = root / f"shared-{name}", root / f"shared-{name}.built"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            build(directory)
+            done.touch()
+    return directory

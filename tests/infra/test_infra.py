@@ -120,6 +120,7 @@ def test_the_datasets_and_defaults_in_infra_are_the_ones_the_code_uses(tmp_path,
     assert names["dataset_prefix"] == defaults["bigquery_dataset_prefix"].default
 
 
+@pytest.mark.slow
 def test_the_policy_scan_passes_and_every_exception_says_why(tmp_path):
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} is missing: run scripts/test.sh (it installs checkov into .venv-tools)")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from scrobble_insights.serve.dashboard import start, wait_until_healthy
+from support import built_once
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -80,43 +81,36 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture(scope="session")
-def honest(tmp_path_factory):
-    """The hand-written history of issue 11 (tests/honest_history.py), landed and modelled once per
-    session (in a thread: Playwright's event loop may be running in this one); returns its settings."""
+def shared_warehouse(tmp_path_factory, history):
+    """The hand-written `history` module's listeners, landed, modelled and published for readers once
+    per session for all workers (in a thread: Playwright's event loop may be running in this one);
+    returns its settings. The tests only read it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import honest_history
     from scrobble_insights.config import build_settings
+    from scrobble_insights.load.snapshot import publish_snapshot
     from scrobble_insights.transform.dbt import transform
 
-    settings = build_settings(data_dir=tmp_path_factory.mktemp("honest") / "data", users=honest_history.USERS)
-
-    def build() -> None:
-        honest_history.write(settings)
-        transform(settings, today=honest_history.TODAY)
+    def build(directory: Path) -> None:
+        settings = build_settings(data_dir=directory / "data", users=history.USERS)
+        history.write(settings)
+        transform(settings, today=history.TODAY)
+        publish_snapshot(settings)         # published: no reader copies it on its first read
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(build).result()
-    return settings
+        directory = pool.submit(built_once, tmp_path_factory, history.__name__, build).result()
+    return build_settings(data_dir=directory / "data", users=history.USERS)
+
+
+@pytest.fixture(scope="session")
+def honest(tmp_path_factory):
+    """The hand-written history of issue 11 (tests/honest_history.py); its settings."""
+    import honest_history
+    return shared_warehouse(tmp_path_factory, honest_history)
 
 
 @pytest.fixture(scope="session")
 def compared(tmp_path_factory):
-    """Four listeners of one warehouse (tests/compare_history.py), landed and modelled once per session
-    (in a thread, as `honest`); returns its settings."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Four listeners of one warehouse (tests/compare_history.py); its settings."""
     import compare_history
-    from scrobble_insights.config import build_settings
-    from scrobble_insights.transform.dbt import transform
-
-    settings = build_settings(data_dir=tmp_path_factory.mktemp("compared") / "data", users=compare_history.USERS)
-
-    def build() -> None:
-        compare_history.write(settings)
-        transform(settings, today=compare_history.TODAY)
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(build).result()
-    return settings
+    return shared_warehouse(tmp_path_factory, compare_history)

@@ -1,33 +1,23 @@
 """Exports round-trip: read back, each table has the warehouse's row count and keys."""
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 from tableauhyperapi import Connection, HyperProcess, Telemetry
 
-from scrobble_insights.config import build_settings
 from scrobble_insights.errors import ConfigError, WarehouseError
 from scrobble_insights.serve.exports import HYPER_FILE, MARKER, TABLES, check_output, export
-from scrobble_insights.transform.dbt import transform
 from support import cli_env, run_cli
-from transform_history import write_history
 
 KEYS = {"fact_scrobbles": "scrobble_id", "dim_artist": "artist_key", "dim_date": "date_key",
         "mart_daily_plays": "local_date"}
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("exports")
-    settings = build_settings(data_dir=root / "data", users=[{"name": "exp", "timezone": "Europe/Paris"}])
-    plays = [(f"2026-02-{day:02d} {hour:02d}:15", f"Artist {hour % 3}", f"Track {day}-{hour}")
-             for day in range(1, 11) for hour in (8, 12, 20, 21)]
-    write_history(settings, "exp", plays, first=date(2026, 2, 1), last=date(2026, 2, 12),
-                  tags={"Artist 0": [("rock", 100)], "Artist 1": [("Hip-Hop", 100)], "Artist 2": [("seen live", 100)]})
-    transform(settings, today=date(2026, 2, 13))
-    return settings.warehouse_path
+def warehouse(honest):
+    """The hand-written history of issue 11, modelled once for the session (tests/serve/conftest.py)."""
+    return honest.warehouse_path
 
 
 def expected(warehouse_path, table: str) -> tuple[int, list]:

@@ -4,11 +4,14 @@ insertion order and a temporary directory in the data directory."""
 
 from datetime import date
 
+import pytest
+
 from scrobble_insights.config import build_settings
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.transform.dbt import run_dbt
 
 
+@pytest.mark.slow
 def test_a_dbt_session_on_duckdb_runs_under_the_configured_memory_limit(tmp_path):
     settings = build_settings(data_dir=tmp_path / "data", duckdb_memory_limit="300MB")
     open_warehouse(settings).close()

@@ -49,6 +49,7 @@ def built_correctly(settings) -> None:
         con.close()
 
 
+@pytest.mark.slow
 def test_a_second_data_directory_parses_from_the_first_ones_parse(tmp_path, cache_home, monkeypatch):
     monkeypatch.setenv("LASTFM_API_KEY", TEST_KEY)  # in dbt's environment: must not reach the cache
     first, second = settings_in(tmp_path, "first"), settings_in(tmp_path, "second")
@@ -89,6 +90,7 @@ def test_data_directories_built_one_after_the_other_share_the_parse(tmp_path, ca
         built_correctly(settings)
 
 
+@pytest.mark.slow
 def test_a_garbage_cache_costs_a_full_parse_and_is_replaced(tmp_path, cache_home):
     settings = settings_in(tmp_path, "data")
     cache = parse_cache(settings)

@@ -88,7 +88,7 @@ def write_report(source: str | Path, output: Path, *, user: str | None = None, y
     try:
         user = _pick_user(con, user)
         if year is not None and year not in q.years(con, user):
-            raise ConfigError(f"no data for {year}: {user} has plays in {', '.join(map(str, q.years(con, user)))}")
+            raise ConfigError(f"no data for {year}: {user}'s history covers {', '.join(map(str, q.years(con, user)))}")
         sections, kpis, label = build_sections(con, user, year)
         story = year_in_music.render_story(year_in_music.answers(con, user, year)) if year else ""
     finally:
