@@ -25,7 +25,18 @@ from scrobble_insights.orchestrate import ORCHESTRATED_USERS, dagster_env
 from scrobble_insights.orchestrate.definitions import build_definitions
 from scrobble_insights.orchestrate.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, JOB
 from scrobble_insights.simulator import UserSpec
-from support import NOW, TODAY, alive, cli_env, descendants, run_cli, truth_rows, warehouse_rows, webhook_receiver
+from support import (
+    NOW,
+    TODAY,
+    alive,
+    cli_env,
+    descendants,
+    hold_method,
+    run_cli,
+    truth_rows,
+    warehouse_rows,
+    webhook_receiver,
+)
 
 CLOCK = lambda: datetime.fromtimestamp(NOW, timezone.utc)  # noqa: E731 - the pinned "now"
 TABLES = ["fact_scrobbles", "dim_artist", "dim_track", "dim_album", "dim_user", "bridge_artist_genre"]
@@ -134,6 +145,53 @@ def test_the_schedule_asks_for_yesterday_plus_the_lookback_at_the_configured_hou
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_long_tag_fetch_publishes_the_scrobbles_first_then_the_genres(simulator, settings_for, monkeypatch):
+    """Scrobbles first in the orchestrator too (issue 13): while last.fm holds every artist.getTopTags
+    answer, the tag step has modelled and published the scrobbles, and readers answer from them."""
+    from scrobble_insights.operate import steps
+
+    sim, server = simulator(years=0.25)
+    entered, release = hold_method(monkeypatch, "artist.gettoptags")
+    settings = settings_for(server, users=["alice"], early_answer_s=0, request_timeout_s=150)
+    first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
+    truth = truth_rows(sim, "alice", first, TODAY)
+    artists = len({artist for _, artist, *_ in truth})
+    modelled = threading.Event()
+    publish = steps.publish_for_readers
+
+    def published(s) -> None:             # the snapshot readers open has the star schema
+        publish(s)
+        with duckdb.connect(str(s.snapshot_path), read_only=True) as con:
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'fact_scrobbles'"
+                           ).fetchone()[0]:
+                modelled.set()
+
+    monkeypatch.setattr(steps, "publish_for_readers", published)
+    defs = build_definitions(settings, clock=CLOCK)
+    outcome = {}
+    run = threading.Thread(target=lambda: outcome.update(result=defs.resolve_job_def(JOB).execute_in_process(
+        tags=range_tags(first, last), raise_on_error=False)))
+    run.start()
+    try:
+        assert modelled.wait(300), "the scrobbles were not published while the tags were held"
+        assert entered.is_set() and run.is_alive()
+        [user] = status_report(settings, now=CLOCK())["users"]
+        assert user["scrobbles_modelled"] == sum(truth.values())
+        assert user["genre_coverage"] == 0 and user["artists_untagged"] == artists
+    finally:
+        release.set()
+        run.join(300)
+    result = outcome["result"]
+    assert result.success
+    [tags] = [e.materialization for e in result.get_asset_materialization_events()
+              if e.asset_key == dg.AssetKey(["raw", "artist_tags"])]
+    assert tags.metadata["artists_tagged"].value == artists
+    assert tags.metadata["stages_published"].value.startswith("scrobbles")
+    [user] = status_report(settings, now=CLOCK())["users"]
+    assert user["artists_untagged"] == 0 and user["genre_coverage"] > 0.5
+
+
 def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, settings_for):
     _, server = simulator()
     settings = settings_for(server, users=["alice"])

@@ -152,34 +152,55 @@ def load(settings: Settings, users: list[str] | None = None) -> tuple[LoadStats,
         warehouse.close()
 
 
-def tag(settings: Settings, users: list[str] | None, now: datetime | None = None, *,
-        on_artist=lambda artist: None) -> tuple[int, LoadStats, Counter]:
-    """artist.getTopTags for the users' untagged or stale artists, landed then loaded.
+def tag(settings: Settings, users: list[str], now: datetime | None = None, *,
+        publish: Callable[[str], None] | None = None) -> tuple[int, LoadStats, Counter, list[str]]:
+    """artist.getTopTags for the users' untagged or stale artists, most played first, landed then loaded
+    (the orchestrator's tag step; the CLI's jobs tag in extract_and_load).
 
-    Returns (artists tagged, tag load stats, client stats).
+    With `publish` (model and publish for readers), when the tags would take longer than
+    settings.early_answer_s: the scrobbles already loaded are published first ("scrobbles") and again at
+    each TAG_MILESTONES share of the plays ("tags 50%"), in a thread while the tags are fetched. The
+    complete build is the caller's next step. A tag fetch that fails after its retries raises, once
+    what landed is loaded.
+
+    Returns (artists tagged, tag load stats, client stats, stages published).
     """
     now = now or datetime.now(timezone.utc)
     warehouse = open_warehouse(settings)
     try:
-        artists = [name for name, _ in warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days),
-                                                                 users)]
+        order = warehouse.artists_to_tag(now - timedelta(days=settings.tags_max_age_days), users)
     finally:
         warehouse.close()
-    if not artists:
-        return 0, LoadStats(), Counter()
+    if not order:
+        return 0, LoadStats(), Counter(), []
     client = build_client(settings)
-    bronze = open_bronze(settings)
+    worker = ModelWorker(settings, users, publish) if publish is not None and tags_take_long(settings, order) else None
+    failures: dict[str, Exception] = {}
 
-    async def tag_all() -> None:
+    async def tag_all() -> int:
         async with client:
-            await extract_artist_tags(client, artists, bronze, on_artist=on_artist)
+            if worker is not None:
+                worker.submit("scrobbles")
+            return await stream_tags(settings, client, order, worker, failures=failures)
 
-    asyncio.run(tag_all())
+    try:
+        tagged = asyncio.run(tag_all())
+        if worker is not None:
+            worker.close()
+    except BaseException:
+        if worker is not None:
+            worker.abort()
+        raise
+    if worker is not None and worker.error is not None:
+        raise worker.error
     warehouse = open_warehouse(settings)
     try:
-        return len(artists), load_tags(warehouse, bronze), client.stats
+        loaded = load_tags(warehouse, open_bronze(settings))
     finally:
         warehouse.close()
+    if failures:
+        raise failures["artist tags"]
+    return tagged, loaded, client.stats, worker.stages if worker is not None else []
 
 
 def count_rows(settings: Settings, users: list[str]) -> dict[str, int]:
@@ -346,36 +367,53 @@ async def _extract_then_tag(settings: Settings, client: LastfmClient, users: lis
             raise next(iter(summary.failures.values()))
         summary.extract_seconds = time.monotonic() - started
         order = tag_order(pending, fresh, summary.extracted) if tags else []
-        early = len(order) / max(settings.rate_limit, 1e-9) > settings.early_answer_s
+        early = tags_take_long(settings, order)
         if early:
             worker.submit("scrobbles")
         if not order:
             return
-        total = sum(plays for _, plays in order)
-        plays = dict(order)
-        covered, passed = 0, set()
+        summary.artists_tagged = await stream_tags(settings, client, order, worker if early else None,
+                                                   failures=summary.failures, on_artist=on_artist)
 
-        def answered(artist: str) -> None:
-            nonlocal covered
-            if worker.error is not None:
-                raise ModelFailed()        # no point fetching more: the job fails on the model's error
-            on_artist(artist)
-            summary.artists_tagged += 1
-            covered += plays[artist]
-            for milestone in milestones_reached(covered, total, passed):
-                if early and milestone < 1:
-                    worker.submit(f"tags {milestone:.0%}")
 
-        try:
-            await extract_artist_tags(client, [artist for artist, _ in order], open_bronze(settings),
-                                      on_artist=answered)
-        except ModelFailed:
-            return
-        except ScrobbleInsightsError as exc:
-            if isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES:
-                raise
-            summary.failures["artist tags"] = exc
-            log.info("artist tags failed, the scrobbles are loaded: %s", exc)
+def tags_take_long(settings: Settings, order: list[tuple[str, int]]) -> bool:
+    """Whether fetching the tags of `order` would take longer than settings.early_answer_s at the rate
+    limit: the scrobbles are then published before the tags (and again as the genres fill in)."""
+    return len(order) / max(settings.rate_limit, 1e-9) > settings.early_answer_s
+
+
+async def stream_tags(settings: Settings, client: LastfmClient, order: list[tuple[str, int]],
+                      worker: ModelWorker | None, *, failures: dict[str, Exception],
+                      on_artist=lambda artist: None) -> int:
+    """artist.getTopTags for `order` ((artist, plays), most played first), landed in bronze; returns how
+    many artists were answered. With a `worker`, the genre answers are republished (a worker stage) at
+    each TAG_MILESTONES share of the plays below 1, and a failed worker stops the fetch. A fetch that
+    fails after its retries goes to failures["artist tags"]; errors no retry escapes (the key) raise."""
+    total = sum(plays for _, plays in order)
+    plays = dict(order)
+    covered, tagged, passed = 0, 0, set()
+
+    def answered(artist: str) -> None:
+        nonlocal covered, tagged
+        if worker is not None and worker.error is not None:
+            raise ModelFailed()        # no point fetching more: the job fails on the model's error
+        on_artist(artist)
+        tagged += 1
+        covered += plays[artist]
+        for milestone in milestones_reached(covered, total, passed):
+            if worker is not None and milestone < 1:
+                worker.submit(f"tags {milestone:.0%}")
+
+    try:
+        await extract_artist_tags(client, [artist for artist, _ in order], open_bronze(settings), on_artist=answered)
+    except ModelFailed:
+        pass
+    except ScrobbleInsightsError as exc:
+        if isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES:
+            raise
+        failures["artist tags"] = exc
+        log.info("artist tags failed, the scrobbles are loaded: %s", exc)
+    return tagged
 
 
 class ModelFailed(Exception):

@@ -5,7 +5,9 @@ Lineage, left to right:
   range is ONE run (BackfillPolicy.single_run) that calls the same `steps.extract` as
   `scrobble-insights backfill`, so both give the same bronze files and the same warehouse.
 - `raw/scrobbles`: loads the bronze days that changed (same partitions).
-- `raw/artist_tags`: tag enrichment, artist.getTopTags for untagged or stale artists.
+- `raw/artist_tags`: tag enrichment, artist.getTopTags for untagged or stale artists, most played
+  first. When they would take longer than `early_answer_s`, the scrobbles are modelled and published
+  for readers first and again as the genres fill in (`steps.tag`, as `backfill` does).
 - `raw/users` and the other reference tables, from the configuration.
 - the dbt models (dagster-dbt), their data tests as asset checks.
 
@@ -28,7 +30,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from scrobble_insights.operate import steps
 from scrobble_insights.orchestrate.resources import Orchestration
-from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_env, dbt_vars, mark_built, prepare_reference
+from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_env, dbt_vars, mark_built, prepare_reference, transform
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)   # backfill_policy is "beta" since 1.7
 
@@ -98,12 +100,24 @@ def load_changed(context: dg.AssetExecutionContext, orchestration: Orchestration
 
 @dg.multi_asset(specs=[dg.AssetSpec(raw(t), deps=[raw("scrobbles")], group_name="load", kinds={"duckdb"})
                        for t in TAGGED], name="tag",
-                description="artist.getTopTags of untagged or stale artists (genre evidence), landed and loaded")
+                description="artist.getTopTags of untagged or stale artists (genre evidence), most played first, "
+                            "landed and loaded; when they take long, the scrobbles are modelled and published "
+                            "for readers first, and again as the genres fill in")
 def tag(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orchestration]):
+    settings = orchestration.settings
+
+    def publish(stage: str) -> None:      # as the CLI's backfill does; the dbt step after this one builds "done"
+        summary = transform(settings, today=orchestration.today())
+        steps.publish_for_readers(settings)
+        context.log.info(f"published for readers ({stage}): fact_scrobbles {summary.fact_rows:,} rows, "
+                         f"genre coverage {summary.genre_coverage or 0:.1%} of plays")
+
     with orchestration.step(context, "artist tags"):
-        tagged, loaded, client = steps.tag(orchestration.settings, orchestration.users, orchestration.clock())
+        tagged, loaded, client, stages = steps.tag(settings, orchestration.users, orchestration.clock(),
+                                                   publish=publish)
     yield dg.MaterializeResult(asset_key=raw("artist_tags"), metadata={
-        "artists_tagged": tagged, "tag_files_loaded": loaded.tag_files, "requests": client["requests"]})
+        "artists_tagged": tagged, "tag_files_loaded": loaded.tag_files, "requests": client["requests"],
+        "stages_published": ", ".join(stages) or "none (the tags were quick: the dbt step publishes)"})
     yield dg.MaterializeResult(asset_key=raw("artist_tag_fetches"))
 
 
