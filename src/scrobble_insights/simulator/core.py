@@ -15,7 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scrobble_insights.simulator.catalogue import build_catalogue
-from scrobble_insights.simulator.faults import FAULT_KINDS, FaultInjector, RateLimiter
+from scrobble_insights.simulator.faults import FAULT_KINDS, MB_FAULT_KINDS, FaultInjector, RateLimiter
 from scrobble_insights.simulator.history import (
     DAY,
     Scrobble,
@@ -24,6 +24,7 @@ from scrobble_insights.simulator.history import (
     build_user,
     edited_name,
 )
+from scrobble_insights.simulator.mb_catalogue import MBCatalogue, build_mb_catalogue
 from scrobble_insights.simulator.server import RunningServer
 
 YEAR_S = 365.25 * DAY
@@ -59,6 +60,10 @@ class SimulatorConfig:
     log_requests: bool = False                   # write redacted access-log lines to stderr
     inclusive_to: bool = False                   # getRecentTracks counts and returns plays with uts == to
     artists: int | None = None                   # artists in the catalogue (default 360-520, from the seed)
+    mb_rate_limit: float = 1.0                   # MusicBrainz (/ws/2/) requests/s per client before 503 (0 = none)
+    mb_burst: float = 3.0                        # requests a MusicBrainz client may send at once
+    mb_fault_rate: float = 0.0                   # share of /ws/2/ requests given an injected fault
+    mb_fault_kinds: tuple[str, ...] = MB_FAULT_KINDS
 
     def __post_init__(self) -> None:
         self.users = [UserSpec(u) if isinstance(u, str) else u for u in self.users]
@@ -73,6 +78,7 @@ class SimulatorConfig:
             raise ValueError("years must be positive")
         self.suspended_keys = frozenset(self.suspended_keys)
         self.fault_kinds = tuple(self.fault_kinds)
+        self.mb_fault_kinds = tuple(self.mb_fault_kinds)
 
 
 class Simulator:
@@ -89,6 +95,9 @@ class Simulator:
             for spec in cfg.users}
         self.faults = FaultInjector(cfg.fault_rate, cfg.fault_kinds, cfg.seed)
         self.limiter = RateLimiter(cfg.rate_limit)
+        self.mb_faults = FaultInjector(cfg.mb_fault_rate, cfg.mb_fault_kinds, cfg.seed ^ 0x3B, MB_FAULT_KINDS)
+        self.mb_limiter = RateLimiter(cfg.mb_rate_limit, cfg.mb_burst)
+        self._musicbrainz: MBCatalogue | None = None
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self._requests: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -121,9 +130,18 @@ class Simulator:
             snapshot.update(self._stats)
             return snapshot
 
-    def log_request(self, params: dict[str, str], at: float | None = None) -> None:
-        """Note an API request on arrival (before the rate limit and faults); the api_key is dropped."""
-        entry = LoggedRequest(time.monotonic() if at is None else at, params.get("method", ""),
+    @property
+    def musicbrainz(self) -> MBCatalogue:
+        """The simulated MusicBrainz database (built on first use from the last.fm catalogue)."""
+        with self.lock:
+            if self._musicbrainz is None:
+                self._musicbrainz = build_mb_catalogue(self.catalogue, self.config.seed)
+            return self._musicbrainz
+
+    def log_request(self, params: dict[str, str], at: float | None = None, method: str | None = None) -> None:
+        """Note an API request on arrival (before the rate limit and faults); the api_key is dropped.
+        MusicBrainz requests are logged as `mb.<entity>.<lookup|search|browse>` with their path."""
+        entry = LoggedRequest(time.monotonic() if at is None else at, method or params.get("method", ""),
                               {k: v for k, v in params.items() if k != "api_key"})
         with self._stats_lock:
             self._requests.append(entry)

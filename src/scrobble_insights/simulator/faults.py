@@ -28,20 +28,23 @@ MESSAGES = {
         "If this is your API key, see https://www.last.fm/api/tos#4.4 for information about "
         "raising the limit.",
 }
+MB_FAULT_KINDS = ("mb503", "html502", "truncated", "dropped", "timeout")   # for /ws/2/ (MusicBrainz)
 ERROR_FAULTS = {"error29": (29, 429), "error8": (8, 500), "error11": (11, 503),
                 "error16": (16, 503)}
 
+HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+            b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 HTML_500 = (b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n"
             b"<center><h1>500 Internal Server Error</h1></center>\r\n"
             b"<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n")
 
 
 class RateLimiter:
-    """Token bucket per client: `rate` tokens/s, capacity max(1, rate); rate 0 = unlimited."""
+    """Token bucket per client: `rate` tokens/s, capacity `burst` (default max(1, rate)); rate 0 = unlimited."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, burst: float | None = None):
         self.rate = rate
-        self.capacity = max(1.0, rate)
+        self.capacity = max(1.0, rate if burst is None else burst)
         self._buckets: dict[str, tuple[float, float]] = {}   # client -> (tokens, last time)
         self._lock = threading.Lock()
 
@@ -61,11 +64,12 @@ class RateLimiter:
 class FaultInjector:
     """Chooses, with probability `rate`, one fault kind uniformly from `kinds`."""
 
-    def __init__(self, rate: float, kinds: tuple[str, ...] = FAULT_KINDS, seed: int = 42):
-        unknown = set(kinds) - set(FAULT_KINDS)
+    def __init__(self, rate: float, kinds: tuple[str, ...] = FAULT_KINDS, seed: int = 42,
+                 known: tuple[str, ...] = FAULT_KINDS):
+        unknown = set(kinds) - set(known)
         if unknown or not kinds:
             raise ValueError(f"unknown or empty fault kinds: {sorted(unknown)}; "
-                             f"choose from {FAULT_KINDS}")
+                             f"choose from {known}")
         self.rate = rate
         self.kinds = tuple(kinds)
         self._rng = random.Random(seed ^ 0xFA017)

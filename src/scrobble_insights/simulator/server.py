@@ -18,14 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from scrobble_insights.simulator import methods
-from scrobble_insights.simulator.faults import ERROR_FAULTS, HTML_500
+from scrobble_insights.simulator import methods, musicbrainz
+from scrobble_insights.simulator.faults import ERROR_FAULTS, HTML_500, HTML_502
 from scrobble_insights.simulator.methods import Reply, dumps, user_error
 
 if TYPE_CHECKING:
     from scrobble_insights.simulator.core import Simulator
 
 API_PATHS = ("/2.0/", "/2.0")
+MB_PREFIX = "/ws/2/"
 SECRET = re.compile(r"(?i)(api_key=)[^&\s\"']*")
 
 
@@ -121,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path in API_PATHS:
             self._api(params)
+        elif path.startswith(MB_PREFIX):
+            self._musicbrainz(path, params)
         elif path.startswith("/_sim/"):
             self._send(control(self.server.sim, self.command, path[6:], params))
         else:
@@ -161,6 +164,38 @@ class Handler(BaseHTTPRequestHandler):
             except Exception:  # a simulator bug must still answer like last.fm would
                 sys.stderr.write(redact(traceback.format_exc()))
                 reply = user_error(500, 8)
+            self._send(reply, truncate=kind == "truncated")
+
+    def _musicbrainz(self, path: str, params: dict[str, str]) -> None:
+        """MusicBrainz ws/2: logged (with the User-Agent), then rate limit (503), faults, latency, the answer."""
+        sim, server = self.server.sim, self.server
+        logged = {"path": path, **params, "user-agent": self.headers.get("User-Agent", "")}
+        sim.log_request(logged, method=musicbrainz.endpoint(path, params))
+        sim.count("mb_requests")
+        limited = not sim.mb_limiter.allow(self.client_address[0])
+        kind = None if limited else sim.mb_faults.pick()
+        if limited:
+            sim.count("mb_rate_limited")
+        elif kind:
+            sim.count("mb_faults")
+            sim.count(f"mb_fault:{kind}")
+        if kind in ("dropped", "timeout"):
+            if kind == "timeout":
+                server.stopping.wait(sim.config.timeout_fault_s)
+            self._hang_up()
+            return
+        if sim.config.latency_ms > 0:
+            server.stopping.wait(sim.config.latency_ms / 1000)
+        if limited or kind == "mb503":
+            self._send(musicbrainz.rate_limited())
+        elif kind == "html502":
+            self._send(Reply(502, HTML_502, "text/html"))
+        else:
+            try:
+                reply = musicbrainz.call(sim, path, params)
+            except Exception:  # a simulator bug still answers like the real service's 500
+                sys.stderr.write(traceback.format_exc())
+                reply = musicbrainz.error(500, "Internal server error.")
             self._send(reply, truncate=kind == "truncated")
 
     def _send(self, reply: Reply, truncate: bool = False) -> None:
@@ -229,7 +264,8 @@ def control(sim: Simulator, verb: str, action: str, params: dict[str, str]) -> R
 
 
 class RunningServer:
-    """A simulator being served; `.url` is the API root. Use as a context manager."""
+    """A simulator being served; `.url` is the last.fm API root, `.mb_url` the MusicBrainz one.
+    Use as a context manager."""
 
     def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0,
                  background: bool = True):
@@ -237,6 +273,7 @@ class RunningServer:
         self.host, self.port = host, self.httpd.server_address[1]
         netloc = f"[{host}]" if ":" in host else host
         self.url = f"http://{netloc}:{self.port}/2.0/"
+        self.mb_url = f"http://{netloc}:{self.port}/ws/2/"   # the simulated MusicBrainz root
         self._thread: threading.Thread | None = None
         if background:
             self._thread = threading.Thread(target=self.httpd.serve_forever,
