@@ -522,8 +522,10 @@ def simulate(
     rate_limit: Annotated[float, typer.Option(help="Requests/s per client before error 29 (0 = none)")] = 5.0,
     latency_ms: Annotated[float, typer.Option(help="Added latency per request")] = 0.0,
     fault_rate: Annotated[float, typer.Option(help="Share of requests given an injected fault (0-1)")] = 0.0,
+    mb_rate_limit: Annotated[float, typer.Option(help="MusicBrainz (/ws/2/) requests/s per client before 503 (0 = none)")] = 1.0,
 ) -> None:
-    """Serve a faithful last.fm API simulator on 127.0.0.1 (for the demo, tests and benchmarks)."""
+    """Serve a faithful last.fm API simulator, and MusicBrainz ws/2 beside it, on 127.0.0.1 (for the demo, tests
+    and benchmarks)."""
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -533,9 +535,10 @@ def simulate(
     names = _split_names(users) or ["demo"]
     err.print(f"building {years:g} years of history for {', '.join(names)} (seed {seed}) ...")
     sim = Simulator(SimulatorConfig(seed=seed, users=names, years=years, rate_limit=rate_limit,
-                                    latency_ms=latency_ms, fault_rate=fault_rate))
+                                    latency_ms=latency_ms, fault_rate=fault_rate, mb_rate_limit=mb_rate_limit))
     err.print(f"last.fm simulator on http://{host}:{port}/2.0/ — export LASTFM_API_URL=http://{host}:{port}/2.0/ "
               "and any LASTFM_API_KEY; Ctrl-C stops it")
+    err.print(f"MusicBrainz ws/2 simulator on http://{host}:{port}/ws/2/ ({mb_rate_limit:g} requests/s per client)")
     sim.serve_forever(host=host, port=port)
 
 

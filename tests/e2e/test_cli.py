@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import duckdb
@@ -45,9 +46,13 @@ def test_simulate_serves_the_given_users_on_loopback_and_stops_on_sigterm(tmp_pa
                 assert time.monotonic() < deadline, "simulator did not start"
                 time.sleep(0.05)
         assert body["user"]["name"] == "bob" and int(body["user"]["playcount"]) > 0
+        with pytest.raises(urllib.error.HTTPError) as answer:      # MusicBrainz ws/2 beside it
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ws/2/artist?fmt=json", timeout=2)
+        assert answer.value.code == 400 and "query type" in json.load(answer.value)["error"]
     finally:
         stop(process)
     assert process.returncode == -signal.SIGTERM
+    assert f"http://127.0.0.1:{port}/ws/2/" in process.stderr.read()
 
 
 def test_simulate_refuses_a_non_loopback_address(tmp_path):

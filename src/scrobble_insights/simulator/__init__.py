@@ -11,10 +11,18 @@ over a synthetic listening history built from a seed.
         ...                              # GET server.url?method=user.getRecentTracks&...
     sim.truth("alice")                   # what a perfect extraction must reproduce
 
+MusicBrainz ws/2 (JSON) is served beside it under `/ws/2/` (`server.mb_url`): artist lookup with
+`inc=genres+tags+aliases`, artist search (`arid:(a OR b …)` and scored name queries), release-group
+lookup and browse, MB's 400/404/503 bodies, merged and unknown MBIDs and namesakes, over a MusicBrainz
+catalogue derived from the last.fm one (`Simulator.musicbrainz`); its own per-client rate limit
+(`mb_rate_limit`, default 1/s, burst `mb_burst`) and faults (`mb_fault_rate`). See
+docs/musicbrainz-api-notes.md for the sources and the choices where the real service is unknown.
+
 Modules: `catalogue` (artists, albums, tracks, tags) with `words` (name lists),
 `history` (the synthetic listener and stored scrobbles), `methods` (API methods and
 last.fm-shaped bodies), `faults` (rate limiter and fault injection), `server` (HTTP and
-/_sim/ control endpoints), `core` (`Simulator` and `SimulatorConfig`).
+/_sim/ control endpoints), `core` (`Simulator` and `SimulatorConfig`), `mb_catalogue` and
+`musicbrainz` (the MusicBrainz database and its ws/2 answers).
 
 Choices where the real API is unknown or where the simulator differs on purpose:
 * pages past the last one: an empty `track` list with the requested page echoed;

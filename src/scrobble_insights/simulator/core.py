@@ -124,7 +124,8 @@ class Simulator:
 
     @property
     def stats(self) -> dict[str, int]:
-        """A snapshot of the counters: requests, rate_limited, faults, fault:<kind>, method:<name>."""
+        """A snapshot of the counters: requests, rate_limited, faults, fault:<kind>, method:<name>; for
+        /ws/2/ mb_requests, mb_rate_limited, mb_faults, mb_fault:<kind>."""
         with self._stats_lock:
             snapshot = {"requests": 0, "rate_limited": 0, "faults": 0}
             snapshot.update(self._stats)

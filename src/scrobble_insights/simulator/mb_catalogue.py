@@ -30,7 +30,8 @@ NAMESPACE = uuid.UUID("6d5a3c1e-2f0b-4c59-9a57-1b1d1c6e2a10")
 ARTIST_TYPE_IDS = {"Person": "b6e035f4-3ce9-331c-97df-83397230b0df",
                    "Group": "e431f5f6-b5d2-343d-8b36-72607fffb74b"}
 RG_TYPE_IDS = {"Album": "f529b476-6e62-324f-b0aa-1f3e33d313fc",
-               "EP": "6d0c5bf6-7a33-3420-a519-44fc63eedebf"}
+               "EP": "6d0c5bf6-7a33-3420-a519-44fc63eedebf",
+               "Single": "d6038452-8ee0-3f68-affc-2de9a1ede0b9"}   # Single: seen in captures we may not copy
 COUNTRIES = [("GB", "United Kingdom", "London", "GB-LND"), ("US", "United States", "New York", "US-NY"),
              ("FR", "France", "Paris", "FR-75"), ("DE", "Germany", "Berlin", "DE-BE"),
              ("SE", "Sweden", "Stockholm", "SE-AB"), ("JP", "Japan", "Tokyo", "JP-13"),
