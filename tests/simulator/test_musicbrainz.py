@@ -236,3 +236,28 @@ def test_the_musicbrainz_catalogue_is_deterministic_and_has_every_case():
     kinds = {a.kind for a in one.artists.values()}
     assert {"Person", "Group"} <= kinds
     assert all(a.gender is None for a in one.artists.values() if a.kind != "Person")
+
+
+def test_arid_terms_joined_by_or_work_like_a_group(sim, mb):
+    ids = list(sim.musicbrainz.artists)[:3]
+    body = mb.get("artist", query=" OR ".join(f"arid:{i}" for i in ids)).json()
+    assert [a["id"] for a in body["artists"]] == ids
+
+
+def test_a_name_with_lucene_escapes_is_found(sim, mb):
+    artist = pick(sim, name=lambda n: n.casefold() not in sim.musicbrainz.ambiguous)
+    special = "".join("\\" + c if c in '+-&|!(){}[]^"~*?:\\/' else c for c in artist.name)
+    hits = mb.get("artist", query=f'artist:"{special}"').json()["artists"]
+    assert (hits[0]["id"], hits[0]["score"]) == (artist.mbid, 100)
+
+
+def test_release_group_browse_filters_by_type_and_lookup_takes_incs(sim, mb):
+    artist = pick(sim, release_groups=lambda r: len({sim.musicbrainz.release_groups[g].primary_type
+                                                      for g in r}) >= 2)
+    kinds = [sim.musicbrainz.release_groups[g].primary_type for g in artist.release_groups]
+    albums = mb.get("release-group", artist=artist.mbid, type="album|ep").json()
+    assert albums["release-group-count"] == sum(k in ("Album", "EP") for k in kinds)
+    assert {g["primary-type"] for g in albums["release-groups"]} <= {"Album", "EP"}
+    rg = mb.get(f"release-group/{artist.release_groups[0]}", inc="artist-credits+genres+tags").json()
+    assert rg["artist-credit"][0]["artist"]["id"] == artist.mbid
+    assert {"genres", "tags"} <= set(rg)

@@ -38,11 +38,13 @@ JSON = "application/json; charset=utf-8"
 HELP = "For usage, please see: https://musicbrainz.org/development/mmd"
 RATE_LIMITED = ("Your requests are exceeding the allowable rate limit. Please see "
                 "https://musicbrainz.org/doc/XML_Web_Service/Rate_Limiting for more information.")
-ARTIST_INCS = {"aliases", "genres", "tags", "release-groups", "annotation", "ratings"}
+INCS = {"artist": {"aliases", "genres", "tags", "release-groups", "annotation", "ratings"},
+        "release-group": {"artist-credits", "genres", "tags", "aliases", "releases", "annotation", "ratings"}}
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 AREAS = {code: (name, city, sub) for code, name, city, sub in COUNTRIES}
-ARID = re.compile(r"arid:\(?([0-9a-fA-F\- ORor]+)\)?")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 NAME = re.compile(r'^(?:artist:)?\s*(?:"((?:[^"\\]|\\.)*)"|(.+))$')
+ESCAPED = re.compile(r"\\(.)")           # Lucene escapes: \" \/ \! \( ... stand for the character
 
 
 def error(status: int, message: str) -> Reply:
@@ -132,11 +134,23 @@ def artist_hit(artist: MBArtist, score: int) -> dict:
     return hit
 
 
-def release_group(rg: MBReleaseGroup) -> dict:
-    """A release group, as its lookup and the browse list carry it."""
-    return {"first-release-date": rg.first_release_date, "disambiguation": "", "primary-type": rg.primary_type,
-            "secondary-type-ids": [], "secondary-types": [], "title": rg.title,
-            "primary-type-id": type_id(rg.primary_type), "id": rg.mbid}
+def release_group(rg: MBReleaseGroup, artist: MBArtist | None = None, incs: frozenset[str] = frozenset()) -> dict:
+    """A release group, as its lookup and the browse list carry it; inc= genres/tags (the artist's, as a
+    stand-in) and artist-credits add lists at the end."""
+    body: dict[str, Any] = {
+        "first-release-date": rg.first_release_date, "disambiguation": "", "primary-type": rg.primary_type,
+        "secondary-type-ids": [], "secondary-types": [], "title": rg.title,
+        "primary-type-id": type_id(rg.primary_type), "id": rg.mbid}
+    if artist is not None and "artist-credits" in incs:
+        body["artist-credit"] = [{"name": artist.name, "joinphrase": "", "artist": {
+            "id": artist.mbid, "name": artist.name, "sort-name": artist.sort_name, "type": artist.kind,
+            "type-id": type_id(artist.kind), "disambiguation": artist.disambiguation}}]
+    if "genres" in incs:
+        body["genres"] = [{"name": g, "disambiguation": "", "id": made_up_id("genre", g), "count": n}
+                          for g, n in (artist.genres if artist else [])]
+    if "tags" in incs:
+        body["tags"] = [{"count": n, "name": t} for t, n in (artist.tags if artist else [])]
+    return body
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -152,17 +166,18 @@ def name_score(query: str, artist: MBArtist) -> int:
 
 
 def search(mb: MBCatalogue, query: str) -> list[tuple[MBArtist, int]]:
-    """Artists matching `arid:(a OR b …)` (score 100, query order) or a name, best first."""
+    """Artists matching MBIDs (`arid:(a OR b …)` or `arid:a OR arid:b`; score 100, query order) or a name
+    (`artist:"…"`, `artist:…` or bare, Lucene escapes undone), best first."""
     if "arid:" in query:
         found = []
-        for mbid in ARID.findall(query)[0].split() if ARID.findall(query) else []:
+        for mbid in UUID.findall(query):
             artist = mb.artists.get(mbid.lower())       # the index holds current MBIDs only
             if artist and all(a is not artist for a, _ in found):
                 found.append((artist, 100))
         return found
     match = NAME.match(query.strip())
     text = (match.group(1) if match and match.group(1) is not None else match.group(2) if match else "") or ""
-    text = text.replace('\\"', '"')
+    text = ESCAPED.sub(r"\1", text)
     scored = [(a, name_score(text, a)) for a in mb.artists.values()]
     hits = sorted([(a, s) for a, s in scored if s > 0], key=lambda p: (-p[1], p[0].lastfm_aid < 0, p[0].mbid))
     # namesakes: the one with fewer release groups scores a little lower, as a real index would
@@ -209,15 +224,17 @@ def call(sim: Simulator, path: str, params: dict[str, str]) -> Reply:
     if mbid is not None:
         if not is_mbid(mbid):
             return error(400, "Invalid mbid.")
-        incs = {i for i in re.split(r"[+ ]", params.get("inc", "")) if i}
-        bad = sorted(incs - ARTIST_INCS) if entity == "artist" else sorted(incs)
+        incs = frozenset(i for i in re.split(r"[+ ]", params.get("inc", "")) if i)
+        bad = sorted(incs - INCS[entity])
         if bad:
             return error(400, f"{bad[0]} is not a valid inc parameter for the {entity} resource.")
         if entity == "artist":
             artist = mb.resolve(mbid.lower())
             return not_found() if artist is None else Reply(200, dumps(artist_lookup(artist, incs), False), JSON)
         rg = mb.release_groups.get(mbid.lower())
-        return not_found() if rg is None else Reply(200, dumps(release_group(rg), False), JSON)
+        if rg is None:
+            return not_found()
+        return Reply(200, dumps(release_group(rg, mb.artists.get(rg.artist), incs), False), JSON)
     limit, offset = page(params)
     if entity == "artist" and params.get("query", "").strip():
         hits = search(mb, params["query"])
@@ -231,6 +248,9 @@ def call(sim: Simulator, path: str, params: dict[str, str]) -> Reply:
         if artist is None:
             return not_found()
         groups = [mb.release_groups[r] for r in artist.release_groups]
+        if params.get("type"):                     # e.g. type=album|ep
+            wanted = {t.casefold() for t in params["type"].split("|")}
+            groups = [g for g in groups if g.primary_type.casefold() in wanted]
         body = {"release-group-offset": offset, "release-group-count": len(groups),
                 "release-groups": [release_group(g) for g in groups[offset:offset + limit]]}
         return Reply(200, dumps(body, False), JSON)
