@@ -99,7 +99,6 @@ class MBCatalogue:
     unknown: set[str] = field(default_factory=set)           # last.fm MBIDs MusicBrainz lacks
     ambiguous: set[str] = field(default_factory=set)         # casefolded names of two artists
     by_lastfm: dict[int, str] = field(default_factory=dict)  # last.fm artist id -> MB artist MBID
-    by_name: dict[str, list[str]] = field(default_factory=dict)
 
     def resolve(self, mbid: str) -> MBArtist | None:
         """The artist an MBID names, following a merge redirect; None if unknown."""
@@ -150,12 +149,6 @@ def build_artist(rng: random.Random, cat: Catalogue, aid: int, mbid: str) -> MBA
                     genres=genres, tags=tags, aliases=aliases, lastfm_aid=aid)
 
 
-def add(mb: MBCatalogue, artist: MBArtist) -> None:
-    """Store an artist and index its name."""
-    mb.artists[artist.mbid] = artist
-    mb.by_name.setdefault(artist.name.casefold(), []).append(artist.mbid)
-
-
 def add_release_groups(rng: random.Random, cat: Catalogue, mb: MBCatalogue, artist: MBArtist) -> None:
     """One release group per last.fm album: the album's MBID where last.fm has one."""
     start = int(artist.begin[:4]) if artist.begin else 1960
@@ -183,7 +176,7 @@ def build_mb_catalogue(cat: Catalogue, seed: int) -> MBCatalogue:
             mbid = build_mbid(rng)                  # the entity last.fm's MBID was merged into
             mb.redirects[lastfm_mbid] = mbid
         artist = build_artist(rng, cat, aid, mbid)
-        add(mb, artist)
+        mb.artists[mbid] = artist
         mb.by_lastfm[aid] = mbid
         add_release_groups(rng, cat, mb, artist)
         if rng.random() < AMBIGUOUS_SHARE:
@@ -191,6 +184,6 @@ def build_mb_catalogue(cat: Catalogue, seed: int) -> MBCatalogue:
             twin.lastfm_aid, twin.release_groups = -1, []
             twin.country = next(c for c, *_ in COUNTRIES if c != artist.country)
             twin.disambiguation = f"{twin.kind.lower()} from {twin.country}, not the {artist.country or 'other'} one"
-            add(mb, twin)
+            mb.artists[twin.mbid] = twin
             mb.ambiguous.add(artist.name.casefold())
     return mb
