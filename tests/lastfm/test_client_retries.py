@@ -245,7 +245,7 @@ def test_every_request_carries_the_method_the_parameters_and_the_key(api):
 def test_backoff_doubles_between_attempts(api, monkeypatch):
     """The jitter is full (random in [0, cap]); without it the waits are the caps: 1, 2, 4, 8 x backoff."""
     monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
-    api.answer(*[lastfm_error(16)] * 4)
+    api.answer(*[lastfm_error(29, status=429)] * 4)
     call(make_client(api, backoff_s=0.02, backoff_max_s=10))
     assert api.requests == 5
     gaps = api.gaps()
@@ -254,9 +254,22 @@ def test_backoff_doubles_between_attempts(api, monkeypatch):
     assert gaps[-1] >= 0.144                     # 8x the first backoff: it grew
 
 
+def test_a_first_fault_other_than_error_29_is_retried_without_backoff_then_backs_off(api, monkeypatch):
+    """A 5xx or error 8/11/16 is retried at the next limiter slot; from the second failure in a row the
+    waits are those of error 29 (2, 4, 8 x backoff)."""
+    monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
+    api.answer(*[lastfm_error(16)] * 4)
+    call(make_client(api, backoff_s=0.2, backoff_max_s=10))
+    assert api.requests == 5
+    gaps = api.gaps()
+    assert gaps[0] < 0.15, gaps                  # not the 0.2 s of a first backoff
+    for k, gap in enumerate(gaps[1:], start=1):
+        assert gap >= 0.2 * 2 ** k * 0.9, gaps
+
+
 def test_backoff_is_capped_at_backoff_max(api, monkeypatch):
     monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
-    api.answer(*[lastfm_error(16)] * 5)
+    api.answer(*[lastfm_error(29, status=429)] * 5)      # error 29: every retry backs off, the first too
     started = time.monotonic()
     call(make_client(api, max_attempts=6, backoff_s=0.05, backoff_max_s=0.06))
     elapsed = time.monotonic() - started
