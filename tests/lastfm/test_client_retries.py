@@ -195,6 +195,18 @@ def test_a_timeout_is_transient_and_retried(api):
     assert api.requests == 3
 
 
+def test_a_late_answer_is_hedged_by_a_copy_and_the_first_answer_wins(api):
+    """No answer within twice the latency (1 s assumed before any answer) while the limiter is free: a copy
+    goes out and its answer is the call's, long before the 10 s timeout of the hung request."""
+    api.answer(HANG)
+    client = make_client(api, timeout_s=10.0)
+    started = time.monotonic()
+    assert call(client) == OK_BODY
+    assert time.monotonic() - started < 5
+    assert api.requests == 2 and client.stats["hedges"] == 1 and client.stats["retries"] == 0
+    assert api.gaps()[0] >= 1.9                  # not before the answer was late
+
+
 def test_error_29_is_raised_as_rate_limited_when_it_never_stops(api):
     api.default = lastfm_error(29, status=429)
     client = make_client(api, max_attempts=3)

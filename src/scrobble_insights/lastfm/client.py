@@ -230,10 +230,10 @@ class LastfmClient:
         try:
             while tries:
                 done, tries = await asyncio.wait(tries, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    if task.exception() is None:
-                        return task.result()
-                    failure = failure or task.exception()
+                answered = [task for task in done if task.exception() is None]     # every outcome looked at
+                if answered:
+                    return answered[0].result()
+                failure = failure or next((task.exception() for task in done), None)
                 if hedged or not tries:      # the copy is out, or the one try failed
                     continue
                 # Not sent yet: look again in a round trip. Sent: at the moment it is late, and then at
