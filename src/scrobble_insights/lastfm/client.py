@@ -53,6 +53,7 @@ from scrobble_insights.errors import (
     TransientLastfmError,
     first_line,
 )
+from scrobble_insights.lastfm.gate import Gate
 from scrobble_insights.lastfm.parse import (
     RecentTracksPage,
     TopTags,
@@ -123,10 +124,10 @@ class LastfmClient:
         self._in_flight = 0          # calls holding a slot: at the limiter, or sent and not answered yet
         self._queued = 0             # calls waiting for a slot
         self._unsent = 0             # slot holders not yet past the limiter
-        self._slot_free = _Gate()    # calls waiting for a slot
-        self._turn = _Gate()         # slot holders waiting for their turn at the limiter
+        self._slot_free = Gate()     # calls waiting for a slot
+        self._turn = Gate()          # slot holders waiting for their turn at the limiter
         self._turn_taken = False     # one call at a time waits at the limiter: the queue order is ours
-        self._room = _Gate()         # producers waiting for the backlog to shrink (wait_for_room)
+        self._room = Gate()          # producers waiting for the backlog to shrink (wait_for_room)
         self._http: httpx.AsyncClient | None = None
         self.stats: Counter[str] = Counter()
 
@@ -391,48 +392,6 @@ class _Sent:
     """When an attempt's request was sent (monotonic seconds; 0 until then)."""
 
     at: float = 0.0
-
-
-class _Gate:
-    """Coroutines waiting, oldest first, for a condition on the client's counters to hold.
-
-    Whoever changes the counters calls `wake`; a woken waiter checks its condition again (and queues
-    again when another call got there first). No lock: between two awaits nothing else runs.
-    """
-
-    def __init__(self) -> None:
-        self._waiters: deque[asyncio.Future] = deque()
-
-    async def wait_until(self, ready: Callable[[], bool], *, first: bool = False) -> None:
-        """Return when `ready()`: at once if nobody waits (or with `first`), else in turn, `first`
-        going ahead of those already waiting."""
-        if (first or not self._waiters) and ready():
-            return
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        self._waiters.appendleft(waiter) if first else self._waiters.append(waiter)
-        try:
-            while True:
-                await waiter
-                if ready():
-                    return
-                waiter = loop.create_future()     # another call got there first: wait at the head
-                self._waiters.appendleft(waiter)
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.wake(1)                      # woken, then cancelled: hand the wake-up on
-            raise
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-    def wake(self, count: int | None = None) -> None:
-        """Let the `count` oldest waiters (all without a count) check their condition again."""
-        while self._waiters and (count is None or count > 0):
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                count = None if count is None else count - 1
 
 
 def _base_url(url: str) -> str:
