@@ -48,14 +48,17 @@ plays as (
     inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
     {%- if is_incremental() %}
     inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
-    {%- endif %}
+    where f.local_date >= (select min(read_from) from tails) and not al.is_unknown     -- the bound: implied
+    {%- else %}
     where not al.is_unknown
+    {%- endif %}
     group by f.user_key, f.user_name, d.year, f.album_key
     union all
     select f.user_key, f.user_name, d.year, 'track', f.track_key, count(*)
     from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
     {%- if is_incremental() %}
     inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
+    where f.local_date >= (select min(read_from) from tails)      -- implied: one bound, applied while scanning
     {%- endif %}
     group by f.user_key, f.user_name, d.year, f.track_key
 ),
