@@ -39,15 +39,16 @@ last_before as (
 ),
 
 anchor as (
-    -- the last play before the cut (ties in time: the highest scrobble_id, the last in session order)
-    select s.user_name, s.played_at_uts, s.session_started_at_uts, s.play_in_session
-    from {{ this }} as s
-    inner join (
-        select s.user_name, max(s.scrobble_id) as scrobble_id
+    -- the last play before the cut (ties in time: the highest scrobble_id, the last in session order);
+    -- one more read of the table, for the plays at that second only
+    select user_name, played_at_uts, session_started_at_uts, play_in_session
+    from (
+        select s.user_name, s.played_at_uts, s.session_started_at_uts, s.play_in_session,
+               row_number() over (partition by s.user_name order by s.scrobble_id desc) as position
         from {{ this }} as s
         inner join last_before as l on l.user_name = s.user_name and l.played_at_uts = s.played_at_uts
-        group by s.user_name
-    ) as last_row on last_row.user_name = s.user_name and last_row.scrobble_id = s.scrobble_id
+    ) as last_rows
+    where position = 1
 ),
 
 plays as (
