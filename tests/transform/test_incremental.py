@@ -15,6 +15,11 @@ TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "d
           "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked"]
 
 
+def qualified(table: str) -> str:
+    """A TABLES entry as a relation: marts unless it names its schema."""
+    return table if "." in table else f"marts.{table}"
+
+
 def normalised(row: tuple) -> tuple:
     """Floats to 9 significant digits: parallel sums may differ in the last bits between any two builds."""
     return tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row)
@@ -25,7 +30,7 @@ def snapshot(settings) -> dict[str, list]:
     try:
         tables = {}
         for table in TABLES:
-            rows = con.execute(f"SELECT * FROM {table if '.' in table else 'marts.' + table}").fetchall()
+            rows = con.execute(f"SELECT * FROM {qualified(table)}").fetchall()
             tables[table] = sorted((normalised(r) for r in rows), key=repr)
         return tables
     finally:
