@@ -26,7 +26,9 @@ def test_backfill_with_20_percent_faults_lands_exactly_the_simulators_scrobbles(
     assert sum(expected.values()) > 3000
     assert got == expected                       # nothing missing, nothing doubled
     assert max(expected.values()) >= 2, "the history should hold identical scrobbles; they must stay two rows"
-    assert sim.stats["faults"] > 20 and summary.client["retries"] >= sim.stats["faults"] - 5
+    # each fault was answered by a retry, or (a hang) by the copy sent when an answer is late (ADR 0008)
+    assert sim.stats["faults"] > 20
+    assert summary.client["retries"] + summary.client["hedges"] >= sim.stats["faults"] - 5
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     # no now-playing row (it has no date), ids unique, every day of the range recorded (empty ones too)
     assert con.execute("SELECT count(*) FROM raw.scrobbles WHERE played_at_uts IS NULL").fetchone()[0] == 0
