@@ -17,9 +17,14 @@ MATCHED = ("mbid", "merged", "name")
 KINDS = MATCHED + ("unknown", "ambiguous")
 
 
+TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-",
+                             "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def normalise(name: str) -> str:
-    """Compatibility-normalised, case-folded, whitespace collapsed: 'Ｂjörk  ' and 'björk' are equal."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """Compatibility-normalised, case-folded, typographic quotes and dashes made plain, whitespace
+    collapsed: 'Ｂjörk  ' equals 'björk', and 'Vera’s Moon' equals "Vera's Moon"."""
+    return " ".join(unicodedata.normalize("NFKC", name).translate(TYPOGRAPHIC).casefold().split())
 
 
 def lucene_escape(text: str) -> str:

@@ -49,7 +49,7 @@ class EnrichSummary:
         return (f"MusicBrainz: {self.enriched:,} artists enriched — {m['mbid']:,} by MBID, {m['merged']:,} merged, "
                 f"{m['name']:,} by name, {m['ambiguous']:,} ambiguous, {m['unknown']:,} unknown · "
                 f"{self.looked_up:,} genre lookups · {self.requests:,} requests ({self.retries:,} retries), "
-                f"{per} per enriched artist · {self.seconds:.1f}s")
+                f"{per} per artist asked · {self.seconds:.1f}s")
 
 
 def build_mb_client(settings: Settings) -> MusicBrainzClient:
