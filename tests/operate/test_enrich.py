@@ -159,7 +159,7 @@ def test_names_match_only_when_unambiguous_and_never_a_wrong_artist(world, enric
     ambiguous = {k: v for k, v in by_name.items() if v[1].casefold() in mb.ambiguous}
     assert ambiguous, "the history should hold an artist whose name two MusicBrainz artists share"
     assert {v[3] for v in ambiguous.values()} == {"ambiguous"} and {v[2] for v in ambiguous.values()} == {None}
-    for key, (_, name, mbid, match, _, _) in by_name.items():
+    for _, name, mbid, match, _, _ in by_name.values():
         aid = sim.catalogue.find_artist(name)
         if match == "name":
             assert mbid == mb.by_lastfm[aid], f"{name} matched the wrong artist"
