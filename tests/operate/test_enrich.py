@@ -268,3 +268,11 @@ def test_enrich_command_holds_the_job_and_prints_one_summary_line(world, tmp_pat
     assert [r["command"] for r in runs[-2:]] == ["enrich", "enrich"] and runs[-1]["mb_requests"] == 0
     missing = run_cli(["enrich", "--user", "alice"], {**env, "SCROBBLE_INSIGHTS_MB_CONTACT": ""}, tmp_path)
     assert missing.returncode == 2 and "SCROBBLE_INSIGHTS_MB_CONTACT" in missing.stderr
+
+
+def test_raw_mb_artists_rebuilds_from_bronze_alone(world, enriching):
+    settings = enriching(mb_lookup_top=20)
+    enrich(settings, ["alice"])
+    before = rows(settings)
+    steps.rebuild_from_bronze(settings)          # a fresh warehouse file from bronze, no API
+    assert rows(settings) == before
