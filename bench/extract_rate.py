@@ -100,6 +100,7 @@ def run_cli(scrobbles: int, rate: float, latency_ms: float, fault_rate: float, t
             **figures, "startup_s": round(log[0].at - started, 3), "wall_s": round(wall, 2),
             "tag_phase_gap_s": phase_gap(log), "rate_limit_errors": stats.get("rate_limited", 0),
             "faults_injected": stats.get("faults", 0), "retries": summary["client"].get("retries", 0),
+            "hedges": summary["client"].get("hedges", 0),
             "load_avg_1m": round(os.getloadavg()[0], 1)}
 
 

@@ -1,21 +1,23 @@
 """Requests keep flowing at the rate limit: spacing from the simulator's request log, and the order in
 which the extractors ask (next window's page 1 while pages are in flight, tags without batch stalls)
-with stand-in clients that answer in event-loop turns, not in wall-clock time."""
+with stand-in clients that answer in event-loop turns, not in wall-clock time. With injected faults,
+the simulator's log shows a failed request asked again at the next slot, and a hung one asked again
+long before it hangs up."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
-from scrobble_insights.bronze.files import read_lines
+from scrobble_insights.bronze.files import iter_days, read_lines
 from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.extract.artist_tags import BATCH, extract_artist_tags
 from scrobble_insights.extract.scrobbles import day_start_uts, extract_scrobbles
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from scrobble_insights.lastfm.parse import parse_recent_tracks
 from scrobble_insights.simulator import UserSpec
-from support import TEST_KEY, TODAY
+from support import TEST_KEY, TODAY, truth_rows
 
 
 def test_requests_are_never_closer_than_the_rate_allows(simulator, tmp_path):
@@ -148,3 +150,62 @@ def test_tags_keep_flowing_while_one_artist_is_slow(tmp_path):
     assert [len(b) for b in batches] == [BATCH, BATCH, 51]
     assert sorted(a for b in batches for a in b) == sorted(artists)
     assert "Slow" in batches[-1]          # answered once all others were asked: nobody waited for it
+
+
+def bronze_rows(bronze: LocalBronze, user: str) -> Counter:
+    """The scrobbles in the bronze day files, as a multiset like support.truth_rows."""
+    return Counter((int(line["track"]["date"]["uts"]), line["track"]["artist"]["#text"], line["track"]["name"],
+                    line["track"]["album"]["#text"])
+                   for _, _, key, _ in iter_days(bronze, [user]) for line in read_lines(bronze, key))
+
+
+def repeats(log) -> list[float]:
+    """Seconds from each request's first arrival to its second (a retry or a copy), for those sent twice."""
+    arrivals: dict[tuple, list[float]] = defaultdict(list)
+    for request in log:
+        arrivals[(request.method, *sorted(request.params.items()))].append(request.at)
+    return [times[1] - times[0] for times in arrivals.values() if len(times) > 1]
+
+
+def extract_with_faults(sim, server, tmp_path, **options) -> tuple[LocalBronze, LastfmClient]:
+    bronze = LocalBronze(tmp_path / "bronze")
+    client = LastfmClient(TEST_KEY, server.url, ClientOptions(rate_limit=20, **options))
+
+    async def run() -> None:
+        async with client:
+            await extract_scrobbles(client, "alice", FAULTY_FIRST, FAULTY_LAST, bronze=bronze,
+                                    state_dir=tmp_path / "state", limit=50, target_pages=5)
+
+    asyncio.run(run())
+    return bronze, client
+
+
+FAULTY_FIRST, FAULTY_LAST = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
+
+
+def test_a_fault_other_than_error_29_is_retried_at_the_next_slot_not_after_a_backoff(simulator, tmp_path):
+    sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=60)], years=0.5, rate_limit=20,
+                            latency_ms=20, fault_rate=0.15,
+                            fault_kinds=("error8", "error16", "html500", "dropped", "truncated"))
+    # A first backoff of 3 s (full jitter: 0-3 s) would put 4 in 5 first retries 0.6 s or more after the
+    # failure. Four requests in flight: a retry waits for at most four limiter slots (a slot is held from
+    # the queue at the limiter to the answer).
+    bronze, client = extract_with_faults(sim, server, tmp_path, max_concurrency=4, backoff_s=3.0, backoff_max_s=6.0)
+    assert bronze_rows(bronze, "alice") == truth_rows(sim, "alice", FAULTY_FIRST, FAULTY_LAST + timedelta(days=1))
+    assert client.stats["retries"] >= 6 and sim.stats["rate_limited"] == 0
+    first_retries = repeats(sim.request_log())
+    assert len(first_retries) >= 6
+    # The failure's answer (20 ms) and up to four limiter slots (50 ms each), with room for a busy machine.
+    assert max(first_retries) < 0.6, sorted(first_retries)
+
+
+def test_a_hung_request_is_sent_again_once_the_limiter_has_nothing_else_to_send(simulator, tmp_path):
+    sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=60)], years=0.5, rate_limit=20,
+                            latency_ms=20, fault_rate=0.1, fault_kinds=("timeout",), timeout_fault_s=8.0)
+    # The client would wait 30 s for an answer: only a copy of the hung request ends the run sooner.
+    bronze, client = extract_with_faults(sim, server, tmp_path, max_concurrency=16, timeout_s=30.0, backoff_s=0.01)
+    assert bronze_rows(bronze, "alice") == truth_rows(sim, "alice", FAULTY_FIRST, FAULTY_LAST + timedelta(days=1))
+    assert sim.stats["fault:timeout"] >= 2 and client.stats["hedges"] >= 1 and sim.stats["rate_limited"] == 0
+    copies = repeats(sim.request_log())
+    # Each hung request was asked again well before its 8 s hang ended (a retry would come after it).
+    assert len(copies) >= 2 and max(copies) < 4.0, sorted(copies)

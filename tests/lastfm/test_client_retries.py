@@ -195,6 +195,18 @@ def test_a_timeout_is_transient_and_retried(api):
     assert api.requests == 3
 
 
+def test_a_late_answer_is_hedged_by_a_copy_and_the_first_answer_wins(api):
+    """No answer within twice the latency (1 s assumed before any answer) while the limiter is free: a copy
+    goes out and its answer is the call's, long before the 10 s timeout of the hung request."""
+    api.answer(HANG)
+    client = make_client(api, timeout_s=10.0)
+    started = time.monotonic()
+    assert call(client) == OK_BODY
+    assert time.monotonic() - started < 5
+    assert api.requests == 2 and client.stats["hedges"] == 1 and client.stats["retries"] == 0
+    assert api.gaps()[0] >= 1.9                  # not before the answer was late
+
+
 def test_error_29_is_raised_as_rate_limited_when_it_never_stops(api):
     api.default = lastfm_error(29, status=429)
     client = make_client(api, max_attempts=3)
@@ -245,7 +257,7 @@ def test_every_request_carries_the_method_the_parameters_and_the_key(api):
 def test_backoff_doubles_between_attempts(api, monkeypatch):
     """The jitter is full (random in [0, cap]); without it the waits are the caps: 1, 2, 4, 8 x backoff."""
     monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
-    api.answer(*[lastfm_error(16)] * 4)
+    api.answer(*[lastfm_error(29, status=429)] * 4)
     call(make_client(api, backoff_s=0.02, backoff_max_s=10))
     assert api.requests == 5
     gaps = api.gaps()
@@ -254,9 +266,22 @@ def test_backoff_doubles_between_attempts(api, monkeypatch):
     assert gaps[-1] >= 0.144                     # 8x the first backoff: it grew
 
 
+def test_a_first_fault_other_than_error_29_is_retried_without_backoff_then_backs_off(api, monkeypatch):
+    """A 5xx or error 8/11/16 is retried at the next limiter slot; from the second failure in a row the
+    waits are those of error 29 (2, 4, 8 x backoff)."""
+    monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
+    api.answer(*[lastfm_error(16)] * 4)
+    call(make_client(api, backoff_s=0.2, backoff_max_s=10))
+    assert api.requests == 5
+    gaps = api.gaps()
+    assert gaps[0] < 0.15, gaps                  # not the 0.2 s of a first backoff
+    for k, gap in enumerate(gaps[1:], start=1):
+        assert gap >= 0.2 * 2 ** k * 0.9, gaps
+
+
 def test_backoff_is_capped_at_backoff_max(api, monkeypatch):
     monkeypatch.setattr(client_module, "wait_random_exponential", wait_exponential)
-    api.answer(*[lastfm_error(16)] * 5)
+    api.answer(*[lastfm_error(29, status=429)] * 5)      # error 29: every retry backs off, the first too
     started = time.monotonic()
     call(make_client(api, max_attempts=6, backoff_s=0.05, backoff_max_s=0.06))
     elapsed = time.monotonic() - started

@@ -108,7 +108,10 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
         assert run.returncode == 0, run.output
         assert all(r["status"] == "success" for r in run.results) and len(run.results) > 50
         fact = (compiled_dir / "marts" / "core" / "fact_scrobbles.sql").read_text()
-        assert "`placeholder-project`.`si_intermediate`.`int_scrobbles_localized`" in fact
+        # the full build reads the localized view; the incremental one localizes the changed days' scrobbles
+        assert ("`placeholder-project`.`si_intermediate`.`int_scrobbles_localized`" in fact) != incremental
+        assert ("`placeholder-project`.`si_staging`.`stg_lastfm__scrobbles` as s" in fact) == incremental
+        assert ("extract(datetime from s.played_at_utc at time zone z.timezone)" in fact) == incremental
         # only the incremental build reads the fact itself (its days' day_loaded_at: changed_user_days)
         assert ("`placeholder-project`.`si_marts`.`fact_scrobbles`" in fact) == incremental
         for path in sorted(compiled_dir.rglob("*.sql")):

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import duckdb
 import pytest
-from test_incremental import TABLES, normalised
+from test_incremental import TABLES, normalised, qualified
 from test_transform import TODAY, query
 
 from scrobble_insights.bronze.files import write_tags_batch
@@ -44,7 +44,7 @@ def snapshot(settings) -> dict[str, list]:
     """Every compared table, rows sorted (test_incremental's list plus the identity tables)."""
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return {table: sorted((normalised(r) for r in con.execute(f"SELECT * FROM marts.{table}").fetchall()), key=repr)
+        return {table: sorted((normalised(r) for r in con.execute(f"SELECT * FROM {qualified(table)}").fetchall()), key=repr)
                 for table in [*TABLES, "dim_artist_alias", "mart_artist_tags"]}
     finally:
         con.close()

@@ -11,7 +11,13 @@ from support import NOW, TODAY
 
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
           "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
-          "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly"]
+          "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly",
+          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked"]
+
+
+def qualified(table: str) -> str:
+    """A TABLES entry as a relation: marts unless it names its schema."""
+    return table if "." in table else f"marts.{table}"
 
 
 def normalised(row: tuple) -> tuple:
@@ -24,7 +30,7 @@ def snapshot(settings) -> dict[str, list]:
     try:
         tables = {}
         for table in TABLES:
-            rows = con.execute(f"SELECT * FROM marts.{table}").fetchall()
+            rows = con.execute(f"SELECT * FROM {qualified(table)}").fetchall()
             tables[table] = sorted((normalised(r) for r in rows), key=repr)
         return tables
     finally:

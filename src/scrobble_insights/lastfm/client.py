@@ -8,6 +8,11 @@ the latency observed, max_concurrency at most), so a slow network does not cap t
 produce requests (windows of pages, artists to tag) ask `wait_for_room()` before adding more: it
 returns while the queue would run dry within about one round trip, so the limiter is never idle
 while there is work, and the queue stays short.
+A failure other than error 29 (a 5xx, error 8/11/16, a cut connection) is retried at once, at the next
+limiter slot: the limiter paces it, and from the second failure in a row it backs off like error 29.
+An answer later than twice the average latency is hedged when no call waits at the limiter: a copy
+goes out, the first answer wins (at the end of a run a hung request would otherwise leave the
+limiter idle for as long as it hangs).
 A connection failure before the API URL ever answered is a setup problem (a wrong LASTFM_API_URL, no
 network): it fails after one quick retry instead of being retried as a transient one.
 
@@ -48,6 +53,7 @@ from scrobble_insights.errors import (
     TransientLastfmError,
     first_line,
 )
+from scrobble_insights.lastfm.gate import Gate
 from scrobble_insights.lastfm.parse import (
     RecentTracksPage,
     TopTags,
@@ -71,6 +77,7 @@ BUCKET = 1.5            # the limiter's capacity, in requests (see LastfmClient.
 MIN_IN_FLIGHT = 2        # requests in flight whatever the latency
 FIRST_LATENCY_S = 1.0    # the latency assumed until the first answer: generous, to fill the pipe
 LATENCY_WEIGHT = 0.2     # weight of each new answer in the latency average
+HEDGE_AFTER = 2.0        # an answer later than this many average latencies may be hedged (sent again)
 
 
 @contextmanager
@@ -116,10 +123,11 @@ class LastfmClient:
         self.latency_s = FIRST_LATENCY_S     # average seconds from sending a request to its answer
         self._in_flight = 0          # calls holding a slot: at the limiter, or sent and not answered yet
         self._queued = 0             # calls waiting for a slot
-        self._slot_free = _Gate()    # calls waiting for a slot
-        self._turn = _Gate()         # slot holders waiting for their turn at the limiter
+        self._unsent = 0             # slot holders not yet past the limiter
+        self._slot_free = Gate()     # calls waiting for a slot
+        self._turn = Gate()          # slot holders waiting for their turn at the limiter
         self._turn_taken = False     # one call at a time waits at the limiter: the queue order is ours
-        self._room = _Gate()         # producers waiting for the backlog to shrink (wait_for_room)
+        self._room = Gate()          # producers waiting for the backlog to shrink (wait_for_room)
         self._http: httpx.AsyncClient | None = None
         self.stats: Counter[str] = Counter()
 
@@ -190,9 +198,14 @@ class LastfmClient:
         jitter = wait_random_exponential(multiplier=self.options.backoff_s, max=self.options.backoff_max_s)
 
         def wait(state: RetryCallState) -> float:
-            """Exponential backoff with full jitter, but never shorter than a Retry-After header."""
+            """Exponential backoff with full jitter, but never shorter than a Retry-After header. A first
+            failure that is not error 29 (a 5xx, a cut connection) waits for nothing but the limiter: the
+            rate limit paces the retry, and a second failure backs off."""
             error = state.outcome.exception() if state.outcome else None
-            return max(jitter(state), min(getattr(error, "retry_after", 0.0), self.options.backoff_max_s))
+            retry_after = min(getattr(error, "retry_after", 0.0), self.options.backoff_max_s)
+            if state.attempt_number == 1 and not isinstance(error, RateLimitedError):
+                return retry_after
+            return max(jitter(state), retry_after)
 
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientLastfmError),
@@ -203,8 +216,42 @@ class LastfmClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._call_once(method, params, urgent or attempt.retry_state.attempt_number > 1)
+                return await self._hedged(method, params, urgent or attempt.retry_state.attempt_number > 1)
         raise AssertionError("unreachable")
+
+    async def _hedged(self, method: str, params: dict, urgent: bool) -> dict:
+        """One attempt; when its answer is late (HEDGE_AFTER x the average latency since it was sent) and
+        no call waits at the limiter, a copy is sent: the first answer wins, the other is cancelled.
+        The copy takes a limiter slot nobody wanted (at the end of a run, or while late requests hold
+        every slot of the in-flight limit), so it neither delays other calls nor raises the rate; it
+        takes no in-flight slot, which late requests may all be holding."""
+        sent = _Sent()
+        tries = {asyncio.create_task(self._call_once(method, params, urgent, sent))}
+        hedged, failure, timeout = False, None, self.latency_s
+        try:
+            while tries:
+                done, tries = await asyncio.wait(tries, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                answered = [task for task in done if task.exception() is None]     # every outcome looked at
+                if answered:
+                    return answered[0].result()
+                failure = failure or next((task.exception() for task in done), None)
+                if hedged or not tries:      # the copy is out, or the one try failed
+                    continue
+                # Not sent yet: look again in a round trip. Sent: at the moment it is late, and then at
+                # every limiter slot until one is free.
+                late_in = sent.at + HEDGE_AFTER * self.latency_s - time.monotonic() if sent.at else self.latency_s
+                if late_in > 0 or self._unsent > 0:
+                    timeout = max(late_in, 1 / self.rate)
+                    continue
+                hedged, timeout = True, None
+                self.stats["hedges"] += 1
+                log.info("no answer from %s after %.1f s: sending it again", _describe(method, params),
+                         time.monotonic() - sent.at, extra={"method": method, "hedges": self.stats["hedges"]})
+                tries.add(asyncio.create_task(self._call_once(method, params, True, copy=True)))
+            raise failure
+        finally:
+            for task in tries:
+                task.cancel()
 
     def _count_retry(self, state: RetryCallState, method: str) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -216,22 +263,30 @@ class LastfmClient:
         log.info("retrying %s after %s (attempt %d)", method, error, state.attempt_number,
                  extra={"method": method, "attempt": state.attempt_number, "retries": self.stats["retries"]})
 
-    async def _call_once(self, method: str, params: dict, urgent: bool = False) -> dict:
+    async def _call_once(self, method: str, params: dict, urgent: bool = False, sent: _Sent | None = None,
+                         copy: bool = False) -> dict:
         query = {"method": method, "format": "json", **{k: str(v) for k, v in params.items()},
                  "api_key": self._api_key}
         described = _describe(method, params)
         assert self._http is not None, "use the client inside 'async with'"
-        self._queued += 1
-        try:
-            await self._slot_free.wait_until(lambda: self._in_flight < self.in_flight_limit(), first=urgent)
-        finally:
-            self._queued -= 1
+        if not copy:             # a copy of a late request (see _hedged) waits for no slot
+            self._queued += 1
+            try:
+                await self._slot_free.wait_until(lambda: self._in_flight < self.in_flight_limit(), first=urgent)
+            finally:
+                self._queued -= 1
         self._in_flight += 1     # no await since the check: the slot is ours
+        self._unsent += 1
         try:
-            await self._limiter_turn(urgent)
+            try:
+                await self._limiter_turn(urgent)
+            finally:
+                self._unsent -= 1
             self.stats["requests"] += 1
             sent_in = self._slowdown
-            sent = time.monotonic()
+            sent_at = time.monotonic()
+            if sent is not None:
+                sent.at = sent_at
             try:
                 response = await self._http.get(self._api_url, params=query)
                 # A proxy or server echoing the request would put the key into the text errors quote.
@@ -249,7 +304,7 @@ class LastfmClient:
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise TransientLastfmError(f"{described}: network error ({type(exc).__name__})",
                                            method=method) from None
-            self.latency_s += LATENCY_WEIGHT * (time.monotonic() - sent - self.latency_s)
+            self.latency_s += LATENCY_WEIGHT * (time.monotonic() - sent_at - self.latency_s)
         finally:
             self._in_flight -= 1
             self._released()
@@ -333,46 +388,10 @@ class LastfmClient:
         return parse_user_info(body), body
 
 
-class _Gate:
-    """Coroutines waiting, oldest first, for a condition on the client's counters to hold.
+class _Sent:
+    """When an attempt's request was sent (monotonic seconds; 0 until then)."""
 
-    Whoever changes the counters calls `wake`; a woken waiter checks its condition again (and queues
-    again when another call got there first). No lock: between two awaits nothing else runs.
-    """
-
-    def __init__(self) -> None:
-        self._waiters: deque[asyncio.Future] = deque()
-
-    async def wait_until(self, ready: Callable[[], bool], *, first: bool = False) -> None:
-        """Return when `ready()`: at once if nobody waits (or with `first`), else in turn, `first`
-        going ahead of those already waiting."""
-        if (first or not self._waiters) and ready():
-            return
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        self._waiters.appendleft(waiter) if first else self._waiters.append(waiter)
-        try:
-            while True:
-                await waiter
-                if ready():
-                    return
-                waiter = loop.create_future()     # another call got there first: wait at the head
-                self._waiters.appendleft(waiter)
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.wake(1)                      # woken, then cancelled: hand the wake-up on
-            raise
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-    def wake(self, count: int | None = None) -> None:
-        """Let the `count` oldest waiters (all without a count) check their condition again."""
-        while self._waiters and (count is None or count > 0):
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                count = None if count is None else count - 1
+    at: float = 0.0
 
 
 def _base_url(url: str) -> str:

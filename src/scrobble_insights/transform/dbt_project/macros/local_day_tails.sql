@@ -4,12 +4,27 @@
     Shared by mart_track_plays and the two rollups of it, so all three replace the same days. -#}
 
 {% macro local_days_replaced() -%}
-{#- replace_where's predicate: the tail days (which may now be empty) and every day in the new rows -#}
-exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+{#- replace_where's predicate: the tail days (which may now be empty) and every day in the new rows;
+    first the earliest of all these days, one bound for every user (see local_days_from) -#}
+{{ local_days_from() }}
+and (exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
         where c.user_name = DBT_INTERNAL_DEST.user_name
           and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
 or exists (select 1 from __new_rows__ as n
-           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date)
+           where n.user_name = DBT_INTERNAL_DEST.user_name and n.local_date = DBT_INTERNAL_DEST.local_date))
+{%- endmacro %}
+
+{% macro local_days_from() -%}
+{#- The first local day any user's replaced days can hold: implied by local_days_replaced's per-user
+    conditions, a comparison with one value that DuckDB applies while it scans the target (and uses to
+    skip blocks), before the correlated exists, whose plan otherwise lists the distinct (user, day)
+    pairs of the whole table. Null (nothing replaced) when nothing changed. -#}
+DBT_INTERNAL_DEST.local_date >= (
+    select min(from_day) from (
+        select cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day from __changed_user_days__
+        union all
+        select min(local_date) from __new_rows__
+    ) as bounds)
 {%- endmacro %}
 
 {% macro local_day_tails(changed_user_days) -%}
@@ -26,5 +41,11 @@ from {{ relation }} as m
 left join ({{ local_day_tails(changed_user_days) }}) as tail on tail.user_name = m.user_name
 left join {{ regenred_days }} as regenred
     on regenred.user_name = m.user_name and regenred.local_date = m.local_date
-where m.local_date >= tail.from_day or regenred.user_name is not null
+where (m.local_date >= tail.from_day or regenred.user_name is not null)
+  -- implied by the condition above: the earliest of these days, one bound applied while scanning
+  and m.local_date >= (select min(from_day) from (
+        select min(from_day) as from_day from ({{ local_day_tails(changed_user_days) }}) as t
+        union all
+        select min(local_date) from {{ regenred_days }}
+      ) as bounds)
 {%- endmacro %}

@@ -34,6 +34,8 @@ plays as (
     {%- if is_incremental() %}
     inner join tails as t
         on t.user_name = f.user_name and f.local_date >= cast({{ dbt.date_trunc('month', 't.from_day') }} as date)
+    -- implied by the join: one bound for every user, applied while the fact is scanned
+    where f.local_date >= (select cast({{ dbt.date_trunc('month', 'min(from_day)') }} as date) from tails)
     {%- endif %}
 )
 

@@ -5,6 +5,8 @@
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
+-- depends_on: {{ ref('stg_lastfm__scrobbles') }}
+-- depends_on: {{ ref('stg_reference__user_timezones') }}
 
 -- Grain: one scrobble. Keys to every dimension, UTC and local time. Only what a scrobble's own day
 -- determines is stored here: sessions (scrobble_sessions), first plays (first_plays) and the
@@ -17,14 +19,28 @@
 -- int_user_days_changed records the same days before this model changes the target (it is built
 -- first, hence the depends_on) for the incremental marts and the partition-limited tests downstream.
 
-with localized as (
-    select l.*
-    from {{ ref('int_scrobbles_localized') }} as l
-    {% if is_incremental() %}
-    inner join ({{ changed_user_days(this) }}) as changed
-        on changed.user_name = l.user_name and changed.utc_date = l.utc_date
-    {% endif %}
+{%- if is_incremental() %}
+with changed as (
+    {{ changed_user_days(this) }}
+),
+
+scrobbles as (
+    -- the scrobbles of the changed days, localized below (int_scrobbles_localized's rule, macro
+    -- localize_scrobbles), not the whole history; the bound on the day lets the scan skip old blocks
+    select s.*
+    from {{ ref('stg_lastfm__scrobbles') }} as s
+    inner join changed on changed.user_name = s.user_name and changed.utc_date = s.utc_date
+    where s.utc_date >= (select min(utc_date) from changed)
+),
+
+localized as (
+    {{ localize_scrobbles('scrobbles', ref('stg_reference__user_timezones')) }}
 )
+{%- else %}
+with localized as (
+    select * from {{ ref('int_scrobbles_localized') }}
+)
+{%- endif %}
 
 select
     l.scrobble_id,

@@ -36,6 +36,7 @@ changed_rows as (
     select f.scrobble_id, f.user_name, f.artist_key, f.track_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('int_user_days_changed') }} as c on c.user_name = f.user_name and c.utc_date = f.utc_date
+    where f.utc_date >= (select min(utc_date) from {{ ref('int_user_days_changed') }})   -- implied; applied while scanning
 ),
 
 old_on_changed_days as (
@@ -61,6 +62,12 @@ artist_lost as (
 
 track_lost as (
     select distinct user_name, track_key from old_on_changed_days where is_track_discovery
+),
+
+lost_from as (
+    -- a lost pair's plays on unchanged days are all at or after its stored first play (on a changed day):
+    -- the earliest of those first plays bounds the fact's rows read for every lost pair
+    select min(played_at_uts) as played_at_uts from old_on_changed_days
 ),
 
 artist_pairs as (
@@ -89,6 +96,7 @@ artist_plays as (
     select f.scrobble_id, f.user_name, f.artist_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join artist_lost as l on l.user_name = f.user_name and l.artist_key = f.artist_key
+    where f.played_at_uts >= (select played_at_uts from lost_from)
 ),
 
 track_plays as (
@@ -102,6 +110,7 @@ track_plays as (
     select f.scrobble_id, f.user_name, f.track_key, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join track_lost as l on l.user_name = f.user_name and l.track_key = f.track_key
+    where f.played_at_uts >= (select played_at_uts from lost_from)
 ),
 {%- else %}
 artist_plays as (

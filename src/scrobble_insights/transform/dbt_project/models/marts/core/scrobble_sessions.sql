@@ -5,10 +5,13 @@
 exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
         where c.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.played_at_uts >= {{ date_start_uts('c.from_date') }})
 {%- endset %}
+{#- implied by tail_predicate: one bound for every user, applied while the target is scanned, before the
+    correlated exists (see macros/changed_partitions.sql) -#}
+{%- set tail_bound = 'DBT_INTERNAL_DEST.played_at_uts >= (select ' ~ date_start_uts('min(utc_date)') ~ ' from __changed_user_days__)' %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate],
+    incremental_predicates=[tail_predicate, tail_bound],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
@@ -36,21 +39,23 @@ last_before as (
 ),
 
 anchor as (
-    -- the last play before the cut (ties in time: the highest scrobble_id, the last in session order)
-    select s.user_name, s.played_at_uts, s.session_started_at_uts, s.play_in_session
-    from {{ this }} as s
-    inner join (
-        select s.user_name, max(s.scrobble_id) as scrobble_id
+    -- the last play before the cut (ties in time: the highest scrobble_id, the last in session order);
+    -- one more read of the table, for the plays at that second only
+    select user_name, played_at_uts, session_started_at_uts, play_in_session
+    from (
+        select s.user_name, s.played_at_uts, s.session_started_at_uts, s.play_in_session,
+               row_number() over (partition by s.user_name order by s.scrobble_id desc) as position
         from {{ this }} as s
         inner join last_before as l on l.user_name = s.user_name and l.played_at_uts = s.played_at_uts
-        group by s.user_name
-    ) as last_row on last_row.user_name = s.user_name and last_row.scrobble_id = s.scrobble_id
+    ) as last_rows
+    where position = 1
 ),
 
 plays as (
     select f.scrobble_id, f.user_key, f.user_name, f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join bounds as b on b.user_name = f.user_name and f.played_at_uts >= b.from_uts
+    where f.played_at_uts >= (select min(from_uts) from bounds)     -- implied; applied while scanning
 ),
 {%- else %}
 plays as (

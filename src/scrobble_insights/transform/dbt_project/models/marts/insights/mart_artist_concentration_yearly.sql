@@ -10,7 +10,7 @@
 -- year count (an artist not played is not a zero in the Gini).
 with artist_plays as (
     select user_key, user_name, year, artist_key, cast(sum(plays) as {{ dbt.type_bigint() }}) as plays
-    from {{ ref('mart_track_plays') }}
+    from {{ ref('fact_artist_plays_monthly') }}       -- plays per user, local month and artist: a tenth of the track plays' rows
     group by user_key, user_name, year, artist_key
 ),
 

@@ -5,10 +5,13 @@ exists (select 1 from (select user_name, min(utc_date) as from_date from __chang
         where c.user_name = DBT_INTERNAL_DEST.user_name
           and DBT_INTERNAL_DEST.local_date >= cast({{ dbt.dateadd('day', -1, 'c.from_date') }} as date))
 {%- endset %}
+{#- implied by tail_predicate: one bound for every user, applied while the target is scanned, before the
+    correlated exists (see macros/changed_partitions.sql) -#}
+{%- set tail_bound = 'DBT_INTERNAL_DEST.local_date >= (select cast(' ~ dbt.dateadd('day', -1, 'min(utc_date)') ~ ' as date) from __changed_user_days__)' %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate],
+    incremental_predicates=[tail_predicate, tail_bound],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
@@ -55,6 +58,10 @@ plays as (
     left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
     {%- if is_incremental() %}
     inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
+    -- the earliest tail day of all users (and, for the sessions, 1 day before its start in UTC): bounds
+    -- implied by the join, applied while the tables are scanned, so the history is skipped
+    where f.local_date >= (select min(from_day) from tails)
+      and s.played_at_uts >= (select {{ date_start_uts('min(from_day)') }} - 86400 from tails)
     {%- endif %}
     group by f.user_key, f.local_date
 )

@@ -25,12 +25,12 @@ discovered as (
 ),
 
 on_new as (
-    select f.user_key, d.year, d.month, count(*) as plays
-    from {{ ref('fact_scrobbles') }} as f
-    inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    inner join discovered as disc on disc.user_key = f.user_key and disc.artist_key = f.artist_key
-    where disc.discovery_year = d.year
-    group by f.user_key, d.year, d.month
+    -- summed from the plays per user, local month and artist (a few hundred times smaller than the fact)
+    select m.user_key, m.year, m.month, cast(sum(m.plays) as {{ dbt.type_bigint() }}) as plays
+    from {{ ref('fact_artist_plays_monthly') }} as m
+    inner join discovered as disc on disc.user_key = m.user_key and disc.artist_key = m.artist_key
+    where disc.discovery_year = m.year
+    group by m.user_key, m.year, m.month
 )
 
 select

@@ -8,11 +8,10 @@ with cells as (
 ),
 
 plays as (
-    select f.user_key, d.weekday, t.hour, count(*) as plays
-    from {{ ref('fact_scrobbles') }} as f
-    inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key
-    group by f.user_key, d.weekday, t.hour
+    -- summed from the plays per user, local day, hour and genre family (incremental), not the fact
+    select user_key, weekday, hour, cast(sum(plays) as {{ dbt.type_bigint() }}) as plays
+    from {{ ref('mart_hourly_plays') }}
+    group by user_key, weekday, hour
 ),
 
 weekdays as (

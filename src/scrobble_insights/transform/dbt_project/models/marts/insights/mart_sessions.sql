@@ -8,10 +8,20 @@ exists (select 1 from (select user_name, min(utc_date) as from_date from __chang
 or exists (select 1 from (select user_name, min(started_at_uts) as from_uts from __new_rows__ group by user_name) as n
            where n.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.started_at_uts >= n.from_uts)
 {%- endset %}
+{#- implied by `replaced`: one bound for every user, applied while the target is scanned, before the
+    correlated exists (see macros/changed_partitions.sql) -#}
+{%- set replaced_bound -%}
+DBT_INTERNAL_DEST.started_at_uts >= (
+    select min(from_uts) from (
+        select {{ date_start_uts('min(utc_date)') }} as from_uts from __changed_user_days__
+        union all
+        select min(started_at_uts) from __new_rows__
+    ) as bounds)
+{%- endset %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[replaced],
+    incremental_predicates=[replaced, replaced_bound],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
