@@ -273,6 +273,24 @@ def load(
                   "then run `scrobble-insights transform`")
 
 
+@app.command()
+def enrich(
+    user: Users = None, data_dir: DataDir = None, verbose: Verbose = False, log_format: LogFormat = None,
+) -> None:
+    """Ask MusicBrainz about the artists in the warehouse (batched by MBID, by name only when unambiguous),
+    land the answers in bronze and load raw.mb_artists. Needs SCROBBLE_INSIGHTS_MB_CONTACT. Resumes."""
+    from scrobble_insights.operate.enrich import enrich as enrich_artists
+
+    settings = _setup(verbose, log_format, data_dir=data_dir)
+    settings.mb_user_agent()        # no contact configured: one line, before the job starts
+    names = user or settings.user_names() or None
+    with _job(settings, "enrich", users=[n.lower() for n in names or []]) as record:
+        summary = enrich_artists(settings, names)
+        record["artists_enriched"] = summary.enriched
+        record["mb_requests"] = summary.requests
+    out.print(summary.line())
+
+
 def _today(value: str | None) -> date | None:
     """--today: dim_date's last day, at most tomorrow (UTC) so the date spine stays bounded."""
     if value is None:

@@ -30,6 +30,7 @@ from pydantic_settings import (
 from scrobble_insights.errors import ConfigError
 
 OFFICIAL_API_URL = "https://ws.audioscrobbler.com/2.0/"
+MUSICBRAINZ_API_URL = "https://musicbrainz.org/ws/2/"
 CONFIG_FILE = "scrobble-insights.toml"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$")     # GCS bucket names (3-63 characters)
 
@@ -125,6 +126,20 @@ class Settings(BaseSettings):
                                   description="SCROBBLE_INSIGHTS_EARLY_ANSWER_S: when the artist tags would take "
                                               "longer than this at the rate limit, model and publish the scrobbles "
                                               "first, then the genres as the tags arrive")
+    mb_api_url: str = Field(MUSICBRAINZ_API_URL, description="SCROBBLE_INSIGHTS_MB_API_URL: the MusicBrainz ws/2 "
+                                                              "root (the simulator's for the demo and tests)")
+    mb_contact: str = Field("", description="SCROBBLE_INSIGHTS_MB_CONTACT: an e-mail address or URL where "
+                                            "MusicBrainz can reach whoever runs enrich (sent in the User-Agent; "
+                                            "required by `enrich`)")
+    mb_rate_limit: float = Field(1.0, gt=0, le=1000, allow_inf_nan=False,
+                                 description="SCROBBLE_INSIGHTS_MB_RATE_LIMIT: MusicBrainz requests per second "
+                                             "(MusicBrainz allows 1 on average)")
+    mb_max_age_days: int = Field(90, ge=0, le=3650,
+                                 description="SCROBBLE_INSIGHTS_MB_MAX_AGE_DAYS: ask MusicBrainz again about "
+                                             "artists enriched longer ago than this")
+    mb_lookup_top: int = Field(500, ge=0, le=1_000_000,
+                               description="SCROBBLE_INSIGHTS_MB_LOOKUP_TOP: look up curated genres "
+                                           "(one request each) for this many most-played matched artists")
 
     schedule_hour: int = Field(6, ge=0, le=23, description="SCROBBLE_INSIGHTS_SCHEDULE_HOUR: the UTC hour of "
                                                          "the orchestrator's daily run")
@@ -190,7 +205,7 @@ class Settings(BaseSettings):
         except Exception:  # noqa: BLE001 - an odd machine setup must not stop the pipeline
             return "UTC"
 
-    @field_validator("lastfm_api_url")
+    @field_validator("lastfm_api_url", "mb_api_url")
     @classmethod
     def _url_is_usable(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -253,6 +268,18 @@ class Settings(BaseSettings):
         """Every value to scrub from logs, errors and alerts: the API key and the webhook URL (it embeds
         a token)."""
         return [s.get_secret_value() for s in (self.lastfm_api_key, self.alert_webhook) if s is not None]
+
+    def mb_user_agent(self) -> str:
+        """`scrobble-insights/<version> ( <contact> )`, or a one-line error when no contact is set:
+        MusicBrainz asks every application to say who runs it."""
+        from scrobble_insights import __version__
+
+        contact = self.mb_contact.strip()
+        if not contact or any(c in contact for c in "()\r\n"):
+            raise ConfigError("SCROBBLE_INSIGHTS_MB_CONTACT is not set (or holds brackets): MusicBrainz asks every "
+                              "client for a contact; `export SCROBBLE_INSIGHTS_MB_CONTACT=you@example.org` "
+                              "(an e-mail address or a URL)")
+        return f"scrobble-insights/{__version__} ( {contact} )"
 
     def api_key(self) -> str:
         """The API key, or a one-line error saying how to set it."""

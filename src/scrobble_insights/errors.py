@@ -53,6 +53,17 @@ class PermanentLastfmError(LastfmError):
     """A failure retrying cannot fix (unknown user, invalid key, private history, ...)."""
 
 
+class MusicBrainzError(ScrobbleInsightsError):
+    """MusicBrainz answered with an error retrying cannot fix (400, 401, 403), or kept failing."""
+
+
+class TransientMusicBrainzError(MusicBrainzError):
+    """A MusicBrainz failure that may heal: 503 (rate limit or overload), another 5xx, an HTML or
+    cut-off body, a dropped connection, a timeout."""
+
+    retry_after: float = 0.0
+
+
 class ExtractError(ScrobbleInsightsError):
     """A window could not be extracted consistently."""
 

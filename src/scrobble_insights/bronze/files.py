@@ -6,6 +6,7 @@ root of a bronze store (bronze/store.py: <data>/bronze by default, or gs://bucke
     lastfm/recenttracks/user=<name>/date=<YYYY-MM-DD>.jsonl.gz
     lastfm/toptags/date=<YYYY-MM-DD>/part-<HHMMSS>-<id>.jsonl.gz
     lastfm/userinfo/user=<name>/part-<YYYYmmddTHHMMSSffffff>.jsonl.gz
+    musicbrainz/artists/date=<YYYY-MM-DD>/part-<HHMMSSffffff>-<id>.jsonl.gz
 
 A recent-tracks line is ``{"fetched_at", "window": {"from", "to", "total"}, "page", "track"}`` where
 ``track`` is the object exactly as last.fm sent it. A day file exists only for a day that was fully
@@ -37,8 +38,10 @@ if TYPE_CHECKING:
 RECENT_DIR = "lastfm/recenttracks"
 TAGS_DIR = "lastfm/toptags"
 USERINFO_DIR = "lastfm/userinfo"
+MB_ARTISTS_DIR = "musicbrainz/artists"
 _DAY_KEY = re.compile(r"^lastfm/recenttracks/user=([^/]+)/date=(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 _TAG_KEY = re.compile(r"^lastfm/toptags/date=[^/]+/part-[^/]+\.jsonl\.gz$")
+_MB_KEY = re.compile(r"^musicbrainz/artists/date=[^/]+/part-[^/]+\.jsonl\.gz$")
 _USERINFO_KEY = re.compile(r"^lastfm/userinfo/user=([^/]+)/part-[^/]+\.jsonl\.gz$")
 
 
@@ -119,6 +122,22 @@ def write_tags_batch(store: BronzeStore, records: list[dict], now: datetime) -> 
 def iter_tag_keys(store: BronzeStore) -> list[str]:
     """Tag batch keys in the order they were written."""
     return [key for key, _ in store.list(f"{TAGS_DIR}/") if _TAG_KEY.match(key)]
+
+
+# --- MusicBrainz artist answers ----------------------------------------------------------------
+
+def write_mb_batch(store: BronzeStore, records: list[dict], now: datetime) -> str:
+    """Land one batch of MusicBrainz answers: ``{"request", "keys", "asked", "status", "fetched_at",
+    "body"}`` lines, the body exactly as MusicBrainz sent it (see extract/musicbrainz.py)."""
+    name = f"part-{now.strftime('%H%M%S%f')}-{uuid.uuid4().hex[:8]}.jsonl.gz"
+    key = f"{MB_ARTISTS_DIR}/date={now.date().isoformat()}/{name}"
+    store.write(key, _gzip_lines(records))
+    return key
+
+
+def iter_mb_keys(store: BronzeStore) -> list[str]:
+    """MusicBrainz batch keys in the order they were written."""
+    return [key for key, _ in store.list(f"{MB_ARTISTS_DIR}/") if _MB_KEY.match(key)]
 
 
 # --- user.getInfo ------------------------------------------------------------------------------------

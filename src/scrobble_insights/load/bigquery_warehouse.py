@@ -238,6 +238,35 @@ class BigQueryWarehouse:
         finally:
             self._drop(tags_t, fetches_t)
 
+    def replace_mb_artists(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        from google.cloud import bigquery
+
+        name = f"_stage_mb_artists_{uuid.uuid4().hex[:12]}"
+        try:
+            staged = self._stage(rows, name)
+            wipe = (f"DELETE FROM {self._table('mb_artists')} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
+                    "WHERE STARTS_WITH(path, 'musicbrainz/');") if replace_all else ""
+            self._query(f"""BEGIN TRANSACTION; {wipe}
+                DELETE FROM {self._table('mb_artists')} WHERE artist_key IN (SELECT artist_key FROM {staged});
+                INSERT INTO {self._table('mb_artists')} SELECT * FROM {staged};
+                INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
+                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)],
+                what="replacing MusicBrainz artists")
+        finally:
+            self._drop(name)
+
+    def mb_artist_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        from google.cloud import bigquery
+
+        from scrobble_insights.load.warehouse import mb_state_sql
+
+        params, user_filter = [], ""
+        if users is not None:
+            user_filter = "WHERE user_name IN UNNEST(@users)"
+            params.append(bigquery.ArrayQueryParameter("users", "STRING", list(users)))
+        rows = self._query(mb_state_sql(self._table("scrobbles"), self._table("mb_artists"), user_filter), params)
+        return [tuple(r) for r in rows]
+
     def replace_user_infos(self, infos: pa.Table) -> None:
         name = f"_stage_user_infos_{uuid.uuid4().hex[:12]}"
         try:

@@ -145,6 +145,27 @@ class DuckDBWarehouse:
             con.unregister("batch_tags")
             con.unregister("batch_fetches")
 
+    # -- MusicBrainz -------------------------------------------------------------------------------------
+    def replace_mb_artists(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        with self._transaction() as con:
+            if replace_all:
+                con.execute("DELETE FROM raw.mb_artists")
+                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/%'")
+            con.register("batch_mb", rows)
+            con.execute("DELETE FROM raw.mb_artists WHERE artist_key IN (SELECT artist_key FROM batch_mb)")
+            con.execute("INSERT INTO raw.mb_artists SELECT * FROM batch_mb")
+            if files:
+                con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
+            con.unregister("batch_mb")
+
+    def mb_artist_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        from scrobble_insights.load.warehouse import mb_state_sql
+
+        users = list(users) if users is not None else None
+        user_filter = "" if users is None else "WHERE user_name IN (SELECT unnest(?))"
+        sql = mb_state_sql("raw.scrobbles", "raw.mb_artists", user_filter)
+        return self.con.execute(sql, [] if users is None else [users]).fetchall()
+
     def replace_user_infos(self, infos: pa.Table) -> None:
         with self._transaction() as con:
             con.register("batch_infos", infos)

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from scrobble_insights.bronze.files import iter_days, iter_tag_keys, latest_user_infos, read_lines, utc_now
+from scrobble_insights.bronze.files import (
+    iter_days,
+    iter_mb_keys,
+    iter_tag_keys,
+    latest_user_infos,
+    read_lines,
+    utc_now,
+)
 from scrobble_insights.bronze.store import BronzeStore
 from scrobble_insights.errors import BronzeError, ScrobbleInsightsError
 
@@ -29,6 +36,8 @@ class LoadStats:
     scrobbles: int = 0
     tag_files: int = 0
     artists: int = 0
+    mb_files: int = 0
+    mb_artists: int = 0
 
 
 def load_scrobbles(warehouse: Warehouse, store: BronzeStore, users: list[str] | None = None, *,
@@ -136,4 +145,33 @@ def load_tags(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False
     warehouse.replace_artist_tags(files,
                                   to_table(tags, TAG_SCHEMA), to_table(fetches, FETCH_SCHEMA),
                                   replace_all=rebuild)
+    return stats
+
+
+def load_mb_artists(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False) -> LoadStats:
+    """Load the MusicBrainz answer batches not loaded yet (all of them when rebuilding) into
+    raw.mb_artists: the newest answer about each asked key wins (load.records.mb_artist_rows)."""
+    from scrobble_insights.load.records import MB_ARTIST_SCHEMA, mb_artist_rows
+
+    done = set() if rebuild else warehouse.loaded_files()
+    files = [key for key in iter_mb_keys(store) if key not in done]
+    stats = LoadStats(mb_files=len(files))
+    if not files and not rebuild:
+        return stats
+    latest: dict[str, dict] = {}
+    for key in files:
+        try:
+            rows = [row for record in _read(store, key) for row in mb_artist_rows(record)]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BronzeError(f"bronze file {store.uri(key)} holds an unreadable MusicBrainz answer ({exc}); "
+                              "delete it and run `scrobble-insights enrich` again") from None
+        for row in rows:
+            seen = latest.get(row["artist_key"])
+            if seen is None or row["fetched_at"] >= seen["fetched_at"]:
+                latest[row["artist_key"]] = row
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist(list(latest.values()), schema=MB_ARTIST_SCHEMA)
+    stats.mb_artists = table.num_rows
+    warehouse.replace_mb_artists(files, table, replace_all=rebuild)
     return stats

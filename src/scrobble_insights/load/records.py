@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -10,12 +11,14 @@ import pyarrow as pa
 
 from scrobble_insights.lastfm.parse import parse_top_tags, parse_user_info, scrobble_record
 from scrobble_insights.load.tables import RAW_TABLES
+from scrobble_insights.musicbrainz.match import match_name
 
 SCROBBLE_SCHEMA = RAW_TABLES["scrobbles"].arrow_schema()
 DAY_SCHEMA = RAW_TABLES["extracted_days"].arrow_schema()
 TAG_SCHEMA = RAW_TABLES["artist_tags"].arrow_schema()
 FETCH_SCHEMA = RAW_TABLES["artist_tag_fetches"].arrow_schema()
 USER_INFO_SCHEMA = RAW_TABLES["user_infos"].arrow_schema()
+MB_ARTIST_SCHEMA = RAW_TABLES["mb_artists"].arrow_schema()
 
 
 def scrobble_id(user: str, record: dict, occurrence: int) -> str:
@@ -83,3 +86,41 @@ def user_info_rows(record: dict, columns: dict[str, list]) -> None:
     columns["registered_uts"].append(info.registered_uts)
     columns["country"].append(info.country)
     columns["fetched_at"].append(datetime.fromisoformat(record["fetched_at"]))
+
+
+def mb_artist_rows(record: dict) -> list[dict]:
+    """The raw.mb_artists rows one landed MusicBrainz answer gives (one per asked key it settles).
+
+    - an `arid:(…)` search settles each asked MBID it holds (match "mbid"); the others stay open (they
+      are looked up);
+    - a name search settles its name: "name" (an unambiguous hit, musicbrainz/match.py), "ambiguous"
+      or "unknown";
+    - a lookup settles its key: for an MBID key "mbid" (same id), "merged" (another id) or "unknown"
+      (404); for a name key "name" (its genres), or "unknown" (404).
+    """
+    fetched_at = datetime.fromisoformat(record["fetched_at"])
+    body, request, keys = record["body"], record["request"], record["keys"]
+
+    def row(key: str, mbid: str | None, match: str, score: int | None, answer: str, raw: dict) -> dict:
+        kind, _, asked = key.partition(":")
+        return {"artist_key": key, "asked_mbid": asked if kind == "mbid" else None,
+                "asked_name": asked if kind == "name" else None, "mbid": mbid, "match": match, "score": score,
+                "answer": answer, "fetched_at": fetched_at,
+                "body": json.dumps(raw, ensure_ascii=False, separators=(",", ":"))}
+
+    if request == "artist.search.arid":
+        hits = {str(h.get("id", "")).lower(): h for h in body.get("artists") or [] if isinstance(h, dict)}
+        return [row(key, hits[mbid]["id"], "mbid", hits[mbid].get("score"), "search", hits[mbid])
+                for key, mbid in zip(keys, record["asked"]) if mbid.lower() in hits]
+    if request == "artist.search.name":
+        found = match_name(record["asked"], body)
+        return [row(keys[0], found.hit["id"] if found.hit else None, found.kind, found.score, "search",
+                    found.hit if found.hit else body)]
+    if request == "artist.lookup":
+        key = keys[0]
+        if record["status"] == 404:
+            return [row(key, None, "unknown", None, "lookup", body)]
+        mbid = str(body.get("id", ""))
+        match = "name" if key.startswith("name:") else ("mbid" if mbid.lower() == key[5:].lower() else "merged")
+        return [row(key, mbid, match, None, "lookup", body)]
+    raise ValueError(f"unknown MusicBrainz request {request!r}")

@@ -83,10 +83,14 @@ RAW_TABLES = {t.name: t for t in (
     RawTable("user_infos", _columns(
         "user_name string!, playcount int64!, registered_uts int64!, country string, fetched_at timestamp!"),
         key=("user_name",), replace="the user's row, by the latest user.getInfo answer"),
+    RawTable("mb_artists", _columns(
+        "artist_key string!, asked_mbid string, asked_name string, mbid string, match string!, score int64, "
+        "answer string!, fetched_at timestamp!, body string!"),
+        key=("artist_key",), replace="the key's row, by the newest MusicBrainz answer about it"),
     RawTable("build_state", _columns("key string!, value string"),
              key=("key",), replace="the key's row"),
     RawTable("bronze_files", _columns("path string!, loaded_at timestamp!"),
-             key=("path",), replace="appended when a tag batch file is loaded; emptied by a rebuild"),
+             key=("path",), replace="appended when a tag or MusicBrainz batch file is loaded; emptied by a rebuild"),
 )}
 
 # Written whole before each dbt build, from the configuration and the genre vocabulary (replace_table).

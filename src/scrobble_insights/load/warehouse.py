@@ -13,7 +13,9 @@ Raw tables (schema ``raw``):
 - ``raw.artist_tags``     artist.getTopTags answers: artist, tag, weight, rank, fetched_at
 - ``raw.artist_tag_fetches`` one row per artist asked for tags (also artists last.fm did not know)
 - ``raw.user_infos``      the latest user.getInfo answer per user (last.fm's playcount, registration)
-- ``raw.bronze_files``    which tag batch files were loaded
+- ``raw.mb_artists``      one row per artist key asked of MusicBrainz (``mbid:<id>`` or ``name:<last.fm name>``):
+                          resolved MBID, match kind, the answer's raw JSON
+- ``raw.bronze_files``    which tag and MusicBrainz batch files were loaded
 - ``raw.users``, ``raw.user_timezones``, ``raw.tag_genres``: reference tables written before dbt runs
 
 Every write method runs in one transaction: a failure leaves the warehouse as it was.
@@ -53,6 +55,14 @@ class Warehouse(Protocol):
     def replace_artist_tags(self, files: list[str], tags: pa.Table, fetches: pa.Table, *,
                             replace_all: bool = False) -> None:
         """Replace the tags of the artists in `fetches`; record the files. One transaction."""
+
+    def replace_mb_artists(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        """Replace the raw.mb_artists rows of the keys in `rows`; record the files. One transaction.
+        With replace_all, empty raw.mb_artists (and forget the MusicBrainz files) first."""
+
+    def mb_artist_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        """One row per artist key of the users' scrobbles, most played first: (artist_key, name, mbid,
+        plays, match, answer, fetched_at, resolved MBID), the last four None for a key never asked."""
 
     def replace_user_infos(self, infos: pa.Table) -> None:
         """Replace the user.getInfo row of each user in `infos`."""
@@ -141,3 +151,20 @@ def tables(con: Reader, schema: str) -> set[str]:
         return con.tables(schema)
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
                                       [schema]).fetchall()}
+
+
+def mb_state_sql(scrobbles: str, mb_artists: str, user_filter: str) -> str:
+    """The artist keys to enrich, for DuckDB and BigQuery alike: a name keyed by the MBID last.fm gave it
+    (the greatest, should it give two), else by the name; plays summed per key; with the key's row in
+    raw.mb_artists if any."""
+    return f"""
+        WITH named AS (
+            SELECT artist_name, MAX(NULLIF(artist_mbid, '')) AS mbid, COUNT(*) AS plays
+            FROM {scrobbles} {user_filter} GROUP BY artist_name),
+        keyed AS (
+            SELECT CASE WHEN mbid IS NULL THEN 'name:' || artist_name ELSE 'mbid:' || LOWER(mbid) END AS artist_key,
+                   MIN(artist_name) AS name, MAX(LOWER(mbid)) AS mbid, SUM(plays) AS plays
+            FROM named GROUP BY 1)
+        SELECT k.artist_key, k.name, k.mbid, k.plays, m.match, m.answer, m.fetched_at, m.mbid AS resolved_mbid
+        FROM keyed k LEFT JOIN {mb_artists} m ON m.artist_key = k.artist_key
+        ORDER BY k.plays DESC, k.artist_key"""

@@ -29,7 +29,7 @@ from scrobble_insights.errors import (
 from scrobble_insights.extract.artist_tags import extract_artist_tags
 from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles, gather_all
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
-from scrobble_insights.load.loader import LoadStats, load_scrobbles, load_tags, load_user_infos
+from scrobble_insights.load.loader import LoadStats, load_mb_artists, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,9 @@ def load(settings: Settings, users: list[str] | None = None) -> tuple[LoadStats,
     try:
         scrobbles = load_scrobbles(warehouse, bronze, users)
         load_user_infos(warehouse, bronze)
-        return scrobbles, load_tags(warehouse, bronze)   # includes batches left by a crash
+        tags = load_tags(warehouse, bronze)   # includes batches left by a crash
+        load_mb_artists(warehouse, bronze)
+        return scrobbles, tags
     finally:
         warehouse.close()
 
@@ -442,7 +444,9 @@ def rebuild_from_bronze(settings: Settings) -> tuple[LoadStats, LoadStats]:
     def fill(warehouse) -> tuple[LoadStats, LoadStats]:
         scrobbles = load_scrobbles(warehouse, bronze, rebuild=True)
         load_user_infos(warehouse, bronze)
-        return scrobbles, load_tags(warehouse, bronze, rebuild=True)
+        tags = load_tags(warehouse, bronze, rebuild=True)
+        load_mb_artists(warehouse, bronze, rebuild=True)
+        return scrobbles, tags
 
     if settings.warehouse == "duckdb":
         from scrobble_insights.load.duckdb_warehouse import rebuild
