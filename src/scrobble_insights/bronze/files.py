@@ -113,8 +113,13 @@ def iter_days(store: BronzeStore, users: Iterable[str] | None = None) -> Iterato
 
 def write_tags_batch(store: BronzeStore, records: list[dict], now: datetime) -> str:
     """Land one batch of artist.getTopTags answers (``{"artist", "fetched_at", "body"}`` lines)."""
+    return _write_batch(store, TAGS_DIR, records, now)
+
+
+def _write_batch(store: BronzeStore, directory: str, records: list[dict], now: datetime) -> str:
+    """One batch file of JSON lines under <directory>/date=<day>/, named to sort in the order written."""
     name = f"part-{now.strftime('%H%M%S%f')}-{uuid.uuid4().hex[:8]}.jsonl.gz"
-    key = f"{TAGS_DIR}/date={now.date().isoformat()}/{name}"
+    key = f"{directory}/date={now.date().isoformat()}/{name}"
     store.write(key, _gzip_lines(records))
     return key
 
@@ -129,10 +134,7 @@ def iter_tag_keys(store: BronzeStore) -> list[str]:
 def write_mb_batch(store: BronzeStore, records: list[dict], now: datetime) -> str:
     """Land one batch of MusicBrainz answers: ``{"request", "keys", "asked", "status", "fetched_at",
     "body"}`` lines, the body exactly as MusicBrainz sent it (see extract/musicbrainz.py)."""
-    name = f"part-{now.strftime('%H%M%S%f')}-{uuid.uuid4().hex[:8]}.jsonl.gz"
-    key = f"{MB_ARTISTS_DIR}/date={now.date().isoformat()}/{name}"
-    store.write(key, _gzip_lines(records))
-    return key
+    return _write_batch(store, MB_ARTISTS_DIR, records, now)
 
 
 def iter_mb_keys(store: BronzeStore) -> list[str]:

@@ -130,27 +130,37 @@ class Handler(BaseHTTPRequestHandler):
             self._send(Reply(404, b"<html><body><h1>404 Not Found</h1></body></html>",
                              "text/html; charset=utf-8"))
 
-    def _api(self, params: dict[str, str]) -> None:
-        """Rate limit, then fault injection, then latency, then the method itself."""
+    def _admit(self, limiter, faults, prefix: str) -> tuple[bool, str | None] | None:
+        """Rate limit, then fault injection, then latency: (rate-limited, fault kind), counted under
+        `prefix`; None when the fault was to hang up (the request is done)."""
         sim, server = self.server.sim, self.server
-        sim.log_request(params)
-        sim.count("requests")
-        method = params.get("method", "").lower()
-        sim.count(f"method:{method if method in methods.METHODS else 'unknown'}")
-        limited = not sim.limiter.allow(self.client_address[0])
-        kind = None if limited else sim.faults.pick()
+        sim.count(f"{prefix}requests")
+        limited = not limiter.allow(self.client_address[0])
+        kind = None if limited else faults.pick()
         if limited:
-            sim.count("rate_limited")
+            sim.count(f"{prefix}rate_limited")
         elif kind:
-            sim.count("faults")
-            sim.count(f"fault:{kind}")
+            sim.count(f"{prefix}faults")
+            sim.count(f"{prefix}fault:{kind}")
         if kind in ("dropped", "timeout"):
             if kind == "timeout":
                 server.stopping.wait(sim.config.timeout_fault_s)
             self._hang_up()
-            return
+            return None
         if sim.config.latency_ms > 0:
             server.stopping.wait(sim.config.latency_ms / 1000)
+        return limited, kind
+
+    def _api(self, params: dict[str, str]) -> None:
+        """Rate limit, then fault injection, then latency, then the method itself."""
+        sim = self.server.sim
+        sim.log_request(params)
+        method = params.get("method", "").lower()
+        sim.count(f"method:{method if method in methods.METHODS else 'unknown'}")
+        admitted = self._admit(sim.limiter, sim.faults, "")
+        if admitted is None:
+            return
+        limited, kind = admitted
         if limited:
             self._send(user_error(429, 29))
         elif kind in ERROR_FAULTS:
@@ -168,24 +178,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _musicbrainz(self, path: str, params: dict[str, str]) -> None:
         """MusicBrainz ws/2: logged (with the User-Agent), then rate limit (503), faults, latency, the answer."""
-        sim, server = self.server.sim, self.server
+        sim = self.server.sim
         logged = {"path": path, **params, "user-agent": self.headers.get("User-Agent", "")}
         sim.log_request(logged, method=musicbrainz.endpoint(path, params))
-        sim.count("mb_requests")
-        limited = not sim.mb_limiter.allow(self.client_address[0])
-        kind = None if limited else sim.mb_faults.pick()
-        if limited:
-            sim.count("mb_rate_limited")
-        elif kind:
-            sim.count("mb_faults")
-            sim.count(f"mb_fault:{kind}")
-        if kind in ("dropped", "timeout"):
-            if kind == "timeout":
-                server.stopping.wait(sim.config.timeout_fault_s)
-            self._hang_up()
+        admitted = self._admit(sim.mb_limiter, sim.mb_faults, "mb_")
+        if admitted is None:
             return
-        if sim.config.latency_ms > 0:
-            server.stopping.wait(sim.config.latency_ms / 1000)
+        limited, kind = admitted
         if limited or kind == "mb503":
             self._send(musicbrainz.rate_limited())
         elif kind == "html502":
