@@ -1,8 +1,7 @@
 {#- Incremental per user tail of local years: from the year of the local day before a user's first
     changed UTC day on (a play's local day is at most one day before its UTC day). -#}
 {%- set tail_predicate -%}
-exists (select 1 from (select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
-                       from __changed_user_days__ group by user_name) as c
+exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
         where c.user_name = DBT_INTERNAL_DEST.user_name
           and DBT_INTERNAL_DEST.year >= extract(year from c.from_day))
 {%- endset %}

@@ -1,8 +1,7 @@
 {#- Incremental per user tail of local months: from the month of the local day before a user's first
     changed UTC day on. -#}
 {%- set tail_predicate -%}
-exists (select 1 from (select user_name, cast({{ dbt.dateadd('day', -1, 'min(utc_date)') }} as date) as from_day
-                       from __changed_user_days__ group by user_name) as c
+exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
         where c.user_name = DBT_INTERNAL_DEST.user_name
           and DBT_INTERNAL_DEST.year * 100 + DBT_INTERNAL_DEST.month
               >= extract(year from c.from_day) * 100 + extract(month from c.from_day))
