@@ -192,6 +192,7 @@ def test_a_long_tag_fetch_publishes_the_scrobbles_first_then_the_genres(simulato
     assert user["artists_untagged"] == 0 and user["genre_coverage"] > 0.5
 
 
+@pytest.mark.slow
 def test_a_busy_data_directory_is_retried_with_backoff_then_fails(simulator, settings_for):
     _, server = simulator()
     settings = settings_for(server, users=["alice"])

@@ -10,6 +10,8 @@ import asyncio
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+import pytest
+
 from scrobble_insights.bronze.files import iter_days, read_lines
 from scrobble_insights.bronze.store import LocalBronze
 from scrobble_insights.extract.artist_tags import BATCH, extract_artist_tags
@@ -183,6 +185,7 @@ def extract_with_faults(sim, server, tmp_path, **options) -> tuple[LocalBronze, 
 FAULTY_FIRST, FAULTY_LAST = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
 
 
+@pytest.mark.slow
 def test_a_fault_other_than_error_29_is_retried_at_the_next_slot_not_after_a_backoff(simulator, tmp_path):
     sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=60)], years=0.5, rate_limit=20,
                             latency_ms=20, fault_rate=0.15,

@@ -136,6 +136,7 @@ def test_verification_from_since_ignores_the_whole_history_playcount():
 
 # -- status_report on a modelled warehouse -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_status_says_how_far_each_user_is_modelled_and_tagged(settings_at):
     """scrobbles_modelled (fact rows), genre_coverage (share of plays whose artist has a genre) and
     artists_untagged (artists never asked for tags), per user (issue 13)."""

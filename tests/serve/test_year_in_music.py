@@ -20,6 +20,8 @@ from scrobble_insights.serve.report import write_report
 from scrobble_insights.transform.dbt import transform
 from transform_history import write_history
 
+pytestmark = pytest.mark.slow     # a warehouse of its own: in the full suite, not the fast lane
+
 ZONE = ZoneInfo("Europe/London")
 TODAY = date(2026, 1, 2)                   # yesterday, 1 Jan 2026, is the last day of the history
 NIGHTJAR = '<Nightjar & "Co">'             # a name that must be escaped

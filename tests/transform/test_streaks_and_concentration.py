@@ -15,6 +15,8 @@ from scrobble_insights.config import build_settings
 from scrobble_insights.transform.dbt import transform
 from transform_history import write_history
 
+pytestmark = pytest.mark.slow     # a warehouse of its own: in the full suite, not the fast lane
+
 TODAY = date(2025, 3, 10)           # the build's today: yesterday is 9 March, the last extracted day
 
 

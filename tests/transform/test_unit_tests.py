@@ -19,6 +19,8 @@ from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.transform.dbt import PROJECT_DIR, reference_tables, run_dbt
 from scrobble_insights.transform.genres import canonical_genre, hierarchy_rows
 
+pytestmark = pytest.mark.slow     # a warehouse of its own: in the full suite, not the fast lane
+
 
 def declared_unit_tests() -> dict[str, dict]:
     """Every unit test declared in the project's model yml files, by name."""
