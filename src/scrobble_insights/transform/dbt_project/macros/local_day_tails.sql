@@ -49,3 +49,13 @@ where (m.local_date >= tail.from_day or regenred.user_name is not null)
         select min(local_date) from {{ regenred_days }}
       ) as bounds)
 {%- endmacro %}
+
+{% macro track_plays_of_replaced_days() -%}
+{#- a CTE body for the rollups of mart_track_plays (hourly, daily genre): its rows of the days it
+    replaced in this build (the same rule), or all of them on a full build -#}
+{%- if is_incremental() %}
+{{ rows_of_replaced_days(ref('mart_track_plays'), ref('int_user_days_changed'), ref('int_track_plays_regenred_days')) }}
+{%- else %}
+select * from {{ ref('mart_track_plays') }}
+{%- endif %}
+{%- endmacro %}

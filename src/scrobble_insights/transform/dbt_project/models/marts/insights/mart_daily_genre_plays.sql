@@ -17,16 +17,9 @@
 -- Incremental per user and local day (strategy replace_where), the days mart_track_plays replaced;
 -- a full build sums every day: both give the same rows.
 with
-{%- if is_incremental() %}
 track_plays as (
-    -- mart_track_plays' rows of the days it replaced in this build (the same rule)
-    {{ rows_of_replaced_days(ref('mart_track_plays'), ref('int_user_days_changed'), ref('int_track_plays_regenred_days')) }}
+    {{ track_plays_of_replaced_days() }}
 )
-{%- else %}
-track_plays as (
-    select * from {{ ref('mart_track_plays') }}
-)
-{%- endif %}
 
 select
     user_key,
