@@ -383,7 +383,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
     log_format: LogFormat = None,
 ) -> None:
-    """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists; sizes on disk."""
+    """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists, MusicBrainz coverage;
+    sizes on disk."""
     import json
 
     from scrobble_insights.operate.status import status_report
@@ -408,14 +409,15 @@ def status(
         out.print("no data yet: run `scrobble-insights backfill --user NAME --since YYYY-MM-DD`")
         return
     table = Table(title_justify="left")
-    for column in ("user", "scrobbles", "last.fm count", "days", "gaps", "last day", "untagged", "last success",
-                   "last failure"):
+    for column in ("user", "scrobbles", "last.fm count", "days", "gaps", "last day", "untagged", "MusicBrainz",
+                   "last success", "last failure"):
         table.add_column(column)
     for user in report["users"]:
         success, failure = user["last_success"], user["last_failure"]
         table.add_row(user["user"], f"{user['scrobbles']:,}", f"{user['lastfm_playcount'] or 0:,}",
                       str(user["days_extracted"]), str(user["gaps"]),
                       f"{user['last_day']} ({user['freshness_days']}d ago)", str(user["artists_untagged"]),
+                      f"{user['mb_coverage'] or 0:.0%} of plays ({user['artists_unenriched']:,} not asked)",
                       f"{success['finished_at']} {success['command']}" if success else "-",
                       f"{failure['finished_at']}: {failure.get('error', '')[:60]}" if failure else "-")
     out.print(table)
