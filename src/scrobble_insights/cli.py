@@ -172,14 +172,14 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
 
     names = users or settings.user_names()
     enrich = not no_enrich and enrichment_on(settings)      # a malformed contact: one line, before the job
-    if not enrich and not no_enrich:
-        err.print(SKIPPED, highlight=False, soft_wrap=True)
     with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
         summary = _extract_and_model(settings, names, first, last, tags=not no_tags, transform=transform,
                                      enrich=enrich)
         record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
         record.update(record_fields(summary.enriched, summary.failures, enrich))
         _print_summary(summary, settings, summary_json)
+        if not enrich and not no_enrich:      # after the job's own output: an error stays the last line
+            out.print(SKIPPED, highlight=False, soft_wrap=True)
         if summary.model_error is not None:
             raise summary.model_error
         if summary.failures:

@@ -49,6 +49,7 @@ def test_the_run_log_says_whether_enrichment_ran_failed_or_was_skipped():
     failed = record_fields(None, {FAILED: TransientMusicBrainzError("MusicBrainz answered HTTP 503\nmore")}, True)
     assert failed == {"enrich": "failed", "enrich_error": "MusicBrainz answered HTTP 503"}
     assert record_fields(None, {}, False) == {"enrich": "skipped"}
+    assert record_fields(None, {}, True) == {"enrich": "not run"}          # the model failed before it
 
 
 def test_a_musicbrainz_failure_is_one_line_saying_the_scrobbles_are_safe():

@@ -109,11 +109,14 @@ def coverage(settings: Settings, users: list[str] | None) -> float | None:
 
 
 def record_fields(summary: EnrichSummary | None, failures: dict[str, Exception], on: bool) -> dict:
-    """The enrichment's fields in a run-log record: enrich ('ok' | 'failed' | 'skipped'), counts."""
+    """The enrichment's fields in a run-log record: enrich ('ok' | 'failed' | 'skipped' | 'not run': the
+    model failed first), counts."""
     if not on:
         return {"enrich": "skipped"}
-    if FAILED in failures or summary is None:
-        return {"enrich": "failed", "enrich_error": first_line(failures[FAILED]) if FAILED in failures else None}
+    if FAILED in failures:
+        return {"enrich": "failed", "enrich_error": first_line(failures[FAILED])}
+    if summary is None:
+        return {"enrich": "not run"}
     return {"enrich": "ok", "artists_enriched": summary.enriched, "mb_requests": summary.requests}
 
 

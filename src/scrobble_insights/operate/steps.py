@@ -512,6 +512,8 @@ def publish_for_readers(settings: Settings) -> None:
 
 def summary_dict(summary: JobSummary) -> dict:
     """The summary as plain JSON-able data (for --summary-json and the orchestrator)."""
+    from scrobble_insights.operate.enrichment import record_fields
+
     return {
         "first_day": summary.first_day.isoformat(), "last_day": summary.last_day.isoformat(),
         "users": [{k: v for k, v in vars(s).items() if k != "artist_plays"} for s in summary.extracted],
@@ -519,7 +521,7 @@ def summary_dict(summary: JobSummary) -> dict:
         "artists_tagged": summary.artists_tagged, "warehouse_rows": summary.warehouse_rows,
         "client": dict(summary.client), "seconds": round(summary.seconds, 3),
         "extract_seconds": round(summary.extract_seconds, 3), "stages": summary.stages,
-        "enrich": ("failed" if "musicbrainz" in summary.failures else "ok") if summary.enrich_on else "skipped",
+        "enrich": record_fields(summary.enriched, summary.failures, summary.enrich_on)["enrich"],
         "artists_enriched": summary.enriched.enriched if summary.enriched else 0,
         "mb_requests": summary.enriched.requests if summary.enriched else 0,
     }
