@@ -1,8 +1,9 @@
-"""What a MusicBrainz answer means for one artist we asked about: pure functions, no I/O.
+"""What a MusicBrainz answer means for one artist or album we asked about: pure functions, no I/O.
 
-Used twice with the same result: by the enrichment step (to decide what to ask next) and by the
-loader (to turn landed answers into raw.mb_artists rows), so a rebuild from bronze decides as the run did.
-The rule is docs/decisions/0011-musicbrainz-matching-and-batching.md.
+Used twice with the same result: by the enrichment step (to decide what to ask next and count it) and by
+the loader (to turn landed answers into raw.mb_artists and raw.mb_release_groups rows), so a rebuild from
+bronze decides as the run did. The rules are docs/decisions/0011-musicbrainz-matching-and-batching.md
+(artists) and docs/decisions/0012-mbrg-release-groups.md (albums).
 """
 
 from __future__ import annotations
