@@ -25,12 +25,11 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from support import NOW, TEST_KEY, TODAY  # noqa: E402
-
 from scrobble_insights.config import build_settings  # noqa: E402
 from scrobble_insights.operate import steps  # noqa: E402
 from scrobble_insights.operate.enrich import enrich  # noqa: E402
 from scrobble_insights.simulator import Simulator, SimulatorConfig, UserSpec  # noqa: E402
+from support import NOW, TEST_KEY, TODAY  # noqa: E402
 
 
 def main() -> None:
