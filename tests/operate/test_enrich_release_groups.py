@@ -19,6 +19,9 @@ from scrobble_insights.simulator.faults import RateLimiter
 from support import TODAY
 
 world, enriching, mb_log = test_enrich.world, test_enrich.enriching, test_enrich.mb_log   # shared with the artist tests
+# A history and warehouse of its own (~40 s of enrich runs): in the full suite, not the fast lane, which still
+# runs the release-group step inside every test of test_enrich.py (second run: 0 requests; killed run: none twice).
+pytestmark = pytest.mark.slow
 
 
 def rg_rows(settings) -> dict[str, tuple]:
@@ -158,7 +161,6 @@ def test_raw_mb_release_groups_rebuilds_from_bronze_alone(world, enriching):
     assert rg_rows(settings) == before
 
 
-@pytest.mark.slow
 def test_enrich_then_dbt_gives_each_album_the_first_release_year_of_its_release_group(world, enriching):
     from scrobble_insights.transform.dbt import transform
 
