@@ -3,7 +3,7 @@
 Used twice with the same result: by the enrichment step (to decide what to ask next and count it) and by
 the loader (to turn landed answers into raw.mb_artists and raw.mb_release_groups rows), so a rebuild from
 bronze decides as the run did. The rules are docs/decisions/0011-musicbrainz-matching-and-batching.md
-(artists) and docs/decisions/0012-mbrg-release-groups.md (albums).
+(artists) and docs/decisions/0012-release-groups.md (albums).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ loads. This module composes them, in four steps on one client:
    browsing their matched artist's release groups (an album of an unmatched artist is not asked), then load.
 
 The rules and the numbers are docs/decisions/0011-musicbrainz-matching-and-batching.md and
-docs/decisions/0012-mbrg-release-groups.md.
+docs/decisions/0012-release-groups.md.
 """
 
 from __future__ import annotations
