@@ -8,7 +8,7 @@ Lineage, left to right:
 - `raw/artist_tags`: tag enrichment, artist.getTopTags for untagged or stale artists, most played
   first. When they would take longer than `early_answer_s`, the scrobbles are modelled and published
   for readers first and again as the genres fill in (`steps.tag`, as `backfill` does).
-- `raw/mb_artists`: MusicBrainz enrichment (`operate.enrichment`, as `backfill` does), when
+- `raw/mb_artists`, `raw/mb_release_groups`: MusicBrainz enrichment (`operate.enrichment`, as `backfill` does), when
   SCROBBLE_INSIGHTS_MB_CONTACT is set (skipped with a log line otherwise). When it would take longer
   than `early_answer_s` the scrobbles and tags are modelled and published first; when MusicBrainz
   fails, they are modelled and published before the step fails (the run fails and alerts; the next
@@ -44,7 +44,7 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 # The raw tables, by the step that writes them (each is a dbt source).
 LOADED = ["scrobbles", "extracted_days", "user_infos"]
 TAGGED = ["artist_tags", "artist_tag_fetches"]
-ENRICHED = ["mb_artists"]
+ENRICHED = ["mb_artists", "mb_release_groups"]
 REFERENCE = ["users", "user_timezones", "tag_genres"]
 
 
@@ -129,8 +129,9 @@ def tag(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orche
 
 @dg.multi_asset(specs=[dg.AssetSpec(raw(t), deps=[raw("scrobbles"), raw("artist_tags")], group_name="load",
                                     kinds={"duckdb"}) for t in ENRICHED], name="enrich",
-                description="MusicBrainz answers about the artists (batched by MBID, by name only when unambiguous), "
-                            "landed and loaded, most played first; on when SCROBBLE_INSIGHTS_MB_CONTACT is set")
+                description="MusicBrainz answers about the artists (batched by MBID, by name only when unambiguous) "
+                            "and their albums' release groups, landed and loaded, most played first; on when "
+                            "SCROBBLE_INSIGHTS_MB_CONTACT is set")
 def enrich(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orchestration]):
     settings, users, now = orchestration.settings, orchestration.users, orchestration.clock()
     if not enrichment.enrichment_on(settings):
@@ -156,13 +157,16 @@ def enrich(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Or
                 publish("musicbrainz failed")
             raise failures[enrichment.FAILED]
         covered = enrichment.coverage(settings, users)
+    artist_requests = summary.requests - summary.album_requests
     yield dg.MaterializeResult(asset_key=raw("mb_artists"), metadata={
         "enriched": summary.enriched, "requests": summary.requests, "retries": summary.retries,
-        "requests_per_artist": round(summary.requests / summary.enriched, 3) if summary.enriched else 0.0,
+        "requests_per_artist": round(artist_requests / summary.enriched, 3) if summary.enriched else 0.0,
         "coverage": round(covered, 4) if covered is not None else 0.0, "genre_lookups": summary.looked_up,
         "published_before": early})
-    for table in ENRICHED[1:]:
-        yield dg.MaterializeResult(asset_key=raw(table))
+    albums = sum(summary.album_matches.values())
+    yield dg.MaterializeResult(asset_key=raw("mb_release_groups"), metadata={
+        "albums_enriched": albums, "album_requests": summary.album_requests,
+        "requests_per_album": round(summary.album_requests / albums, 3) if albums else 0.0})
 
 
 @dg.multi_asset(specs=[dg.AssetSpec(raw(t), deps=[raw("scrobbles"), raw("artist_tags"), raw("mb_artists")],
