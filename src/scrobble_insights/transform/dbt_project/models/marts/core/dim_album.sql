@@ -37,6 +37,11 @@ select
     b.artist_key,
     b.album_mbid,
     b.is_unknown,
-    b.plays
+    b.plays,
+    -- MusicBrainz release group (issue 14): typed null stubs until raw.mb_release_groups is modelled
+    -- (branch mbrg); wide_scrobbles and the music-age marts read first_release_year already.
+    cast(null as {{ dbt.type_string() }}) as release_group_mbid,
+    cast(null as {{ dbt.type_int() }}) as first_release_year,
+    cast(null as {{ dbt.type_string() }}) as release_match
 from albums as b
 inner join {{ ref('dim_artist') }} as a on a.artist_key = b.artist_key
