@@ -7,6 +7,7 @@ wide table's plays."""
 from __future__ import annotations
 
 import json
+import statistics
 from collections import Counter
 from datetime import timedelta
 
@@ -123,3 +124,30 @@ def test_country_and_type_marts_agree_with_the_plays_of_the_wide_table(built):
     sources = query(settings, "SELECT sum(musicbrainz_plays), sum(lastfm_plays), sum(plays) FROM marts.mart_genre_sources")
     by_source = dict(query(settings, "SELECT genre_source, count(*) FROM marts.wide_scrobbles GROUP BY 1"))
     assert sources == [(by_source["musicbrainz"], by_source["lastfm"], sum(by_source.values()))]
+
+
+def test_music_age_marts_agree_with_the_release_years_of_the_wide_table(built):
+    """With release groups enriched too, each year's median release year, dated and new-music shares
+    are those of the plays themselves (Python's statistics.median over the wide table's release years)."""
+    _, settings, _ = built
+    plays: dict[int, list] = {}
+    for year, release_year in query(settings, "SELECT year, release_year FROM marts.wide_scrobbles"):
+        plays.setdefault(year, []).append(release_year)
+    yearly = {row[0]: row[1:] for row in query(settings, """
+        SELECT listen_year, plays, dated_plays, dated_share, median_release_year, median_age_years, new_music_share
+        FROM marts.mart_music_age_yearly WHERE user_name = 'alice'""")}
+    assert sorted(yearly) == sorted(plays)
+    dated_somewhere = 0
+    for year, releases in plays.items():
+        dated = [r for r in releases if r is not None]
+        dated_somewhere += len(dated)
+        want = (len(releases), len(dated), len(dated) / len(releases),
+                statistics.median(dated) if dated else None,
+                year - statistics.median(dated) if dated else None,
+                sum(1 for r in dated if year - r in (0, 1)) / len(dated) if dated else None)
+        assert yearly[year] == pytest.approx(want), year
+    assert dated_somewhere > 1000
+    decades = dict(((y, d), p) for y, d, p in query(
+        settings, "SELECT listen_year, release_decade, plays FROM marts.mart_music_age WHERE user_name = 'alice'"))
+    assert decades == Counter((year, r - r % 10 if r is not None else None)
+                              for year, releases in plays.items() for r in releases)
