@@ -95,9 +95,10 @@ def _year_list(years) -> str:
 
 
 def year_line(yearly: pd.DataFrame, year: int) -> str | None:
-    """One calendar year in a sentence (dated share, median age, new music), or None without a row."""
+    """One calendar year in a sentence (dated share, median age, new music), or None without a row or
+    a dated play (the charts then say what to run)."""
     row = yearly[yearly.listen_year == year]
-    if row.empty:
+    if row.empty or not int(row.iloc[0].dated_plays):
         return None
     row = row.iloc[0]
     plays, dated = int(row.plays), int(row.dated_plays)
