@@ -38,6 +38,8 @@ ARTISTS = {
 }
 # the same warehouse with nothing known yet (enrichment never run): every genre from last.fm tags
 UNKNOWN = {artist: (None, None, None, "lastfm" if h.GENRE[artist] else "none", None) for artist in ARTISTS}
+# the artists enriched but no album yet (release groups not fetched): countries and types, no release years
+UNDATED = {artist: (*facts[:4], None) for artist, facts in ARTISTS.items()}
 NEW_MUSIC_YEARS = 1          # age 0 or 1: new music (the contract's new_music_share)
 
 

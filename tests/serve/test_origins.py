@@ -47,6 +47,12 @@ def unenriched(honest, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def undated(honest, tmp_path_factory):
+    """Artists enriched, albums not yet: no release years."""
+    return copy_with_marts(honest, tmp_path_factory.mktemp("undated"), oh.UNDATED)
+
+
+@pytest.fixture(scope="module")
 def before(honest, tmp_path_factory):
     """No MusicBrainz marts at all: a warehouse modelled before issue 14."""
     return copy_with_marts(honest, tmp_path_factory.mktemp("before"), None)
@@ -122,15 +128,13 @@ def test_the_report_sections_state_where_and_when_the_music_comes_from(enriched)
 COMMAND = "run `scrobble-insights enrich`, then `scrobble-insights transform`"
 
 
-def test_before_the_enrichment_each_answer_is_one_sentence_naming_the_command(before, unenriched):
-    assert sections(before, 2010) == {"origins-pending": f"This warehouse has no MusicBrainz answers yet: {COMMAND} "
-                                                         "to see them"}
-    assert sections(unenriched, 2010) == {      # no year line either: nothing in it is known
+def test_before_the_enrichment_each_answer_is_one_sentence_naming_the_command(before, unenriched, undated):
+    pending = {"origins-pending": f"No MusicBrainz answers about your music yet: {COMMAND} to see them"}
+    assert sections(before, 2010) == pending                   # modelled before the MusicBrainz marts
+    assert sections(unenriched, 2010) == pending               # the marts, nothing known: never enriched
+    assert sections(undated, 2010) == {**expected(),           # artists known, albums not yet: no year line
         "music-decades": f"None of your plays has a release year yet: {COMMAND} to see how old your music is",
-        "music-age": f"None of your plays has a release year yet: {COMMAND} to see how old your music is",
-        "countries": f"None of your artists has a known country yet: {COMMAND} to see where your music comes from",
-        "artist-types": f"None of your artists has a known type yet: {COMMAND} to see bands against solo artists",
-        "genre-sources": f"Your genres come from last.fm tags only: {COMMAND} to add MusicBrainz's curated genres"}
+        "music-age": f"None of your plays has a release year yet: {COMMAND} to see how old your music is"}
 
 
 @pytest.mark.slow
@@ -141,11 +145,12 @@ def test_the_report_page_closes_with_the_origins_view(enriched, before, tmp_path
     text = path.read_text()
     assert "<h2>Origins</h2>" in text
     assert "56% dated" in text and "63% dated" in text          # each year's coverage on its bar
+    assert "1 dated play" in text and "100% dated" not in text  # 2008 and 2012: one dated play, not "100%"
     assert "left out: 2008, 2012" in text                       # one dated play each: no median drawn
     [path] = write_report(enriched, tmp_path / "2012.html", user=h.USER, year=2012)
     assert headlines(path) == {"no-plays": "Only 1 play in 2012: too few to show a pattern"}
     [path] = write_report(before, tmp_path / "before.html", user=h.USER)
-    assert list(headlines(path).items())[-1] == ("origins-pending", f"This warehouse has no MusicBrainz answers "
+    assert list(headlines(path).items())[-1] == ("origins-pending", f"No MusicBrainz answers about your music "
                                                                     f"yet: {COMMAND} to see them")
 
 
@@ -196,11 +201,18 @@ def app_for(warehouse, monkeypatch, view: str) -> AppTest:
     return app.run()
 
 
-def test_the_dashboard_before_the_enrichment_says_what_to_run(before, unenriched, monkeypatch):
-    app = app_for(before, monkeypatch, "Origins")
+def test_the_dashboard_before_the_enrichment_says_what_to_run(before, unenriched, undated, monkeypatch):
+    for warehouse in (before, unenriched):
+        app = app_for(warehouse, monkeypatch, "Origins")
+        assert not app.exception and not app.error
+        assert [i.value for i in app.info] == [f"No MusicBrainz answers about your music yet: {COMMAND} to see them."]
+        assert not app.get("vega_lite_chart")
+    app = app_for(undated, monkeypatch, "Origins")
     assert not app.exception and not app.error
-    assert [i.value for i in app.info] == ["This warehouse has no MusicBrainz answers yet: run `scrobble-insights "
-                                           "enrich`, then `scrobble-insights transform` to see them."]
+    assert [chart.proto.alt for chart in app.get("vega_lite_chart")] == [
+        f"None of your plays has a release year yet: {COMMAND} to see how old your music is",
+        f"None of your plays has a release year yet: {COMMAND} to see how old your music is",
+        *list(expected().values())[2:]]
     app = app_for(unenriched, monkeypatch, "Genres")
     assert not app.exception and not app.error
     assert ("Genres here come from last.fm tags only: run `scrobble-insights enrich`, then `scrobble-insights "

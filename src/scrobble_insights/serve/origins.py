@@ -13,7 +13,8 @@ Honest headlines (ADR 0006): a headline names a decade, an age, a country or an 
 least MIN_KNOWN_SHARE of the plays it speaks for are known (dated, with a country, with a type) and at
 least charts.FEW_PLAYS of them; otherwise it says how much is known. A warehouse modelled before the
 enrichment existed (the marts absent) or never enriched (nothing known) gets one sentence naming the
-command to run, never an error.
+command to run, never an error; where only some answers are known (e.g. artists enriched, albums not
+yet: no release years), each section without any is that sentence.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import altair as alt
 import pandas as pd
 
 from scrobble_insights.load.warehouse import tables
-from scrobble_insights.serve.charts import FEW_PLAYS, OKABE_ITO, WIDTH, sentence
+from scrobble_insights.serve.charts import FEW_PLAYS, OKABE_ITO, WIDTH, plural, sentence
 from scrobble_insights.serve.queries import df
 
 AGE = "mart_music_age"
@@ -43,7 +44,7 @@ ORDER = {AGE: "listen_year, release_decade", AGE_YEARLY: "listen_year", COUNTRIE
 
 MIN_KNOWN_SHARE = 0.5     # a headline names an answer only when at least half the plays it speaks for are known
 ENRICH = "run `scrobble-insights enrich`, then `scrobble-insights transform`"
-NOT_ENRICHED = f"This warehouse has no MusicBrainz answers yet: {ENRICH} to see them"
+NOT_ENRICHED = f"No MusicBrainz answers about your music yet: {ENRICH} to see them"
 
 
 # --- the questions --------------------------------------------------------------------------------------
@@ -51,6 +52,17 @@ NOT_ENRICHED = f"This warehouse has no MusicBrainz answers yet: {ENRICH} to see 
 def origin_marts(con) -> bool:
     """Does the warehouse hold every MusicBrainz mart (modelled after the enrichment existed)?"""
     return set(COLUMNS) <= tables(con, "marts")
+
+
+def origins_known(con, user: str) -> bool:
+    """Does MusicBrainz know anything about the listener's music: a release year, a country, an artist
+    type or a genre? False when the marts are absent (modelled before the enrichment existed) or hold
+    nothing known (the enrichment never ran): the answers are then one sentence, NOT_ENRICHED."""
+    if not origin_marts(con):
+        return False
+    rows = {mart: origin_rows(con, mart, user) for mart in (AGE_YEARLY, COUNTRIES, TYPES, GENRE_SOURCES)}
+    return bool(rows[AGE_YEARLY].dated_plays.sum() or rows[COUNTRIES].country_code.notna().any()
+                or rows[TYPES].artist_type.notna().any() or rows[GENRE_SOURCES].musicbrainz_plays.sum())
 
 
 def origin_rows(con, mart: str, user: str) -> pd.DataFrame:
@@ -128,14 +140,16 @@ def decades_chart(age: pd.DataFrame, yearly: pd.DataFrame) -> tuple[alt.Chart, s
     else:
         headline = f"{known_part(dated_plays, plays, 'have a release year')}: too few to say which decade you play most"
     subtitle = (f"{dated_plays / plays:.0%} of your plays ({dated_plays:,} of {plays:,}) have a release year (the "
-                "first release of the album, from MusicBrainz); above each bar, that year's share")
+                "first release of the album, from MusicBrainz); above each bar, that year's share (or its dated plays, "
+                f"when fewer than {FEW_PLAYS})")
     frame = dated.assign(year=dated.listen_year.astype(int).astype(str),
                          decade=[f"{int(d)}s" for d in dated.release_decade])
     order = [f"{int(d)}s" for d in decades.index]
     years = [str(y) for y in range(int(yearly.listen_year.min()), int(yearly.listen_year.max()) + 1)]
     coverage = yearly[yearly.dated_plays > 0].assign(
         year=lambda d: d.listen_year.astype(int).astype(str),
-        label=lambda d: [f"{s:.0%} dated" for s in d.dated_share], top=1.0)
+        label=lambda d: [f"{s:.0%} dated" if n >= FEW_PLAYS else plural(n, "dated play")
+                         for s, n in zip(d.dated_share, d.dated_plays)], top=1.0)
     x = alt.X("year:O", title="Year you played it", scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(frame).mark_bar().encode(
         x=x, y=alt.Y("plays:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of dated plays"),

@@ -70,7 +70,7 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
 def origin_sections(con, user: str, year: int | None) -> list[tuple[str, tuple]]:
     """When and where the music comes from (issue 14): a year's line, the release decades, the median
     age, the countries, the artist types and the genre sources; one sentence before the enrichment."""
-    if not origins.origin_marts(con):
+    if not origins.origins_known(con, user):
         return [("origins-pending", charts.sentence(origins.NOT_ENRICHED))]
     rows = {mart: origins.origin_rows(con, mart, user) for mart in origins.COLUMNS}
     yearly = rows[origins.AGE_YEARLY]

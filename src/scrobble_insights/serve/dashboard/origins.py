@@ -16,7 +16,7 @@ NAME = "Origins"
 
 def origins(wh: Warehouse, scope: Scope) -> None:
     user = scope.filters.user
-    if not wh("origin_marts"):
+    if not wh("origins_known", user):
         st.info(o.NOT_ENRICHED + ".", icon=":material/travel_explore:")
         return
     st.caption("From MusicBrainz: release years, the artists' countries and types, curated genres. Every play "
