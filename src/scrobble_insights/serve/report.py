@@ -72,7 +72,7 @@ def origin_sections(con, user: str, year: int | None) -> list[tuple[str, tuple]]
     age, the countries, the artist types and the genre sources; one sentence before the enrichment."""
     if not origins.origins_known(con, user):
         return [("origins-pending", charts.sentence(origins.NOT_ENRICHED))]
-    rows = {mart: origins.origin_rows(con, mart, user) for mart in origins.COLUMNS}
+    rows = {mart: origins.origin_rows(con, mart, user, present=True) for mart in origins.COLUMNS}
     yearly = rows[origins.AGE_YEARLY]
     line = origins.year_line(yearly, year) if year else None
     return ([("music-year", charts.sentence(line))] if line else []) + [
