@@ -138,10 +138,22 @@ def test_before_the_enrichment_each_answer_is_one_sentence_naming_the_command(be
 
 
 @pytest.mark.slow
-def test_the_report_page_closes_with_the_origins_view(enriched, before, tmp_path):
+def test_the_report_page_closes_with_the_origins_view(enriched, before, tmp_path, browser):
     [path] = write_report(enriched, tmp_path / "all.html", user=h.USER)
     shown = headlines(path)
     assert list(shown.items())[-5:] == list(expected().items())     # the Origins view closes the report
+    context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(path.as_uri())
+        page.wait_for_function(f"window.chartsDrawn === {len(shown)}", timeout=TIMEOUT_MS)
+        assert page.locator("section.chart svg").count() == len(shown)
+        assert page.get_by_text("Chart failed").count() == 0 and errors == []
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    finally:
+        context.close()
     text = path.read_text()
     assert "<h2>Origins</h2>" in text
     assert "56% dated" in text and "63% dated" in text          # each year's coverage on its bar
