@@ -113,9 +113,11 @@ def write_marts(path: Path, facts: dict | None = ARTISTS) -> None:
     them (a warehouse modelled before issue 14)."""
     con = duckdb.connect(str(path))
     try:
+        built = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                                 "WHERE table_schema = 'marts'").fetchall())
         for mart, frame in marts(facts or ARTISTS).items():
-            con.execute(f"DROP TABLE IF EXISTS marts.{mart}")
-            con.execute(f"DROP VIEW IF EXISTS marts.{mart}")
+            if mart in built:
+                con.execute(f"DROP {'VIEW' if built[mart] == 'VIEW' else 'TABLE'} marts.{mart}")
             if facts is None:
                 continue
             con.register("frame", frame)
