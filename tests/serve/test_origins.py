@@ -120,6 +120,16 @@ def sections(warehouse, year: int | None = None) -> dict[str, str]:
 
 def test_the_report_sections_state_where_and_when_the_music_comes_from(enriched):
     assert sections(enriched) == expected()
+    con = queries.connect(enriched)
+    try:
+        caption = o.genre_source_line(o.origin_rows(con, o.GENRE_SOURCES, h.USER))
+    finally:
+        con.close()
+    assert caption == ("Which source decided the genres (all time): MusicBrainz's curated genres for 35% of your "
+                       "plays, last.fm tags for 17%, none for 47% (rock: 100% MusicBrainz; jazz: 100% last.fm tags; "
+                       "hip hop: 100% MusicBrainz).")
+    mixed = pd.DataFrame({"genre": ["electronic"], "plays": [10], "musicbrainz_plays": [6], "lastfm_plays": [3]})
+    assert o.genre_source_line(mixed).endswith("none for 10% (electronic: 67% MusicBrainz, 33% last.fm tags).")
     assert sections(enriched, 2010) == {"music-year": (
         "In 2010 the music you played was a median 5 years old (released around 2005); 40% of it came out that "
         "year or the year before (63% of your plays have a release year)"), **expected()}
