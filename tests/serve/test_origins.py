@@ -188,8 +188,11 @@ def test_a_headline_names_no_answer_when_too_little_is_known():
     low = yearly([(2020, 200, 40, 0.2, 2001.0, 19.0, 0.1), (2021, 12, 9, 0.75, 2019.0, 2.0, 0.5)])
     age = pd.DataFrame({"listen_year": [2020, 2020, 2021], "release_decade": [2000, None, 2010],
                         "plays": [40, 160, 9], "share_of_dated": [1.0, None, 1.0]})
-    assert o.decades_chart(age, low)[1] == \
-        "Only 23% of your plays have a release year: too few to say which decade you play most"
+    chart, headline = o.decades_chart(age, low)
+    assert headline == "Only 23% of your plays have a release year: too few to say which decade you play most"
+    bars, labels = chart.to_dict()["layer"]
+    assert bars["encoding"]["opacity"]["condition"]["test"] == "(datum.year_dated >= 10)"   # 9 dated plays: faint
+    assert [v["label"] for v in chart.to_dict()["datasets"][labels["data"]["name"]]] == ["20% dated", "9 dated plays"]
     assert o.music_age_chart(low)[1] == \
         "No year has a release year for 50% of its plays yet: too few to say how old the music you play is"
     assert o.year_line(low, 2021) == ("In 2021, only 9 of your 12 plays have a release year: too few to say how "

@@ -141,10 +141,11 @@ def decades_chart(age: pd.DataFrame, yearly: pd.DataFrame) -> tuple[alt.Chart, s
     else:
         headline = f"{known_part(dated_plays, plays, 'have a release year')}: too few to say which decade you play most"
     subtitle = (f"{dated_plays / plays:.0%} of your plays ({dated_plays:,} of {plays:,}) have a release year (the "
-                "first release of the album, from MusicBrainz); above each bar, that year's share (or its dated plays, "
-                f"when fewer than {FEW_PLAYS})")
+                "first release of the album, from MusicBrainz); above each bar, that year's share (or, faint, its "
+                f"dated plays when fewer than {FEW_PLAYS})")
     frame = dated.assign(year=dated.listen_year.astype(int).astype(str),
-                         decade=[f"{int(d)}s" for d in dated.release_decade])
+                         decade=[f"{int(d)}s" for d in dated.release_decade],
+                         year_dated=dated.listen_year.map(dict(zip(yearly.listen_year, yearly.dated_plays))))
     order = [f"{int(d)}s" for d in decades.index]
     years = [str(y) for y in range(int(yearly.listen_year.min()), int(yearly.listen_year.max()) + 1)]
     coverage = yearly[yearly.dated_plays > 0].assign(
@@ -156,6 +157,7 @@ def decades_chart(age: pd.DataFrame, yearly: pd.DataFrame) -> tuple[alt.Chart, s
         x=x, y=alt.Y("plays:Q", stack="normalize", axis=alt.Axis(format="%"), title="Share of dated plays"),
         color=alt.Color("decade:O", sort=order, scale=alt.Scale(scheme="viridis", domain=order), title="Released in"),
         order=alt.Order("release_decade:Q"),
+        opacity=alt.condition(alt.datum.year_dated >= FEW_PLAYS, alt.value(1.0), alt.value(0.35)),   # a few plays: faint
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("decade:N", title="Released in"), "plays",
                  alt.Tooltip("share_of_dated:Q", format=".1%", title="Share of dated plays")])
     labels = alt.Chart(coverage).mark_text(dy=-6, fontSize=11, color="#555").encode(
