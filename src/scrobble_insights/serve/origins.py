@@ -1,7 +1,7 @@
 """When and where your music comes from (issue 14): the questions over the MusicBrainz marts and the
 charts that answer them, shared by the dashboard's Origins tab and the report.
 
-The marts hold the rules (docs/decisions/0012-mbanswers-origins-answers.md):
+The marts hold the rules (docs/decisions/0013-origins-answers.md):
 mart_music_age (user x local listening year x release decade), mart_music_age_yearly (user x listening
 year: dated share, median release year and age, share of new music), mart_artist_countries (user x the
 artist's country), mart_artist_types (user x the artist's type) and mart_genre_sources (user x primary
