@@ -1,5 +1,5 @@
 -- Genres of each artist from both sources, ranked per source; dim_artist decides which source an
--- artist's genre comes from (the genre rule, docs/decisions/0014-mbmodel-genre-rule.md) and
+-- artist's genre comes from (the genre rule, docs/decisions/0014-musicbrainz-genre-rule.md) and
 -- bridge_artist_genre follows its choice.
 -- last.fm (genre_source 'lastfm', keyed by artist_name, the spelling whose tags these are): tags folded
 -- to canonical genres, weak tags dropped (but an artist whose genre tags are all weak keeps its

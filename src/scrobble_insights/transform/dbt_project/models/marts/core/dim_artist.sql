@@ -5,7 +5,7 @@
 -- (mb_artist_key: 'mbid:<id>' or 'name:<spelling>', as `scrobble-insights enrich` asks); a key that
 -- matched (mb_match mbid, merged or name) gives country, area, type, gender, life span and curated
 -- genres, an ambiguous or unknown one (or a key never asked, mb_match null) none of them.
--- The genre rule (docs/decisions/0014-mbmodel-genre-rule.md): the primary genre is the artist's top
+-- The genre rule (docs/decisions/0014-musicbrainz-genre-rule.md): the primary genre is the artist's top
 -- curated MusicBrainz genre when any of its genres maps to the vocabulary (genre_source 'musicbrainz'),
 -- else its top last.fm tag genre ('lastfm'), else 'unknown' ('none').
 with artists as (
