@@ -50,6 +50,8 @@ DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data direct
 Users = Annotated[Optional[list[str]], typer.Option("--user", "-u", help="last.fm user name (repeat for several)")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries and progress details")]
 NoTransform = Annotated[bool, typer.Option("--no-transform", help="Skip the dbt build after loading")]
+NoEnrich = Annotated[bool, typer.Option("--no-enrich", help="Skip MusicBrainz enrichment (on when "
+                                        "SCROBBLE_INSIGHTS_MB_CONTACT is set)")]
 SummaryJson = Annotated[Optional[Path], typer.Option("--summary-json", help="Also write the summary to this JSON file")]
 LogFormat = Annotated[Optional[str], typer.Option("--log-format", help="text or json (one JSON object per line on "
                                                   "stderr) [env SCROBBLE_INSIGHTS_LOG_FORMAT, default text]")]
@@ -164,12 +166,20 @@ def _job(settings: Settings, command: str, **details):
 
 
 def _extract_job(settings: Settings, users: list[str] | None, first: date, last: date, no_tags: bool,
-                 summary_json: Path | None, transform: bool = True, command: str = "run") -> None:
+                 summary_json: Path | None, transform: bool = True, command: str = "run",
+                 no_enrich: bool = False) -> None:
+    from scrobble_insights.operate.enrichment import SKIPPED, enrichment_on, record_fields
+
     names = users or settings.user_names()
+    enrich = not no_enrich and enrichment_on(settings)      # a malformed contact: one line, before the job
     with _job(settings, command, users=[n.lower() for n in names], first_day=str(first), last_day=str(last)) as record:
-        summary = _extract_and_model(settings, names, first, last, tags=not no_tags, transform=transform)
+        summary = _extract_and_model(settings, names, first, last, tags=not no_tags, transform=transform,
+                                     enrich=enrich)
         record["scrobbles"] = sum(s.scrobbles for s in summary.extracted)
+        record.update(record_fields(summary.enriched, summary.failures, enrich))
         _print_summary(summary, settings, summary_json)
+        if not enrich and not no_enrich:      # after the job's own output: an error stays the last line
+            out.print(SKIPPED, highlight=False, soft_wrap=True)
         if summary.model_error is not None:
             raise summary.model_error
         if summary.failures:
@@ -179,9 +189,11 @@ def _extract_job(settings: Settings, users: list[str] | None, first: date, last:
 
 
 def _extract_and_model(settings: Settings, users: list[str], first: date, last: date, *, tags: bool = True,
-                       transform: bool = True):
-    """Extract, load, tag and (unless told not to) model, publishing for readers as soon as the scrobbles
-    are modelled and again as the genres fill in (operate.steps.extract_and_load)."""
+                       transform: bool = True, enrich: bool = False):
+    """Extract, load, tag, enrich from MusicBrainz (with `enrich`) and (unless told not to) model,
+    publishing for readers as soon as the scrobbles are modelled and again as the genres fill in and
+    after MusicBrainz (operate.steps.extract_and_load)."""
+    from scrobble_insights.operate.enrichment import BEFORE
     from scrobble_insights.operate.steps import extract_and_load, publish_for_readers
 
     def publish(stage: str) -> None:
@@ -190,10 +202,17 @@ def _extract_and_model(settings: Settings, users: list[str], first: date, last: 
         if stage == "scrobbles":
             out.print("The scrobbles are modelled: the dashboard, `report` and `status` answer now; the genre "
                       "answers fill in as artist tags arrive, most played artists first.")
+        if stage == BEFORE:
+            out.print(f"The scrobbles and tags are modelled: the dashboard, `report` and `status` answer now; "
+                      f"MusicBrainz enrichment follows at {settings.mb_rate_limit:g} request(s)/s, most played "
+                      "artists first, and the answers are modelled again after it.")
 
     with _progress(enabled=not _json_logs) as (reporter, on_artist):
-        return extract_and_load(settings, users, first, last, reporter=reporter, tags=tags, on_artist=on_artist,
-                                publish=publish if transform else None)
+        summary = extract_and_load(settings, users, first, last, reporter=reporter, tags=tags, on_artist=on_artist,
+                                   publish=publish if transform else None, enrich=enrich)
+    if summary.enriched is not None:
+        out.print(summary.enriched.line())
+    return summary
 
 
 def _transform(settings: Settings, full_refresh: bool = False, today: date | None = None, *,
@@ -207,7 +226,8 @@ def _transform(settings: Settings, full_refresh: bool = False, today: date | Non
     models = sum(v for k, v in counts.items() if k.startswith("model:"))
     tests = sum(v for k, v in counts.items() if k.startswith("test:"))
     coverage = "n/a" if summary.genre_coverage is None else f"{summary.genre_coverage:.1%}"
-    label = {"": "", "done": "", "scrobbles": " · scrobbles first"}.get(stage, f" · tags for {stage.removeprefix('tags ')} of the plays")
+    label = {"": "", "done": "", "scrobbles": " · scrobbles first",
+             "before musicbrainz": " · scrobbles and tags, before MusicBrainz"}.get(stage, f" · tags for {stage.removeprefix('tags ')} of the plays")
     out.print(f"dbt build{label} ({'full refresh' if summary.full_refresh else 'incremental'}): {models} models and "
               f"{tests} data tests passed in {summary.seconds:.1f}s · fact_scrobbles {summary.fact_rows:,} rows · "
               f"genre coverage {coverage} of plays (vocabulary {summary.vocabulary_version})")
@@ -219,16 +239,18 @@ def backfill(
     until: Annotated[Optional[str], typer.Option(help="Last UTC day to extract (inclusive) [default: yesterday]")] = None,
     user: Users = None, data_dir: DataDir = None, verbose: Verbose = False,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
-    no_transform: NoTransform = False,
+    no_enrich: NoEnrich = False, no_transform: NoTransform = False,
     summary_json: SummaryJson = None, log_format: LogFormat = None,
 ) -> None:
-    """Extract a whole date range (the history once), land it, load it, model it. Resumes after a crash."""
+    """Extract a whole date range (the history once), land it, load it, enrich it from MusicBrainz (with
+    SCROBBLE_INSIGHTS_MB_CONTACT set), model it. Resumes after a crash."""
     settings = _setup(verbose, log_format, data_dir=data_dir)
     first = _parse_day(since, "--since")
     last = _until(_parse_day(until, "--until"), "--until") if until else yesterday_utc()
     if first > yesterday_utc():
         raise ConfigError(f"--since {first} is in the future: the last complete UTC day is {yesterday_utc()}")
-    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, command="backfill")
+    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, command="backfill",
+                 no_enrich=no_enrich)
 
 
 @app.command()
@@ -238,10 +260,11 @@ def run(
     lookback_days: Annotated[Optional[int], typer.Option(help="Also re-read this many days before it "
                                                          "(late and deleted scrobbles) [default 14]")] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Skip artist.getTopTags")] = False,
-    no_transform: NoTransform = False,
+    no_enrich: NoEnrich = False, no_transform: NoTransform = False,
     summary_json: SummaryJson = None, log_format: LogFormat = None,
 ) -> None:
-    """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged and modelled."""
+    """The daily job: yesterday's scrobbles plus a lookback, loaded, tagged, enriched from MusicBrainz (with
+    SCROBBLE_INSIGHTS_MB_CONTACT set) and modelled."""
     if lookback_days is not None and not 0 <= lookback_days <= 365:
         raise ConfigError(f"--lookback-days {lookback_days} is not between 0 and 365 (last.fm accepts scrobbles "
                           "up to 14 days late; the default is 14)")
@@ -249,7 +272,7 @@ def run(
     run_day = _until(_parse_day(day, "--date"), "--date") if day else yesterday_utc()
     first, last = days_for_run(run_day, settings.lookback_days)
     first = max(first, LASTFM_BEGAN)
-    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform)
+    _extract_job(settings, user, first, last, no_tags, summary_json, transform=not no_transform, no_enrich=no_enrich)
 
 
 @app.command()
@@ -360,7 +383,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
     log_format: LogFormat = None,
 ) -> None:
-    """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists; sizes on disk."""
+    """Per user: last run, freshness, scrobbles, days covered, gaps, untagged artists, MusicBrainz coverage;
+    sizes on disk."""
     import json
 
     from scrobble_insights.operate.status import status_report
@@ -385,14 +409,15 @@ def status(
         out.print("no data yet: run `scrobble-insights backfill --user NAME --since YYYY-MM-DD`")
         return
     table = Table(title_justify="left")
-    for column in ("user", "scrobbles", "last.fm count", "days", "gaps", "last day", "untagged", "last success",
-                   "last failure"):
+    for column in ("user", "scrobbles", "last.fm count", "days", "gaps", "last day", "untagged", "MusicBrainz",
+                   "last success", "last failure"):
         table.add_column(column)
     for user in report["users"]:
         success, failure = user["last_success"], user["last_failure"]
         table.add_row(user["user"], f"{user['scrobbles']:,}", f"{user['lastfm_playcount'] or 0:,}",
                       str(user["days_extracted"]), str(user["gaps"]),
                       f"{user['last_day']} ({user['freshness_days']}d ago)", str(user["artists_untagged"]),
+                      f"{user['mb_coverage'] or 0:.0%} of plays ({user['artists_unenriched']:,} not asked)",
                       f"{success['finished_at']} {success['command']}" if success else "-",
                       f"{failure['finished_at']}: {failure.get('error', '')[:60]}" if failure else "-")
     out.print(table)
@@ -415,7 +440,7 @@ def verify(
     if not result.agrees and repair:
         for check in result.disagreeing:
             _extract_job(settings, [user], check.first_day, check.last_day, no_tags=False, summary_json=None,
-                         transform=False, command="verify --repair")
+                         transform=False, command="verify --repair", no_enrich=True)
         with _job(settings, "transform"):
             _transform(settings)
         result = _print_verification(verify_user(settings, user, first), "after repair: ")
@@ -560,6 +585,10 @@ def simulate(
     sim.serve_forever(host=host, port=port)
 
 
+DEMO_MB_RATE = 200.0             # requests/s of the demo's simulated MusicBrainz and its client
+DEMO_MB_CONTACT = "demo@example.org"
+
+
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo's data goes")] = Path("scrobble-demo"),
@@ -570,22 +599,34 @@ def demo(
     port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1")] = 8501,
     verbose: Verbose = False,
 ) -> None:
-    """The whole pipeline on simulated data: simulator -> backfill -> warehouse -> dbt -> report -> dashboard."""
+    """The whole pipeline on simulated data: simulator (last.fm and MusicBrainz) -> backfill -> MusicBrainz
+    enrichment -> warehouse -> dbt -> report -> dashboard."""
+    from scrobble_insights.operate.enrichment import record_fields
+    from scrobble_insights.operate.steps import failures_error
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
     err.print(f"building {years:g} years of simulated listening for user 'demo' ...")
-    sim = Simulator(SimulatorConfig(seed=42, users=["demo"], years=years, rate_limit=rate_limit))
+    sim = Simulator(SimulatorConfig(seed=42, users=["demo"], years=years, rate_limit=rate_limit,
+                                    mb_rate_limit=DEMO_MB_RATE))
     with sim.serve(host="127.0.0.1", port=0) as server:
         settings = _setup(verbose, data_dir=data_dir, lastfm_api_url=server.url, lastfm_api_key="demo-key",
-                          rate_limit=rate_limit, users=[{"name": "demo", "timezone": "Europe/London"}])
+                          rate_limit=rate_limit, users=[{"name": "demo", "timezone": "Europe/London"}],
+                          mb_api_url=server.mb_url, mb_contact=DEMO_MB_CONTACT, mb_rate_limit=DEMO_MB_RATE)
         today = datetime.now(timezone.utc).date()
         first = today - timedelta(days=int(years * 365.25))
         err.print(f"simulator on {server.url}; backfilling {first} .. {today - timedelta(days=1)}")
-        with _job(settings, "demo", users=["demo"], first_day=str(first), last_day=str(today - timedelta(days=1))):
-            summary = _extract_and_model(settings, ["demo"], first, today - timedelta(days=1))
+        err.print(f"MusicBrainz simulator on {server.mb_url}: the demo enriches at {DEMO_MB_RATE:g} requests/s as "
+                  f"{DEMO_MB_CONTACT} (the real MusicBrainz allows 1/s: set SCROBBLE_INSIGHTS_MB_CONTACT for yours)",
+                  highlight=False, soft_wrap=True)
+        with _job(settings, "demo", users=["demo"], first_day=str(first),
+                  last_day=str(today - timedelta(days=1))) as record:
+            summary = _extract_and_model(settings, ["demo"], first, today - timedelta(days=1), enrich=True)
+            record.update(record_fields(summary.enriched, summary.failures, True))
             _print_summary(summary, settings)
             if summary.model_error is not None:
                 raise summary.model_error
+            if summary.failures:
+                raise failures_error(summary.failures)
     _print_first_insights(settings)
     from scrobble_insights.load.warehouse import reader_source
     from scrobble_insights.serve.report import write_report

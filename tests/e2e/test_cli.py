@@ -102,7 +102,11 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "data tests passed" in result.stdout          # dbt's own tests pass on the demo data
     assert (tmp_path / "demo" / "report.html").stat().st_size > 100_000
     con = duckdb.connect(str(tmp_path / "demo" / "warehouse.duckdb"), read_only=True)
-    scrobbles, artists_tagged = con.execute(
-        "SELECT (SELECT count(*) FROM raw.scrobbles), (SELECT count(*) FROM raw.artist_tag_fetches)").fetchone()
+    scrobbles, artists_tagged, matched = con.execute(
+        "SELECT (SELECT count(*) FROM raw.scrobbles), (SELECT count(*) FROM raw.artist_tag_fetches), "
+        "(SELECT count(*) FROM raw.mb_artists WHERE match IN ('mbid', 'merged', 'name'))").fetchone()
     con.close()
     assert scrobbles > 1000 and artists_tagged > 50
+    # MusicBrainz enrichment against the simulator's ws/2, at a demo rate it says.
+    assert "the demo enriches at 200 requests/s" in " ".join(result.stderr.split())
+    assert "MusicBrainz: " in result.stdout and matched > 50

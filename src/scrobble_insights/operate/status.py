@@ -11,7 +11,8 @@ import duckdb
 from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import ScrobbleInsightsError, first_line
-from scrobble_insights.load.warehouse import Reader, open_reader, reader_source, tables
+from scrobble_insights.load.warehouse import Reader, mb_state_sql, open_reader, reader_source, tables
+from scrobble_insights.musicbrainz.match import MATCHED
 from scrobble_insights.operate.runlog import read_runs
 
 
@@ -43,7 +44,8 @@ def _last_runs(runs: list[dict], user: str) -> tuple[dict | None, dict | None]:
 
 def status_report(settings: Settings, now: datetime | None = None) -> dict:
     """Per user: last successful and failed runs, freshness, scrobbles, days covered, gaps (days never
-    extracted between the first and last extracted day), untagged artists; and the sizes on disk.
+    extracted between the first and last extracted day), untagged artists, MusicBrainz coverage (share of
+    plays whose artist is matched) and artists never asked; and the sizes on disk.
 
     The figures come from the read-only snapshot, so a job writing does not stop this. When even that
     cannot be read, "warehouse_readable" is false, "warehouse_error" says why, and "users" is empty:
@@ -88,6 +90,20 @@ def _modelled(con: Reader) -> dict[str, tuple[int, float | None]]:
     return {user: (int(n), (int(covered) / n if n else None)) for user, n, covered in rows}
 
 
+def _enriched(con: Reader, user: str) -> tuple[float | None, int]:
+    """The user's MusicBrainz coverage (share of plays whose artist key is matched; None: no plays) and
+    the artist keys never asked, by the enrichment's own keys (load/warehouse.py mb_state_sql)."""
+    if "mb_artists" not in tables(con, "raw"):         # a warehouse from before enrichment: nothing asked
+        return 0.0, con.execute("SELECT count(DISTINCT artist_name) FROM raw.scrobbles WHERE user_name = ?",
+                                [user]).fetchone()[0]
+    matched = ", ".join(f"'{kind}'" for kind in MATCHED)
+    plays, covered, unasked = con.execute(f"""
+        SELECT sum(plays), sum(CASE WHEN match IN ({matched}) THEN plays ELSE 0 END),
+               count(*) FILTER (WHERE fetched_at IS NULL)
+        FROM ({mb_state_sql("raw.scrobbles", "raw.mb_artists", "WHERE user_name = ?")})""", [user]).fetchone()
+    return (int(covered) / int(plays) if plays else None), int(unasked or 0)
+
+
 def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
     found = []
     modelled = _modelled(con)
@@ -106,6 +122,7 @@ def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
             WHERE s.user_name = ? AND f.artist_name IS NULL""", [user]).fetchone()[0]
         playcount = con.execute("SELECT playcount FROM raw.user_infos WHERE user_name = ?", [user]).fetchone()
         last_success, last_failure = _last_runs(runs, user)
+        mb_coverage, unenriched = _enriched(con, user)
         last_day = days[-1]
         found.append({
             "user": user,
@@ -117,6 +134,8 @@ def _users(con: Reader, runs: list[dict], now: datetime) -> list[dict]:
                                  if last_uts is not None else None),
             "freshness_days": (now.date() - last_day).days,
             "artists_untagged": untagged,
+            "mb_coverage": mb_coverage,
+            "artists_unenriched": unenriched,
             "scrobbles_modelled": modelled.get(user, (0, None))[0],
             "genre_coverage": modelled.get(user, (0, None))[1],
             "last_success": last_success,

@@ -51,6 +51,8 @@ class JobSummary:
     failures: dict[str, Exception] = field(default_factory=dict)   # user, or "artist tags" -> what failed
     model_error: BaseException | None = None       # what `publish` (model, publish for readers) raised
     stages: list[str] = field(default_factory=list)     # what was published, in order ("scrobbles", "done")
+    enrich_on: bool = False                         # MusicBrainz enrichment was a step of this job
+    enriched: object = None                         # its EnrichSummary (None: skipped or failed)
 
 
 MAX_USERS_AT_ONCE = 8          # users extracted concurrently on one client
@@ -266,6 +268,14 @@ class ModelWorker:
             self._wake.notify()
         self._thread.join()
 
+    def finish(self, stage: str) -> None:
+        """Once closed: run `stage` in the caller's thread (the job's last one), unless a stage failed."""
+        if self.error is None:
+            try:
+                self._stage(stage)
+            except Exception as exc:  # noqa: BLE001 - kept like the thread's, for the job to report
+                self.error = exc
+
     def abort(self) -> None:
         """The job is unwinding: drop what is queued, stop the dbt build in progress, wait for the thread."""
         from scrobble_insights.transform.dbt import stop_children
@@ -292,6 +302,15 @@ class ModelWorker:
 
     def _stage(self, stage: str) -> None:
         started = time.monotonic()
+        self.load_landed()
+        if self.publish is not None:
+            self.publish(stage)
+        self.stages.append(stage)
+        log.info("stage modelled", extra={"stage": stage, "seconds": round(time.monotonic() - started, 3)})
+
+    def load_landed(self) -> None:
+        """Load what landed in bronze (scrobbles, profiles, tags) and count it; in the worker's thread,
+        or in the caller's once the worker is closed."""
         warehouse = open_warehouse(self.settings)
         try:
             loaded = load_scrobbles(warehouse, self.bronze, self.users)
@@ -304,16 +323,12 @@ class ModelWorker:
         self.loaded.scrobbles += loaded.scrobbles
         self.tags_loaded.tag_files += tags.tag_files
         self.tags_loaded.artists += tags.artists
-        if self.publish is not None:
-            self.publish(stage)
-        self.stages.append(stage)
-        log.info("stage modelled", extra={"stage": stage, "seconds": round(time.monotonic() - started, 3)})
 
 
 def extract_and_load(settings: Settings, users: list[str], first_day: date, last_day: date, *,
                      reporter: Reporter | None = None, tags: bool = True,
                      on_artist=lambda artist: None, now: datetime | None = None,
-                     publish: Callable[[str], None] | None = None) -> JobSummary:
+                     publish: Callable[[str], None] | None = None, enrich: bool = False) -> JobSummary:
     """Land every scrobble of the users on first_day..last_day (UTC, inclusive), load, tag, model.
 
     Scrobbles first: when the tags would take longer than settings.early_answer_s at the rate limit, the
@@ -326,7 +341,14 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     fails naming them); when every user failed, the first failure is raised. A tag fetch that fails
     after its retries is recorded there too, so the scrobbles that loaded are still modelled. A failure
     of `publish` is kept in `summary.model_error`; the tags stop at once.
+
+    With `enrich`, MusicBrainz enrichment follows the tags (operate/enrichment.py): when it would take
+    longer than settings.early_answer_s, the scrobbles and tags are published first ("before
+    musicbrainz") and again after it ("done"); otherwise "done" follows it. Its failure goes to
+    `summary.failures["musicbrainz"]`; the scrobbles are modelled all the same.
     """
+    from scrobble_insights.operate import enrichment
+
     started = time.monotonic()
     summary = JobSummary(first_day, last_day)
     users = check_job(settings, users, first_day, last_day)
@@ -340,12 +362,23 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
             pending, fresh = warehouse.artists_to_tag(fresh_after, users), warehouse.artists_tagged_since(fresh_after)
         finally:
             warehouse.close()
+    mb_pending = enrichment.pending(settings, users, now) if enrich else None
+    summary.enrich_on = enrich
     client = build_client(settings)
     worker = ModelWorker(settings, users, publish)
     try:
         asyncio.run(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
                                       reporter=reporter, tags=tags, on_artist=on_artist, started=started))
-        worker.close("done")
+        if mb_pending is None:
+            worker.close("done")
+        else:
+            new_names = (a for stats in summary.extracted for a in stats.artist_plays)
+            slow = enrichment.takes_long(settings, mb_pending.requests(new_names, settings.mb_lookup_top))
+            worker.close(enrichment.BEFORE if slow else None)     # the warehouse answers before MusicBrainz
+            if worker.error is None:       # a broken model: the job fails on it, MusicBrainz can wait
+                worker.load_landed()       # the artists to ask about are the warehouse's
+                summary.enriched = enrichment.enrich_step(settings, users, summary.failures, now)
+            worker.finish("done")
     except BaseException:          # an error, Ctrl-C or SIGTERM: no dbt goes on writing after the job
         worker.abort()
         raise
@@ -425,10 +458,16 @@ class ModelFailed(Exception):
 def failures_error(failures: dict[str, Exception]) -> JobFailures:
     """One line naming what failed, once the rest has been loaded and modelled."""
     parts = [f"{what}: {first_line(exc)}" for what, exc in failures.items()]
-    users = [w for w in failures if w != "artist tags"]
-    done = ("the other users' scrobbles were extracted and loaded" if users
-            else "the scrobbles were loaded; run again to fetch the remaining tags")
-    head = f"{len(users)} user(s) failed" if users else "artist tags failed"
+    users = [w for w in failures if w not in ("artist tags", "musicbrainz")]
+    steps = [w for w in ("artist tags", "musicbrainz") if w in failures]
+    if users:
+        done = "the other users' scrobbles were extracted and loaded"
+    elif steps == ["musicbrainz"]:
+        done = "the scrobbles were loaded and modelled; run again to resume the MusicBrainz enrichment"
+    else:
+        done = "the scrobbles were loaded; run again to fetch the remaining tags"
+    names = {"artist tags": "artist tags", "musicbrainz": "MusicBrainz enrichment"}
+    head = f"{len(users)} user(s) failed" if users else " and ".join(names[s] for s in steps) + " failed"
     return JobFailures(f"{head} — {'; '.join(parts)}; {done}")
 
 
@@ -473,6 +512,8 @@ def publish_for_readers(settings: Settings) -> None:
 
 def summary_dict(summary: JobSummary) -> dict:
     """The summary as plain JSON-able data (for --summary-json and the orchestrator)."""
+    from scrobble_insights.operate.enrichment import record_fields
+
     return {
         "first_day": summary.first_day.isoformat(), "last_day": summary.last_day.isoformat(),
         "users": [{k: v for k, v in vars(s).items() if k != "artist_plays"} for s in summary.extracted],
@@ -480,4 +521,7 @@ def summary_dict(summary: JobSummary) -> dict:
         "artists_tagged": summary.artists_tagged, "warehouse_rows": summary.warehouse_rows,
         "client": dict(summary.client), "seconds": round(summary.seconds, 3),
         "extract_seconds": round(summary.extract_seconds, 3), "stages": summary.stages,
+        "enrich": record_fields(summary.enriched, summary.failures, summary.enrich_on)["enrich"],
+        "artists_enriched": summary.enriched.enriched if summary.enriched else 0,
+        "mb_requests": summary.enriched.requests if summary.enriched else 0,
     }

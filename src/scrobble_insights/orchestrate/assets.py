@@ -8,6 +8,11 @@ Lineage, left to right:
 - `raw/artist_tags`: tag enrichment, artist.getTopTags for untagged or stale artists, most played
   first. When they would take longer than `early_answer_s`, the scrobbles are modelled and published
   for readers first and again as the genres fill in (`steps.tag`, as `backfill` does).
+- `raw/mb_artists`, `raw/mb_release_groups`: MusicBrainz enrichment (`operate.enrichment`, as `backfill` does), when
+  SCROBBLE_INSIGHTS_MB_CONTACT is set (skipped with a log line otherwise). When it would take longer
+  than `early_answer_s` the scrobbles and tags are modelled and published first; when MusicBrainz
+  fails, they are modelled and published before the step fails (the run fails and alerts; the next
+  run resumes).
 - `raw/users` and the other reference tables, from the configuration.
 - the dbt models (dagster-dbt), their data tests as asset checks.
 
@@ -28,7 +33,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from scrobble_insights.operate import steps
+from scrobble_insights.operate import enrichment, steps
 from scrobble_insights.orchestrate.resources import Orchestration
 from scrobble_insights.transform.dbt import BUILD, dbt_dir, dbt_env, dbt_vars, mark_built, prepare_reference, transform
 
@@ -39,6 +44,7 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 # The raw tables, by the step that writes them (each is a dbt source).
 LOADED = ["scrobbles", "extracted_days", "user_infos"]
 TAGGED = ["artist_tags", "artist_tag_fetches"]
+ENRICHED = ["mb_artists", "mb_release_groups"]
 REFERENCE = ["users", "user_timezones", "tag_genres"]
 
 
@@ -122,7 +128,49 @@ def tag(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orche
 
 
 @dg.multi_asset(specs=[dg.AssetSpec(raw(t), deps=[raw("scrobbles"), raw("artist_tags")], group_name="load",
-                                    kinds={"duckdb"}) for t in REFERENCE], name="reference",
+                                    kinds={"duckdb"}) for t in ENRICHED], name="enrich",
+                description="MusicBrainz answers about the artists (batched by MBID, by name only when unambiguous) "
+                            "and their albums' release groups, landed and loaded, most played first; on when "
+                            "SCROBBLE_INSIGHTS_MB_CONTACT is set")
+def enrich(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orchestration]):
+    settings, users, now = orchestration.settings, orchestration.users, orchestration.clock()
+    if not enrichment.enrichment_on(settings):
+        context.log.info(enrichment.SKIPPED)
+        for table in ENRICHED:
+            yield dg.MaterializeResult(asset_key=raw(table), metadata={"skipped": enrichment.SKIPPED})
+        return
+
+    def publish(stage: str) -> None:      # as the CLI's backfill does; the dbt step after this one builds "done"
+        summary = transform(settings, today=orchestration.today())
+        steps.publish_for_readers(settings)
+        context.log.info(f"published for readers ({stage}): fact_scrobbles {summary.fact_rows:,} rows")
+
+    failures: dict[str, Exception] = {}
+    with orchestration.step(context, "musicbrainz"):
+        early = enrichment.takes_long(settings, enrichment.pending(settings, users, now)
+                                      .requests((), settings.mb_lookup_top))
+        if early:
+            publish(enrichment.BEFORE)
+        summary = enrichment.enrich_step(settings, users, failures, now)
+        if summary is None:             # the scrobbles are modelled all the same; the run fails and alerts
+            if not early:
+                publish("musicbrainz failed")
+            raise failures[enrichment.FAILED]
+        covered = enrichment.coverage(settings, users)
+    artist_requests = summary.requests - summary.album_requests
+    yield dg.MaterializeResult(asset_key=raw("mb_artists"), metadata={
+        "enriched": summary.enriched, "requests": summary.requests, "retries": summary.retries,
+        "requests_per_artist": round(artist_requests / summary.enriched, 3) if summary.enriched else 0.0,
+        "coverage": round(covered, 4) if covered is not None else 0.0, "genre_lookups": summary.looked_up,
+        "published_before": early})
+    albums = sum(summary.album_matches.values())
+    yield dg.MaterializeResult(asset_key=raw("mb_release_groups"), metadata={
+        "albums_enriched": albums, "album_requests": summary.album_requests,
+        "requests_per_album": round(summary.album_requests / albums, 3) if albums else 0.0})
+
+
+@dg.multi_asset(specs=[dg.AssetSpec(raw(t), deps=[raw("scrobbles"), raw("artist_tags"), raw("mb_artists")],
+                                    group_name="load", kinds={"duckdb"}) for t in REFERENCE], name="reference",
                 description="raw.users, raw.user_timezones (with dated moves) and raw.tag_genres, from the "
                             "configuration and the genre vocabulary")
 def reference(context: dg.AssetExecutionContext, orchestration: dg.ResourceParam[Orchestration]):

@@ -1,6 +1,6 @@
 """Dagster definitions: the same jobs as the CLI, as assets with a daily schedule, retries and alerts.
 
-Assembled from the modules beside this one: assets.py (extract, load, tag, reference, dbt),
+Assembled from the modules beside this one: assets.py (extract, load, tag, enrich, reference, dbt),
 resources.py (what they need from Settings), jobs.py (`scrobbles_daily`), schedules.py (the daily
 schedule), sensors.py (the run log and the failure alert).
 
@@ -21,7 +21,7 @@ from scrobble_insights.config import Settings, disable_telemetry
 from scrobble_insights.operate import steps
 from scrobble_insights.operate.logs import attach_log_file
 from scrobble_insights.orchestrate import asset_names
-from scrobble_insights.orchestrate.assets import dbt_models, extract_asset, load_asset, reference, tag
+from scrobble_insights.orchestrate.assets import dbt_models, enrich, extract_asset, load_asset, reference, tag
 from scrobble_insights.orchestrate.jobs import scrobbles_daily
 from scrobble_insights.orchestrate.resources import Orchestration, dbt_resource, utc_now
 from scrobble_insights.orchestrate.schedules import daily_schedule
@@ -48,7 +48,7 @@ def build_definitions(settings: Settings, *, users: list[str] | None = None,
         # One step at a time, in the run's process: the steps share the data directory's lock (and
         # a process per step would import dbt and Dagster again each time).
         executor=dg.in_process_executor,
-        assets=[*extract, load_asset(daily, [a.key for a in extract]), tag, reference,
+        assets=[*extract, load_asset(daily, [a.key for a in extract]), tag, enrich, reference,
                 dbt_models(prepare_manifest(settings, orchestration.today()))],
         jobs=[scrobbles_daily], schedules=[daily_schedule(settings)], sensors=[alert_on_failure, record_success],
         resources={"orchestration": orchestration, "dbt": dbt_resource(settings)})
