@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from scrobble_insights.errors import ConfigError, WarehouseError, first_line
 from scrobble_insights.load.tables import RAW_TABLES
+from scrobble_insights.load.warehouse import LOOKUP_BODIES, with_mb_genre_names
 
 EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"
 ROLES = "roles/bigquery.dataEditor on the datasets and roles/bigquery.jobUser on the project"
@@ -340,7 +341,8 @@ class BigQueryWarehouse:
     def distinct_values(self) -> tuple[list[str], list[str]]:
         users = [r[0] for r in self._query(f"SELECT DISTINCT user_name FROM {self._table('scrobbles')} ORDER BY 1")]
         tags = [r[0] for r in self._query(f"SELECT DISTINCT tag_name FROM {self._table('artist_tags')} ORDER BY 1")]
-        return users, tags
+        bodies = self._query(LOOKUP_BODIES.format(table=self._table("mb_artists")))
+        return users, with_mb_genre_names(tags, (r[0] for r in bodies))
 
     def get_state(self, key: str) -> str | None:
         from google.cloud import bigquery

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from scrobble_insights.errors import WarehouseBusyError, WarehouseError, first_line
 from scrobble_insights.load.tables import RAW_TABLES
+from scrobble_insights.load.warehouse import LOOKUP_BODIES, with_mb_genre_names
 
 LOADER_MEMORY_LIMIT = "128MB"
 log = logging.getLogger(__name__)
@@ -219,10 +220,12 @@ class DuckDBWarehouse:
         return {r[0] for r in rows}
 
     def distinct_values(self) -> tuple[list[str], list[str]]:
-        """Users with scrobbles, and every distinct tag name (for the reference tables)."""
+        """Users with scrobbles, and every distinct tag name and MusicBrainz genre name (for the reference
+        tables: raw.tag_genres maps both to our vocabulary)."""
         users = [r[0] for r in self.con.execute("SELECT DISTINCT user_name FROM raw.scrobbles ORDER BY 1").fetchall()]
         tags = [r[0] for r in self.con.execute("SELECT DISTINCT tag_name FROM raw.artist_tags ORDER BY 1").fetchall()]
-        return users, tags
+        bodies = self.con.execute(LOOKUP_BODIES.format(table="raw.mb_artists")).fetchall()
+        return users, with_mb_genre_names(tags, (r[0] for r in bodies))
 
     def get_state(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM raw.build_state WHERE key = ?", [key]).fetchone()

@@ -25,6 +25,7 @@ Every write method runs in one transaction: a failure leaves the warehouse as it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,21 @@ if TYPE_CHECKING:        # pyarrow is only imported once loading starts: the ext
 from scrobble_insights.errors import ConfigError
 
 BIGQUERY_SCHEME = "bigquery://"
+
+
+# The MusicBrainz answers that carry curated genres: lookups of matched keys (search hits carry tags only).
+LOOKUP_BODIES = "SELECT body FROM {table} WHERE answer = 'lookup' AND mbid IS NOT NULL"
+
+
+def with_mb_genre_names(tags: list[str], bodies: Iterable[str]) -> list[str]:
+    """`tags` and every genre name in the MusicBrainz lookup `bodies`, sorted: a curated genre maps to
+    our vocabulary through raw.tag_genres like a tag (int_artist_genres_ranked), even when no last.fm
+    tag of that spelling exists."""
+    names = set(tags)
+    for body in bodies:
+        genres = json.loads(body).get("genres") or []
+        names.update(g["name"] for g in genres if isinstance(g, dict) and isinstance(g.get("name"), str))
+    return sorted(names)
 
 
 class Warehouse(Protocol):
