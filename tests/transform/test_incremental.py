@@ -12,7 +12,7 @@ from support import NOW, TODAY
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
           "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
           "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly",
-          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked"]
+          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked", "intermediate.int_artist_genres_applied"]
 
 
 def qualified(table: str) -> str:
@@ -37,18 +37,46 @@ def snapshot(settings) -> dict[str, list]:
         con.close()
 
 
-def retag_artists(settings) -> None:
-    """New tags for two often played artists, as a later tag fetch brings: the first changes genre, the
-    second loses its tags. Their plays on unchanged days change genre in the marts (days they hold)."""
+def retag_artists(settings) -> str:
+    """New tags for three often played artists, as a later tag fetch brings: the first changes genre, the
+    second loses its tags, the third gains a weak second genre (its primary genre stays, its genres'
+    weights change). Their plays on unchanged days change genre in the marts (days and periods they
+    hold). Returns the third artist's name."""
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         artists = [r[0] for r in con.execute(
-            "SELECT artist_name FROM raw.scrobbles GROUP BY artist_name ORDER BY count(*) DESC, artist_name LIMIT 2"
+            "SELECT artist_name FROM raw.scrobbles GROUP BY artist_name ORDER BY count(*) DESC, artist_name LIMIT 3"
         ).fetchall()]
-        assert len(artists) == 2
-        con.execute("DELETE FROM raw.artist_tags WHERE artist_name IN (?, ?)", artists)
+        assert len(artists) == 3
+        con.execute("DELETE FROM raw.artist_tags WHERE artist_name IN (?, ?)", artists[:2])
         con.execute("INSERT INTO raw.artist_tags (artist_name, tag_name, tag_weight, tag_rank, fetched_at) "
                     "SELECT ?, 'polka', 100, 1, max(fetched_at) FROM raw.artist_tags", [artists[0]])
+        con.execute("INSERT INTO raw.artist_tags (artist_name, tag_name, tag_weight, tag_rank, fetched_at) "
+                    "SELECT ?, 'polka', 11, 99, max(fetched_at) FROM raw.artist_tags", [artists[2]])
+        return artists[2]
+    finally:
+        con.close()
+
+
+def artist_genres(settings, artist_name: str) -> list[tuple]:
+    """An artist's (genre, share, is_primary) rows in bridge_artist_genre."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("""
+            SELECT b.genre, round(b.share, 6), b.is_primary FROM marts.bridge_artist_genre AS b
+            INNER JOIN marts.dim_artist AS a ON a.artist_key = b.artist_key
+            WHERE a.artist_name = ? ORDER BY b.genre""", [artist_name]).fetchall()
+    finally:
+        con.close()
+
+
+def old_genre_share_periods(settings, first_changed: str) -> list[str]:
+    """The calendar months before the re-extracted days that this build recomputed in mart_genre_share."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT period FROM intermediate.int_genre_share_periods_changed "
+            "WHERE period_grain = 'month' AND period < ? ORDER BY period", [first_changed]).fetchall()]
     finally:
         con.close()
 
@@ -66,11 +94,19 @@ def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(
     sim.delete_scrobbles("alice", 40, since_uts=NOW - 14 * 86400)
     sim.edit_scrobbles("alice", 10, since_uts=NOW - 14 * 86400)
     extract_and_load(settings, ["alice"], yesterday - timedelta(days=14), yesterday)
-    retag_artists(settings)
+    reweighted = retag_artists(settings)
+    genres_before = artist_genres(settings, reweighted)
     incremental = transform(settings, today=TODAY)
     assert not incremental.full_refresh
     assert incremental.fact_rows == first_build.fact_rows + 60 - 40
     after_incremental = snapshot(settings)
+    # the third artist kept its primary genre (mart_track_plays' genre columns stay) but not its weights:
+    # mart_genre_share's weighted plays of every period it was played in change all the same
+    genres_after = artist_genres(settings, reweighted)
+    assert [g[0] for g in genres_after if g[2]] == [g[0] for g in genres_before if g[2]]
+    assert genres_after != genres_before
+    # months long before the re-extracted days were recomputed too (the retagged artists' plays)
+    assert old_genre_share_periods(settings, f"{yesterday - timedelta(days=16):%Y-%m}")
 
     full = transform(settings, full_refresh=True, today=TODAY)
     assert full.full_refresh
