@@ -3,8 +3,11 @@
 from datetime import timedelta
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from scrobble_insights.errors import TransformError
+from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.transform.dbt import transform
 from support import NOW, TODAY
@@ -135,3 +138,39 @@ def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(
     for table in TABLES:
         assert after_reweight[table] == after_full[table], f"{table} differs between incremental and full after reweighting"
     assert 1 <= len(recomputed) <= 2, recomputed
+
+
+def reload_day_with_a_duplicate(settings, user: str, day) -> None:
+    """Load one old day again through the warehouse's own replace_days, its rows plus a copy of one of
+    them (same scrobble_id): what a loader bug would land."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("SELECT * EXCLUDE (loaded_at) FROM raw.scrobbles WHERE user_name = ? AND played_date = ? "
+                           "ORDER BY scrobble_id", [user, day]).to_arrow_table()
+        days = con.execute("SELECT * EXCLUDE (loaded_at) FROM raw.extracted_days WHERE user_name = ? AND day = ?",
+                           [user, day]).to_arrow_table()
+    finally:
+        con.close()
+    assert rows.num_rows > 1
+    rows = pa.concat_tables([rows, rows.slice(0, 1)])
+    warehouse = open_warehouse(settings)
+    try:
+        warehouse.replace_days(pa.table({"user_name": [user], "day": [day]}), pa.RecordBatchReader.from_batches(
+            rows.schema, rows.to_batches()), lambda: days)
+    finally:
+        warehouse.close()
+
+
+@pytest.mark.slow
+def test_an_incremental_build_tests_the_scrobbles_loaded_since_the_last_build(simulator, settings_for):
+    """The tests on raw scrobbles read only the rows loaded since the last build, and still catch a
+    duplicate id on an old day loaded again."""
+    sim, server = simulator(years=0.2)
+    settings = settings_for(server, users=[{"name": "alice", "timezone": "Europe/London"}])
+    first, yesterday = TODAY - timedelta(days=40), TODAY - timedelta(days=1)
+    extract_and_load(settings, ["alice"], first, yesterday)
+    assert transform(settings, today=TODAY).full_refresh
+    reload_day_with_a_duplicate(settings, "alice", first + timedelta(days=3))
+    with pytest.raises(TransformError) as failed:
+        transform(settings, today=TODAY)
+    assert "source_unique_lastfm_scrobbles_scrobble_id" in str(failed.value)

@@ -3,11 +3,12 @@
 -- the local day before their first changed UTC day), whether it has plays now or had them in the mart,
 -- and the periods of every month holding an artist whose genres differ from those the last build applied
 -- (int_artist_genres_applied; every month when there is no such record yet). Usually the year, the
--- season, the month and the month of the year of the last days, per user.
+-- season, the month and the month of the year of the last days, per user. Every period when the mart
+-- is built whole (no table yet, or --full-refresh), as int_user_days_changed lists every day then: the
+-- mart's data tests read this list.
 -- Built before mart_genre_share (which depends on it), from the mart as the previous build left it: the
 -- model finds it with adapter.get_relation, not ref(), as int_track_plays_regenred_days finds
--- mart_track_plays. A build that builds mart_genre_share whole (no table yet, or --full-refresh) lists
--- no partition.
+-- mart_track_plays.
 -- depends_on: {{ ref('int_user_days_changed') }}
 -- depends_on: {{ ref('fact_artist_plays_monthly') }}
 -- depends_on: {{ ref('bridge_artist_genre') }}
@@ -16,13 +17,15 @@
                                            schema=generate_schema_name('marts', none) | trim) %}
 {%- set applied = adapter.get_relation(database=this.database, identifier='int_artist_genres_applied',
                                        schema=generate_schema_name('intermediate', none) | trim) %}
-{%- if genre_share is none or flags.FULL_REFRESH %}
-select user_key, user_name, cast(null as {{ dbt.type_string() }}) as period_grain,
-       cast(null as {{ dbt.type_string() }}) as period
-from {{ ref('dim_user') }}
-where 1 = 0
+{%- set whole = genre_share is none or flags.FULL_REFRESH %}
+with
+{%- if whole %}
+months as (
+    -- every month: the mart is built whole
+    select user_key, year, month from {{ ref('fact_artist_plays_monthly') }}
+),
 {%- else %}
-with tails as (
+tails as (
     {{ local_day_tails(ref('int_user_days_changed')) }}
 ),
 
@@ -75,6 +78,7 @@ months as (
     inner join regenred_artists as r on r.artist_key = m.artist_key
     {%- endif %}
 ),
+{%- endif %}
 
 labelled as (
     select u.user_key, u.user_name, {{ genre_share_period_labels('m.year', 'm.month', 'u.hemisphere') }}
@@ -92,4 +96,3 @@ from (
     union all
     select user_key, user_name, 'month_of_year', month_of_year_label from labelled
 ) as periods
-{%- endif %}
