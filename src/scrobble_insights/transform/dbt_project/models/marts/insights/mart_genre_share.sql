@@ -29,6 +29,23 @@ with
 changed as (
     select user_key, period_grain, period from {{ ref('int_genre_share_periods_changed') }}
 ),
+
+changed_months as (
+    -- the months the changed periods sum: a month's own, a year's, a season's or a month of the year's
+    -- in every year (from the user's months, a hundred or so per user)
+    select distinct l.user_key, l.year, l.month
+    from (
+        select m.user_key, m.year, m.month, {{ genre_share_period_labels('m.year', 'm.month', 'u.hemisphere') }}
+        from (select distinct user_key, year, month from {{ ref('fact_artist_plays_monthly') }}) as m
+        inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
+    ) as l
+    inner join changed as c
+        on c.user_key = l.user_key
+       and ((c.period_grain = 'year' and c.period = l.year_label)
+         or (c.period_grain = 'season' and c.period = l.season_label)
+         or (c.period_grain = 'month' and c.period = l.month_label)
+         or (c.period_grain = 'month_of_year' and c.period = l.month_of_year_label))
+),
 {%- endif %}
 
 monthly as (
@@ -40,10 +57,10 @@ monthly as (
         sum(case when g.is_primary then m.plays else 0 end) as primary_plays,
         sum(m.plays * g.share) as weighted_plays     -- share is exact: summed exactly (macros/types.sql)
     from {{ ref('fact_artist_plays_monthly') }} as m
-    inner join ({{ artist_genres_applied() }}) as g on g.artist_key = m.artist_key
     {%- if is_incremental() %}
-    where m.user_key in (select user_key from changed)
+    inner join changed_months as c on c.user_key = m.user_key and c.year = m.year and c.month = m.month
     {%- endif %}
+    inner join ({{ artist_genres_applied() }}) as g on g.artist_key = m.artist_key
     group by m.user_key, m.year, m.month, g.genre, g.genre_family
 ),
 
