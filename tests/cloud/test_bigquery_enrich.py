@@ -1,8 +1,9 @@
 """The enrichment job on the BigQuery warehouse (the local emulator): the same loader path as DuckDB
-lands raw.mb_artists, and a second run asks nothing."""
+lands raw.mb_artists and raw.mb_release_groups, and a second run asks nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -38,5 +39,18 @@ def test_enrich_loads_mb_artists_into_bigquery_and_a_second_run_asks_nothing(bq,
     assert set(kinds) == {row[0] for row in state}
     assert {k for k, v in kinds.items() if v == "mbid"} and set(kinds.values()) <= {"mbid", "merged", "name",
                                                                                    "unknown", "ambiguous"}
+    warehouse = BigQueryWarehouse(bq.project, bq.prefix)
+    try:
+        albums = warehouse.mb_release_group_state(["alice"])
+    finally:
+        warehouse.close()
+    asked = [row for row in albums if row[3] or row[4]]          # a release MBID, or a matched artist
+    assert first.albums_asked == len(asked) > 0 and all(row[6] is not None for row in asked)
+    groups = {r[0]: (r[1], r[2], r[3]) for r in bq.client.query_and_wait(
+        f"SELECT album_ref, release_group_mbid, first_release_date, match "
+        f"FROM `{bq.project}.{bq.prefix}raw.mb_release_groups`")}
+    assert set(groups) == {row[0] for row in asked} and first.album_matches == Counter(v[2] for v in groups.values())
+    assert {v[2] for v in groups.values()} <= {"mbid", "title", "ambiguous", "unknown"}
+    assert all((v[0] is not None) == (v[2] in ("mbid", "title")) for v in groups.values())
     again = enrich(settings, ["alice"])
-    assert (again.asked, again.requests) == (0, 0)
+    assert (again.asked, again.requests, again.albums_asked) == (0, 0, 0)

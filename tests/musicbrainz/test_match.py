@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from scrobble_insights.musicbrainz.match import arid_query, lucene_escape, match_name, name_query, normalise
+from scrobble_insights.musicbrainz.match import (
+    arid_query,
+    lucene_escape,
+    match_name,
+    match_title,
+    name_query,
+    normalise,
+    reid_query,
+    release_group_holding,
+)
 
 
 def hit(name: str, score: int, mbid: str = "a") -> dict:
@@ -40,3 +49,18 @@ def test_weak_partial_matches_and_non_exact_names_are_unknown_never_the_top_hit(
     assert match_name("Beatles", {"artists": [hit("The Beatles", 100)]}).kind == "unknown"
     assert match_name("Vera's Moon", {"artists": [hit("Vera's Moon", 95)]}).kind == "unknown"
     assert match_name("Anyone", {"artists": []}).kind == "unknown"
+
+
+def test_a_title_matches_only_the_one_release_group_that_has_it_after_normalisation():
+    album = {"id": "a", "title": "Vera’s Moon", "primary-type": "Album"}
+    single = {"id": "s", "title": "VERA'S MOON", "primary-type": "Single"}
+    other = {"id": "o", "title": "Vera's Moon (Live)", "primary-type": "Album"}
+    assert match_title("vera's  moon", [album, other]) == ("title", album, [album])
+    assert match_title("Vera's Moon", [album, single, other]) == ("ambiguous", None, [album, single])
+    assert match_title("Vera", [album, single, other]) == ("unknown", None, [])
+
+
+def test_a_release_belongs_to_the_hit_whose_releases_hold_it():
+    hits = [{"id": "g1", "releases": [{"id": "r1"}, {"id": "r2"}]}, {"id": "g2", "releases": [{"id": "r3"}]}]
+    assert release_group_holding("R2", hits)["id"] == "g1" and release_group_holding("r9", hits) is None
+    assert reid_query(["r1", "r3"]) == "reid:(r1 OR r3)"

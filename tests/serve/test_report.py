@@ -60,7 +60,7 @@ def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
         page.goto(path.as_uri())
         sections = page.locator("section.chart").count()
         page.wait_for_function(f"window.chartsDrawn === {sections}", timeout=60_000)
-        assert sections == 15            # 13 + streaks and diversity
+        assert sections == 16            # 13 + streaks and diversity + the Origins sentence (no MusicBrainz marts)
         assert page.locator("section.chart svg").count() == sections
         assert page.get_by_text("Chart failed").count() == 0
         assert page.get_by_text("You listen most at 22:00 on Fridays").count() == 1
@@ -71,8 +71,10 @@ def test_report_opens_offline_and_draws_every_chart(warehouse, tmp_path):
 
 def test_png_format_writes_one_image_per_chart(honest, tmp_path):
     written = write_report(honest.warehouse_path, tmp_path / "charts", user=h.USER, fmt="png")
-    # 13 charts, streaks, diversity, and the sentence that Fog's tags are still to be fetched
-    assert len(written) == 16 and written[2].name == "03-tags-pending.png"
+    # 13 charts, streaks, diversity, the sentence that Fog's tags are still to be fetched, and the Origins
+    # sentence (the honest warehouse has no MusicBrainz answers)
+    assert len(written) == 17 and written[2].name == "03-tags-pending.png"
+    assert written[-1].name == "17-origins-pending.png"
     for image in written:
         data = image.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

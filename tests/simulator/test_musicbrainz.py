@@ -261,3 +261,49 @@ def test_release_group_browse_filters_by_type_and_lookup_takes_incs(sim, mb):
     rg = mb.get(f"release-group/{artist.release_groups[0]}", inc="artist-credits+genres+tags").json()
     assert rg["artist-credit"][0]["artist"]["id"] == artist.mbid
     assert {"genres", "tags"} <= set(rg)
+
+
+RG_HIT_KEYS = {"id", "type-id", "score", "primary-type-id", "artist-credit-id", "count", "title",
+               "first-release-date", "primary-type", "artist-credit", "releases"}
+
+
+def test_lastfm_album_mbids_are_release_mbids_of_a_release_group_not_its_own_id(sim):
+    cat, mb = sim.catalogue, sim.musicbrainz
+    sent = {a: m for a, m in enumerate(cat.album_mbid) if m and a in mb.by_lastfm_album}
+    assert sent and not set(sent.values()) & set(mb.release_groups)
+    for album, release in sent.items():
+        if release not in mb.unknown_releases:
+            group = mb.release_groups[mb.release_of[release]]
+            assert group.mbid == mb.by_lastfm_album[album] and release in {r.mbid for r in group.releases}
+    assert any(len(g.releases) > 1 for g in mb.release_groups.values())
+    assert mb.unknown_releases and not mb.unknown_releases & set(mb.release_of)
+
+
+def test_reid_or_query_answers_the_release_groups_holding_the_releases(sim, mb):
+    groups = [g for g in sim.musicbrainz.release_groups.values() if len(g.releases) > 1][:40]
+    releases = [r.mbid for g in groups for r in g.releases]           # several releases per group: each group once
+    unknown = next(iter(sim.musicbrainz.unknown_releases))
+    body = mb.get("release-group", query="reid:(" + " OR ".join(releases + [unknown]) + ")", limit=100).json()
+    assert set(body) == {"created", "count", "offset", "release-groups"}
+    assert body["count"] == len(groups) and [h["id"] for h in body["release-groups"]] == [g.mbid for g in groups]
+    for hit, group in zip(body["release-groups"], groups):
+        assert RG_HIT_KEYS <= set(hit) <= RG_HIT_KEYS | {"tags"} and hit["score"] == 100
+        assert hit["count"] == len(group.releases) == len(hit["releases"])
+        assert [set(r) for r in hit["releases"]] == [{"id", "status-id", "title", "status"}] * len(group.releases)
+        assert hit["first-release-date"] == group.first_release_date and hit["title"] == group.title
+        assert hit["artist-credit"][0]["artist"]["id"] == group.artist
+
+
+def test_some_titles_differ_in_case_or_punctuation_and_some_albums_have_a_same_title_single(sim):
+    from scrobble_insights.musicbrainz.match import normalise
+
+    cat, mb = sim.catalogue, sim.musicbrainz
+    groups = {album: mb.release_groups[rg] for album, rg in mb.by_lastfm_album.items()}
+    differ = [a for a, g in groups.items() if g.title != cat.album_name[a]]
+    assert differ and all(normalise(groups[a].title) == normalise(cat.album_name[a]) for a in differ)
+    singles = [g for g in mb.release_groups.values() if g.lastfm_album < 0]
+    assert singles and all(g.primary_type == "Single" for g in singles)
+    for single in singles:
+        artist = mb.artists[single.artist]
+        same = [r for r in artist.release_groups if normalise(mb.release_groups[r].title) == normalise(single.title)]
+        assert len(same) >= 2

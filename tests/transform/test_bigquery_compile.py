@@ -124,6 +124,12 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
     names = (compiled_dir / "intermediate" / "int_artist_names_resolved.sql").read_text()
     assert "normalize(translate(" in names and r"r'\p{M}'" in names and "strip_accents" not in names
     assert "'-------\\'\\'" in names          # a quote in a BigQuery string is \', not ''
+    # MusicBrainz answers are JSON text: BigQuery's json_value / json_query_array and safe_cast, not DuckDB's
+    artists = (compiled_dir / "staging" / "musicbrainz" / "stg_musicbrainz__artists.sql").read_text()
+    genres = (compiled_dir / "staging" / "musicbrainz" / "stg_musicbrainz__artist_genres.sql").read_text()
+    assert "json_value(body, '$.\"life-span\".begin')" in artists and "safe_cast(" in artists
+    assert "unnest(json_query_array(m.body, '$.genres')) as genre" in genres
+    assert "json_extract" not in artists + genres and "try_cast" not in artists + genres
 
 
 @pytest.mark.slow

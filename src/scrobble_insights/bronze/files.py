@@ -7,6 +7,7 @@ root of a bronze store (bronze/store.py: <data>/bronze by default, or gs://bucke
     lastfm/toptags/date=<YYYY-MM-DD>/part-<HHMMSS>-<id>.jsonl.gz
     lastfm/userinfo/user=<name>/part-<YYYYmmddTHHMMSSffffff>.jsonl.gz
     musicbrainz/artists/date=<YYYY-MM-DD>/part-<HHMMSSffffff>-<id>.jsonl.gz
+    musicbrainz/release-groups/date=<YYYY-MM-DD>/part-<HHMMSSffffff>-<id>.jsonl.gz
 
 A recent-tracks line is ``{"fetched_at", "window": {"from", "to", "total"}, "page", "track"}`` where
 ``track`` is the object exactly as last.fm sent it. A day file exists only for a day that was fully
@@ -39,9 +40,11 @@ RECENT_DIR = "lastfm/recenttracks"
 TAGS_DIR = "lastfm/toptags"
 USERINFO_DIR = "lastfm/userinfo"
 MB_ARTISTS_DIR = "musicbrainz/artists"
+MB_RELEASE_GROUPS_DIR = "musicbrainz/release-groups"
 _DAY_KEY = re.compile(r"^lastfm/recenttracks/user=([^/]+)/date=(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 _TAG_KEY = re.compile(r"^lastfm/toptags/date=[^/]+/part-[^/]+\.jsonl\.gz$")
 _MB_KEY = re.compile(r"^musicbrainz/artists/date=[^/]+/part-[^/]+\.jsonl\.gz$")
+_MB_RG_KEY = re.compile(r"^musicbrainz/release-groups/date=[^/]+/part-[^/]+\.jsonl\.gz$")
 _USERINFO_KEY = re.compile(r"^lastfm/userinfo/user=([^/]+)/part-[^/]+\.jsonl\.gz$")
 
 
@@ -140,6 +143,17 @@ def write_mb_batch(store: BronzeStore, records: list[dict], now: datetime) -> st
 def iter_mb_keys(store: BronzeStore) -> list[str]:
     """MusicBrainz batch keys in the order they were written."""
     return [key for key, _ in store.list(f"{MB_ARTISTS_DIR}/") if _MB_KEY.match(key)]
+
+
+def write_mb_release_group_batch(store: BronzeStore, records: list[dict], now: datetime) -> str:
+    """Land one batch of MusicBrainz release-group answers (same line shape as the artists', see
+    extract/musicbrainz.py `extract_mb_release_groups`)."""
+    return _write_batch(store, MB_RELEASE_GROUPS_DIR, records, now)
+
+
+def iter_mb_release_group_keys(store: BronzeStore) -> list[str]:
+    """MusicBrainz release-group batch keys in the order they were written."""
+    return [key for key, _ in store.list(f"{MB_RELEASE_GROUPS_DIR}/") if _MB_RG_KEY.match(key)]
 
 
 # --- user.getInfo ------------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ class BigQueryWarehouse:
         try:
             staged = self._stage(rows, name)
             wipe = (f"DELETE FROM {self._table('mb_artists')} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
-                    "WHERE STARTS_WITH(path, 'musicbrainz/');") if replace_all else ""
+                    "WHERE STARTS_WITH(path, 'musicbrainz/artists/');") if replace_all else ""
             self._query(f"""BEGIN TRANSACTION; {wipe}
                 DELETE FROM {self._table('mb_artists')} WHERE artist_key IN (SELECT artist_key FROM {staged});
                 INSERT INTO {self._table('mb_artists')} SELECT * FROM {staged};
@@ -266,6 +266,37 @@ class BigQueryWarehouse:
             params.append(bigquery.ArrayQueryParameter("users", "STRING", list(users)))
         rows = self._query(mb_state_sql(self._table("scrobbles"), self._table("mb_artists"), user_filter), params)
         return [tuple(r) for r in rows]
+
+    def replace_mb_release_groups(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        from google.cloud import bigquery
+
+        name = f"_stage_mb_release_groups_{uuid.uuid4().hex[:12]}"
+        try:
+            staged = self._stage(rows, name)
+            table = self._table("mb_release_groups")
+            wipe = (f"DELETE FROM {table} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
+                    "WHERE STARTS_WITH(path, 'musicbrainz/release-groups/');") if replace_all else ""
+            self._query(f"""BEGIN TRANSACTION; {wipe}
+                DELETE FROM {table} WHERE album_ref IN (SELECT album_ref FROM {staged});
+                INSERT INTO {table} SELECT * FROM {staged};
+                INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
+                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)],
+                what="replacing MusicBrainz release groups")
+        finally:
+            self._drop(name)
+
+    def mb_release_group_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        from google.cloud import bigquery
+
+        from scrobble_insights.load.warehouse import mb_release_group_state_sql
+
+        params, user_filter = [], ""
+        if users is not None:
+            user_filter = "WHERE user_name IN UNNEST(@users)"
+            params.append(bigquery.ArrayQueryParameter("users", "STRING", list(users)))
+        sql = mb_release_group_state_sql(self._table("scrobbles"), self._table("mb_artists"),
+                                         self._table("mb_release_groups"), user_filter)
+        return [tuple(r) for r in self._query(sql, params)]
 
     def replace_user_infos(self, infos: pa.Table) -> None:
         name = f"_stage_user_infos_{uuid.uuid4().hex[:12]}"

@@ -150,7 +150,7 @@ class DuckDBWarehouse:
         with self._transaction() as con:
             if replace_all:
                 con.execute("DELETE FROM raw.mb_artists")
-                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/%'")
+                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/artists/%'")
             con.register("batch_mb", rows)
             con.execute("DELETE FROM raw.mb_artists WHERE artist_key IN (SELECT artist_key FROM batch_mb)")
             con.execute("INSERT INTO raw.mb_artists SELECT * FROM batch_mb")
@@ -164,6 +164,26 @@ class DuckDBWarehouse:
         users = list(users) if users is not None else None
         user_filter = "" if users is None else "WHERE user_name IN (SELECT unnest(?))"
         sql = mb_state_sql("raw.scrobbles", "raw.mb_artists", user_filter)
+        return self.con.execute(sql, [] if users is None else [users]).fetchall()
+
+    def replace_mb_release_groups(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        with self._transaction() as con:
+            if replace_all:
+                con.execute("DELETE FROM raw.mb_release_groups")
+                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/release-groups/%'")
+            con.register("batch_mb_rg", rows)
+            con.execute("DELETE FROM raw.mb_release_groups WHERE album_ref IN (SELECT album_ref FROM batch_mb_rg)")
+            con.execute("INSERT INTO raw.mb_release_groups SELECT * FROM batch_mb_rg")
+            if files:
+                con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
+            con.unregister("batch_mb_rg")
+
+    def mb_release_group_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        from scrobble_insights.load.warehouse import mb_release_group_state_sql
+
+        users = list(users) if users is not None else None
+        user_filter = "" if users is None else "WHERE user_name IN (SELECT unnest(?))"
+        sql = mb_release_group_state_sql("raw.scrobbles", "raw.mb_artists", "raw.mb_release_groups", user_filter)
         return self.con.execute(sql, [] if users is None else [users]).fetchall()
 
     def replace_user_infos(self, infos: pa.Table) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from scrobble_insights.bronze.files import (
     iter_days,
     iter_mb_keys,
+    iter_mb_release_group_keys,
     iter_tag_keys,
     latest_user_infos,
     read_lines,
@@ -38,6 +39,7 @@ class LoadStats:
     artists: int = 0
     mb_files: int = 0
     mb_artists: int = 0
+    mb_release_groups: int = 0
 
 
 def load_scrobbles(warehouse: Warehouse, store: BronzeStore, users: list[str] | None = None, *,
@@ -150,28 +152,54 @@ def load_tags(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False
 
 def load_mb_artists(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False) -> LoadStats:
     """Load the MusicBrainz answer batches not loaded yet (all of them when rebuilding) into
-    raw.mb_artists: the newest answer about each asked key wins (load.records.mb_artist_rows)."""
+    raw.mb_artists: the newest answer about each asked key wins (load.records.mb_artist_rows); then the
+    release-group batches into raw.mb_release_groups (load_mb_release_groups), so that every caller that
+    loads MusicBrainz answers (load, rebuild, enrich) loads both."""
     from scrobble_insights.load.records import MB_ARTIST_SCHEMA, mb_artist_rows
 
     done = set() if rebuild else warehouse.loaded_files()
     files = [key for key in iter_mb_keys(store) if key not in done]
     stats = LoadStats(mb_files=len(files))
+    if files or rebuild:
+        table = _newest_rows(store, files, mb_artist_rows, "artist_key", MB_ARTIST_SCHEMA)
+        stats.mb_artists = table.num_rows
+        warehouse.replace_mb_artists(files, table, replace_all=rebuild)
+    groups = load_mb_release_groups(warehouse, store, rebuild=rebuild, done=done)
+    stats.mb_files += groups.mb_files
+    stats.mb_release_groups = groups.mb_release_groups
+    return stats
+
+
+def load_mb_release_groups(warehouse: Warehouse, store: BronzeStore, *, rebuild: bool = False,
+                           done: set[str] | None = None) -> LoadStats:
+    """Load the release-group answer batches not loaded yet (all of them when rebuilding) into
+    raw.mb_release_groups: the newest answer about each album wins (load.records.mb_release_group_rows)."""
+    from scrobble_insights.load.records import MB_RELEASE_GROUP_SCHEMA, mb_release_group_rows
+
+    done = set() if rebuild else (warehouse.loaded_files() if done is None else done)
+    files = [key for key in iter_mb_release_group_keys(store) if key not in done]
+    stats = LoadStats(mb_files=len(files))
     if not files and not rebuild:
         return stats
-    latest: dict[str, dict] = {}
-    for key in files:
-        try:
-            rows = [row for record in _read(store, key) for row in mb_artist_rows(record)]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BronzeError(f"bronze file {store.uri(key)} holds an unreadable MusicBrainz answer ({exc}); "
-                              "delete it and run `scrobble-insights enrich` again") from None
-        for row in rows:
-            seen = latest.get(row["artist_key"])
-            if seen is None or row["fetched_at"] >= seen["fetched_at"]:
-                latest[row["artist_key"]] = row
+    table = _newest_rows(store, files, mb_release_group_rows, "album_ref", MB_RELEASE_GROUP_SCHEMA)
+    stats.mb_release_groups = table.num_rows
+    warehouse.replace_mb_release_groups(files, table, replace_all=rebuild)
+    return stats
+
+
+def _newest_rows(store: BronzeStore, files: list[str], rows_of, key: str, schema):
+    """The rows the landed answers of `files` give, the newest per `key`, as an Arrow table."""
     import pyarrow as pa
 
-    table = pa.Table.from_pylist(list(latest.values()), schema=MB_ARTIST_SCHEMA)
-    stats.mb_artists = table.num_rows
-    warehouse.replace_mb_artists(files, table, replace_all=rebuild)
-    return stats
+    latest: dict[str, dict] = {}
+    for name in files:
+        try:
+            rows = [row for record in _read(store, name) for row in rows_of(record)]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BronzeError(f"bronze file {store.uri(name)} holds an unreadable MusicBrainz answer ({exc}); "
+                              "delete it and run `scrobble-insights enrich` again") from None
+        for row in rows:
+            seen = latest.get(row[key])
+            if seen is None or row["fetched_at"] >= seen["fetched_at"]:
+                latest[row[key]] = row
+    return pa.Table.from_pylist(list(latest.values()), schema=schema)

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from scrobble_insights.lastfm.parse import parse_top_tags, parse_user_info, scrobble_record
 from scrobble_insights.load.tables import RAW_TABLES
-from scrobble_insights.musicbrainz.match import match_name
+from scrobble_insights.musicbrainz.match import match_name, match_title, release_group_holding
 
 SCROBBLE_SCHEMA = RAW_TABLES["scrobbles"].arrow_schema()
 DAY_SCHEMA = RAW_TABLES["extracted_days"].arrow_schema()
@@ -19,6 +19,7 @@ TAG_SCHEMA = RAW_TABLES["artist_tags"].arrow_schema()
 FETCH_SCHEMA = RAW_TABLES["artist_tag_fetches"].arrow_schema()
 USER_INFO_SCHEMA = RAW_TABLES["user_infos"].arrow_schema()
 MB_ARTIST_SCHEMA = RAW_TABLES["mb_artists"].arrow_schema()
+MB_RELEASE_GROUP_SCHEMA = RAW_TABLES["mb_release_groups"].arrow_schema()
 
 
 def scrobble_id(user: str, record: dict, occurrence: int) -> str:
@@ -124,3 +125,49 @@ def mb_artist_rows(record: dict) -> list[dict]:
         match = "name" if key.startswith("name:") else ("mbid" if mbid.lower() == key[5:].lower() else "merged")
         return [row(key, mbid, match, None, "lookup", body)]
     raise ValueError(f"unknown MusicBrainz request {request!r}")
+
+
+def mb_release_group_rows(record: dict) -> list[dict]:
+    """The raw.mb_release_groups rows one landed release-group answer gives (one per album it was about).
+
+    - a `reid:(…)` search: an album whose release is among a hit's `releases` gets that group (match
+      "mbid", score as sent); one whose release no hit holds is "unknown" (MusicBrainz lacks the release);
+    - a browse of the artist's release groups (every page): an album whose title, normalised, is that of
+      exactly one group gets it ("title"); of two or more, none ("ambiguous": e.g. an album and its single);
+      of none, "unknown" (also when the artist's MBID answered 404).
+    `body` is the hit, the candidates of an ambiguous title, or the answer's envelope for a miss.
+    """
+    fetched_at = datetime.fromisoformat(record["fetched_at"])
+
+    def row(ref: str, asked: dict, match: str, answer: str, group: dict | None, score: int | None, raw) -> dict:
+        group = group or {}
+        return {"album_ref": ref, "asked_release_mbid": asked.get("release_mbid"),
+                "asked_artist_mbid": asked.get("artist_mbid"), "asked_artist_name": asked.get("artist_name"),
+                "asked_title": asked["title"], "release_group_mbid": group.get("id"), "title": group.get("title"),
+                "primary_type": group.get("primary-type"), "first_release_date": group.get("first-release-date"),
+                "match": match, "score": score, "answer": answer, "fetched_at": fetched_at,
+                "body": json.dumps(raw, ensure_ascii=False, separators=(",", ":"))}
+
+    request, keys, asked = record["request"], record["keys"], record["asked"]
+    if request == "release-group.search.reid":
+        body = record["body"]
+        hits = [h for h in body.get("release-groups") or [] if isinstance(h, dict)]
+        envelope = {k: v for k, v in body.items() if k != "release-groups"}
+        rows = []
+        for ref, about in zip(keys, asked):
+            hit = release_group_holding(about["release_mbid"], hits)
+            rows.append(row(ref, about, "mbid", "search", hit, hit.get("score"), hit) if hit else
+                        row(ref, about, "unknown", "search", None, None, envelope))
+        return rows
+    if request == "release-group.browse":
+        bodies = record["bodies"]
+        groups = [g for b in bodies for g in b.get("release-groups") or [] if isinstance(g, dict)]
+        envelope = {k: v for k, v in bodies[0].items() if k != "release-groups"} if bodies else {}
+        rows = []
+        for ref, about in zip(keys, asked):
+            kind, group, candidates = match_title(about["title"], groups) if record["status"] == 200 else \
+                ("unknown", None, [])
+            raw = group if group else {"candidates": candidates} if candidates else envelope
+            rows.append(row(ref, about, kind, "browse", group, None, raw))
+        return rows
+    raise ValueError(f"unknown MusicBrainz release-group request {request!r}")

@@ -87,6 +87,12 @@ RAW_TABLES = {t.name: t for t in (
         "artist_key string!, asked_mbid string, asked_name string, mbid string, match string!, score int64, "
         "answer string!, fetched_at timestamp!, body string!"),
         key=("artist_key",), replace="the key's row, by the newest MusicBrainz answer about it"),
+    RawTable("mb_release_groups", _columns(
+        "album_ref string!, asked_release_mbid string, asked_artist_mbid string, asked_artist_name string, "
+        "asked_title string!, release_group_mbid string, title string, primary_type string, "
+        "first_release_date string, match string!, score int64, answer string!, fetched_at timestamp!, "
+        "body string!"),
+        key=("album_ref",), replace="the album's row, by the newest MusicBrainz answer about it"),
     RawTable("build_state", _columns("key string!, value string"),
              key=("key",), replace="the key's row"),
     RawTable("bronze_files", _columns("path string!, loaded_at timestamp!"),

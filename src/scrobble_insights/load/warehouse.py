@@ -15,6 +15,8 @@ Raw tables (schema ``raw``):
 - ``raw.user_infos``      the latest user.getInfo answer per user (last.fm's playcount, registration)
 - ``raw.mb_artists``      one row per artist key asked of MusicBrainz (``mbid:<id>`` or ``name:<last.fm name>``):
                           resolved MBID, match kind, the answer's raw JSON
+- ``raw.mb_release_groups`` one row per album asked of MusicBrainz (``mbid:<release id>`` or
+                          ``title:<artist name>|<album name>``): its release group, first release date, match
 - ``raw.bronze_files``    which tag and MusicBrainz batch files were loaded
 - ``raw.users``, ``raw.user_timezones``, ``raw.tag_genres``: reference tables written before dbt runs
 
@@ -63,6 +65,14 @@ class Warehouse(Protocol):
     def mb_artist_state(self, users: Iterable[str] | None = None) -> list[tuple]:
         """One row per artist key of the users' scrobbles, most played first: (artist_key, name, mbid,
         plays, match, answer, fetched_at, resolved MBID), the last four None for a key never asked."""
+
+    def replace_mb_release_groups(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        """Replace the raw.mb_release_groups rows of the albums in `rows`; record the files. One
+        transaction. With replace_all, empty raw.mb_release_groups (and forget its files) first."""
+
+    def mb_release_group_state(self, users: Iterable[str] | None = None) -> list[tuple]:
+        """One row per album of the users' scrobbles, most played first: (album_ref, artist name, title,
+        release MBID, resolved artist MBID, plays, match, fetched_at), the last two None if never asked."""
 
     def replace_user_infos(self, infos: pa.Table) -> None:
         """Replace the user.getInfo row of each user in `infos`."""
@@ -168,3 +178,35 @@ def mb_state_sql(scrobbles: str, mb_artists: str, user_filter: str) -> str:
         SELECT k.artist_key, k.name, k.mbid, k.plays, m.match, m.answer, m.fetched_at, m.mbid AS resolved_mbid
         FROM keyed k LEFT JOIN {mb_artists} m ON m.artist_key = k.artist_key
         ORDER BY k.plays DESC, k.artist_key"""
+
+
+def mb_release_group_state_sql(scrobbles: str, mb_artists: str, mb_release_groups: str, user_filter: str) -> str:
+    """The albums to enrich, for DuckDB and BigQuery alike: a scrobbled album is keyed by the release MBID
+    last.fm gave (`mbid:<id>`), else by its artist's and its own name as scrobbled (`title:<artist>|<album>`);
+    plays summed per key; the artist's MBID where raw.mb_artists matched its key (mb_state_sql's keys); the
+    album's row in raw.mb_release_groups if any."""
+    return f"""
+        WITH plays AS (
+            SELECT * FROM {scrobbles} {user_filter}),
+        artist_keys AS (
+            SELECT artist_name, CASE WHEN mbid IS NULL THEN 'name:' || artist_name
+                                     ELSE 'mbid:' || LOWER(mbid) END AS artist_key
+            FROM (SELECT artist_name, MAX(NULLIF(artist_mbid, '')) AS mbid FROM plays GROUP BY artist_name) AS n),
+        albums AS (
+            SELECT CASE WHEN NULLIF(album_mbid, '') IS NULL THEN 'title:' || artist_name || '|' || album_name
+                        ELSE 'mbid:' || LOWER(album_mbid) END AS album_ref,
+                   artist_name, album_name, LOWER(NULLIF(album_mbid, '')) AS release_mbid, COUNT(*) AS plays
+            FROM plays WHERE album_name IS NOT NULL AND album_name <> ''
+            GROUP BY 1, 2, 3, 4),
+        keyed AS (
+            SELECT a.album_ref, MIN(a.artist_name) AS artist_name, MIN(a.album_name) AS title,
+                   MAX(a.release_mbid) AS release_mbid,
+                   MAX(CASE WHEN m.match IN ('mbid', 'merged', 'name') THEN m.mbid END) AS artist_mbid,
+                   SUM(a.plays) AS plays
+            FROM albums a
+            JOIN artist_keys k ON k.artist_name = a.artist_name
+            LEFT JOIN {mb_artists} m ON m.artist_key = k.artist_key
+            GROUP BY a.album_ref)
+        SELECT k.album_ref, k.artist_name, k.title, k.release_mbid, k.artist_mbid, k.plays, r.match, r.fetched_at
+        FROM keyed k LEFT JOIN {mb_release_groups} r ON r.album_ref = k.album_ref
+        ORDER BY k.plays DESC, k.album_ref"""

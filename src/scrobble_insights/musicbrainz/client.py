@@ -98,6 +98,15 @@ class MusicBrainzClient:
         """GET artist/<mbid>?inc=: the artist (a merged MBID answers its target), or status 404."""
         return await self.get(f"artist/{mbid}", inc=inc)
 
+    async def search_release_groups(self, query: str, limit: int = SEARCH_LIMIT) -> Answer:
+        """GET release-group?query=<lucene>&limit=: a search answer (`release-groups`, each with its
+        `releases`)."""
+        return await self.get("release-group", query=query, limit=str(limit))
+
+    async def browse_release_groups(self, artist_mbid: str, offset: int = 0, limit: int = SEARCH_LIMIT) -> Answer:
+        """GET release-group?artist=<mbid>&limit=&offset=: one page of an artist's release groups, or 404."""
+        return await self.get("release-group", artist=artist_mbid, limit=str(limit), offset=str(offset))
+
     # -- the one request path ------------------------------------------------------------------------
     async def get(self, path: str, **params: str) -> Answer:
         """GET <root><path>?<params>&fmt=json, retrying what can heal (see the module docstring)."""

@@ -1,8 +1,9 @@
-"""What a MusicBrainz answer means for one artist we asked about: pure functions, no I/O.
+"""What a MusicBrainz answer means for one artist or album we asked about: pure functions, no I/O.
 
-Used twice with the same result: by the enrichment step (to decide what to ask next) and by the
-loader (to turn landed answers into raw.mb_artists rows), so a rebuild from bronze decides as the run did.
-The rule is docs/decisions/0011-musicbrainz-matching-and-batching.md.
+Used twice with the same result: by the enrichment step (to decide what to ask next and count it) and by
+the loader (to turn landed answers into raw.mb_artists and raw.mb_release_groups rows), so a rebuild from
+bronze decides as the run did. The rules are docs/decisions/0011-musicbrainz-matching-and-batching.md
+(artists) and docs/decisions/0012-release-groups.md (albums).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ CLOSE_SCORE = 5           # a second hit within this many points of the best is 
 LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 MATCHED = ("mbid", "merged", "name")
 KINDS = MATCHED + ("unknown", "ambiguous")
+RELEASE_MATCHED = ("mbid", "title")       # raw.mb_release_groups.match of an album with its release group
 
 
 TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-",
@@ -38,6 +40,32 @@ def name_query(name: str) -> str:
 
 def arid_query(mbids: list[str]) -> str:
     return "arid:(" + " OR ".join(mbids) + ")"
+
+
+def reid_query(mbids: list[str]) -> str:
+    """Release groups holding any of these releases (a release belongs to exactly one group)."""
+    return "reid:(" + " OR ".join(mbids) + ")"
+
+
+def match_title(title: str, groups: list[dict]) -> tuple[str, dict | None, list[dict]]:
+    """An album title among an artist's release groups: ("title", the group, [it]) when exactly one group
+    has the title after normalisation, ("ambiguous", None, the candidates) when several do (an album and
+    a single of the same name), ("unknown", None, []) when none does. Never the closest title."""
+    wanted = normalise(title)
+    same = [g for g in groups if isinstance(g, dict) and normalise(str(g.get("title", ""))) == wanted]
+    if len(same) == 1:
+        return "title", same[0], same
+    return ("ambiguous" if same else "unknown"), None, same
+
+
+def release_group_holding(release_mbid: str, hits: list[dict]) -> dict | None:
+    """The release-group search hit whose `releases` hold this release MBID, if any."""
+    wanted = release_mbid.lower()
+    for hit in hits:
+        if isinstance(hit, dict) and any(str(r.get("id", "")).lower() == wanted
+                                         for r in hit.get("releases") or [] if isinstance(r, dict)):
+            return hit
+    return None
 
 
 @dataclass(frozen=True)

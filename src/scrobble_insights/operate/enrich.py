@@ -1,15 +1,20 @@
-"""The enrichment job: artists of the warehouse -> MusicBrainz -> bronze -> raw.mb_artists.
+"""The enrichment job: artists and albums of the warehouse -> MusicBrainz -> bronze -> raw.mb_artists and
+raw.mb_release_groups.
 
 HTTP and storage never meet in one function: extract/musicbrainz.py asks and lands, load/loader.py
-loads. This module composes them, in three steps on one client:
+loads. This module composes them, in four steps on one client:
 
 1. load what an earlier run landed and did not load (a killed run: its answers are never asked again);
 2. ask about the artist keys never asked or asked more than `mb_max_age_days` ago, most played first
    (MBID keys batched 100 per search, merged/unknown MBIDs looked up, names searched one by one), then load;
 3. look up curated genres (`inc=genres+tags+aliases`) for the `mb_lookup_top` most played matched keys
-   whose row came from a search, then load.
+   whose row came from a search, then load;
+4. ask for the release group of the albums never asked or asked more than `mb_max_age_days` ago, most
+   played first: albums with a last.fm (release) MBID batched 100 per `reid:` search, the others by
+   browsing their matched artist's release groups (an album of an unmatched artist is not asked), then load.
 
-The rule and the numbers are docs/decisions/0011-musicbrainz-matching-and-batching.md.
+The rules and the numbers are docs/decisions/0011-musicbrainz-matching-and-batching.md and
+docs/decisions/0012-release-groups.md.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from datetime import datetime, timedelta, timezone
 
 from scrobble_insights.bronze.store import open_bronze
 from scrobble_insights.config import Settings
-from scrobble_insights.extract.musicbrainz import ArtistKey, extract_mb_artists, extract_mb_lookups
+from scrobble_insights.extract.musicbrainz import (
+    AlbumRef,
+    ArtistKey,
+    extract_mb_artists,
+    extract_mb_lookups,
+    extract_mb_release_groups,
+)
 from scrobble_insights.load.loader import load_mb_artists
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.musicbrainz.client import MBClientOptions, MusicBrainzClient
@@ -38,6 +49,9 @@ class EnrichSummary:
     retries: int = 0
     resumed_files: int = 0          # batches an earlier run landed and this one loaded first
     seconds: float = 0.0
+    albums_asked: int = 0           # albums asked about (release groups) in this run
+    album_matches: Counter = field(default_factory=Counter)   # release match kind -> albums settled
+    album_requests: int = 0         # of `requests`, those of the release-group step (retries included)
 
     @property
     def enriched(self) -> int:
@@ -49,7 +63,14 @@ class EnrichSummary:
         return (f"MusicBrainz: {self.enriched:,} artists enriched — {m['mbid']:,} by MBID, {m['merged']:,} merged, "
                 f"{m['name']:,} by name, {m['ambiguous']:,} ambiguous, {m['unknown']:,} unknown · "
                 f"{self.looked_up:,} genre lookups · {self.requests:,} requests ({self.retries:,} retries), "
-                f"{per} per artist asked · {self.seconds:.1f}s")
+                f"{per} per artist asked · {self.album_line()} · {self.seconds:.1f}s")
+
+    def album_line(self) -> str:
+        a, settled = self.album_matches, sum(self.album_matches.values())
+        per = f"{self.album_requests / settled:.2f}" if settled else "n/a"
+        return (f"{settled:,} albums — {a['mbid']:,} by release MBID, {a['title']:,} by title, "
+                f"{a['ambiguous']:,} ambiguous, {a['unknown']:,} unknown, {self.album_requests:,} requests, "
+                f"{per} per album asked")
 
 
 def build_mb_client(settings: Settings) -> MusicBrainzClient:
@@ -81,12 +102,15 @@ def enrich(settings: Settings, users: list[str] | None = None, now: datetime | N
             if fetched is None or _utc(fetched) < stale_before]
     summary.asked = len(todo)
     settled: dict[str, str] = {}
+    albums: dict[str, str] = {}
 
     def noted(record: dict) -> None:
-        from scrobble_insights.load.records import mb_artist_rows
+        from scrobble_insights.load.records import mb_artist_rows, mb_release_group_rows
 
-        for row in mb_artist_rows(record):
-            settled[row["artist_key"]] = row["match"]
+        if record["request"].startswith("release-group."):
+            albums.update((row["album_ref"], row["match"]) for row in mb_release_group_rows(record))
+        else:
+            settled.update((row["artist_key"], row["match"]) for row in mb_artist_rows(record))
         on_answer(record)
 
     async def ask() -> None:
@@ -98,12 +122,22 @@ def enrich(settings: Settings, users: list[str] | None = None, now: datetime | N
             summary.looked_up = len(targets)
             if targets:
                 await extract_mb_lookups(client, targets, bronze, on_answer=noted)
+                await asyncio.to_thread(_load, settings, bronze, users)
+            before = client.stats["requests"]
+            todo_albums = await asyncio.to_thread(_albums_to_ask, settings, users, stale_before)
+            summary.albums_asked = len(todo_albums)
+            try:
+                if todo_albums:
+                    await extract_mb_release_groups(client, todo_albums, bronze, on_answer=noted)
+            finally:
+                summary.album_requests = client.stats["requests"] - before
 
     try:
         asyncio.run(ask())
     finally:
         _load(settings, bronze)            # what landed before a failure is kept and never asked again
         summary.matches = Counter(settled.values())
+        summary.album_matches = Counter(albums.values())
         summary.requests, summary.retries = client.stats["requests"], client.stats["retries"]
         summary.seconds = time.monotonic() - started
     return summary
@@ -114,6 +148,19 @@ def _genre_targets(state: list[tuple], top: int) -> list[tuple[str, str]]:
     hit carries tags, not the curated genres): the keys to look up. `state` has the keys' current rows."""
     return [(key, resolved) for key, _, _, _, match, answer, _, resolved in state[:top]
             if match in MATCHED and answer == "search" and resolved]
+
+
+def _albums_to_ask(settings: Settings, users: list[str] | None, stale_before: datetime) -> list[AlbumRef]:
+    """The albums never asked or asked before `stale_before`, most played first; an album without a release
+    MBID only once its artist is matched (its release groups are browsed by the artist's MBID)."""
+    warehouse = open_warehouse(settings)
+    try:
+        state = warehouse.mb_release_group_state(users)
+    finally:
+        warehouse.close()
+    return [AlbumRef(ref, artist, title, release, artist_mbid, plays)
+            for ref, artist, title, release, artist_mbid, plays, _, fetched in state
+            if (release or artist_mbid) and (fetched is None or _utc(fetched) < stale_before)]
 
 
 def _load(settings: Settings, bronze, users: list[str] | None = None) -> list[tuple]:

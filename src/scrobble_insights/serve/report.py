@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 
 from scrobble_insights.errors import ConfigError
-from scrobble_insights.serve import charts, streaks, year_in_music
+from scrobble_insights.serve import charts, origins, streaks, year_in_music
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve.queries import Filters
 
@@ -62,7 +62,25 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     add("discovery", "Top music", charts.discovery_chart(q.discovery_by_month(con, period)))
     add("streaks", "Streaks and diversity", streaks.streaks_chart(streaks.streak_runs(con, period), streaks.streaks(con, period), label))
     add("diversity", "Streaks and diversity", streaks.concentration_chart(streaks.concentration_by_year(con, everything), year))
+    for slug, built in origin_sections(con, user, year):
+        add(slug, "Origins", built)
     return sections, kpis, label
+
+
+def origin_sections(con, user: str, year: int | None) -> list[tuple[str, tuple]]:
+    """When and where the music comes from (issue 14): a year's line, the release decades, the median
+    age, the countries, the artist types and the genre sources; one sentence before the enrichment."""
+    if not origins.origins_known(con, user):
+        return [("origins-pending", charts.sentence(origins.NOT_ENRICHED))]
+    rows = {mart: origins.origin_rows(con, mart, user, present=True) for mart in origins.COLUMNS}
+    yearly = rows[origins.AGE_YEARLY]
+    line = origins.year_line(yearly, year) if year else None
+    return ([("music-year", charts.sentence(line))] if line else []) + [
+        ("music-decades", origins.decades_chart(rows[origins.AGE], yearly)),
+        ("music-age", origins.music_age_chart(yearly)),
+        ("countries", origins.countries_chart(rows[origins.COUNTRIES])),
+        ("artist-types", origins.artist_types_chart(rows[origins.TYPES])),
+        ("genre-sources", origins.genre_sources_chart(rows[origins.GENRE_SOURCES]))]
 
 
 def _pick_user(con, user: str | None) -> str:

@@ -11,7 +11,12 @@ enrichment step must handle are all present:
 * most artists without a last.fm MBID exist in MusicBrainz under an MBID of their own, found by name;
   some do not exist at all;
 * some names belong to two distinct MusicBrainz artists (`ambiguous`), the second with its own
-  MBID, country and disambiguation.
+  MBID, country and disambiguation;
+* each last.fm album is a release group with one to three releases; as in reality, the album MBID
+  last.fm sends is a *release* MBID (one of the group's releases, `release_of`), not the group's; a few
+  of those are unknown to MusicBrainz (`unknown_releases`);
+* some MusicBrainz titles differ from last.fm's in case or punctuation (typographic apostrophes), and
+  some albums have a single of the same title (a second release group: a title alone is ambiguous).
 
 Values the recorded samples show are kept (the Person/Group and Album/EP type ids, country names);
 other ids (areas, genres, other types) are name-based UUIDs made up here.
@@ -45,6 +50,11 @@ UNKNOWN_SHARE = 0.05      # last.fm MBIDs MusicBrainz answers 404 for
 MERGED_SHARE = 0.05       # last.fm MBIDs that were merged into another entity
 NO_MBID_FOUND = 0.75      # artists without a last.fm MBID that MusicBrainz has anyway
 AMBIGUOUS_SHARE = 0.04    # names shared with a second, distinct MusicBrainz artist
+UNKNOWN_RELEASE_SHARE = 0.04   # release MBIDs last.fm sends that MusicBrainz does not know
+VARIANT_TITLE_SHARE = 0.15     # MusicBrainz spells the title in another case or with typographic quotes
+SAME_TITLE_SINGLE_SHARE = 0.1  # the title track also came out as a single: two release groups, one title
+RELEASE_STATUS_IDS = {"Official": "4e304316-386d-3409-af2e-78857eec5cfe",
+                      "Promotion": "518ffc83-5cde-34df-8627-81bff5093d92"}
 
 
 def made_up_id(*parts: object) -> str:
@@ -79,14 +89,25 @@ class MBArtist:
 
 
 @dataclass
+class MBRelease:
+    """One release of a release group (an edition: a country, a format, a reissue)."""
+
+    mbid: str
+    title: str
+    status: str                   # Official, Promotion
+
+
+@dataclass
 class MBReleaseGroup:
-    """One release group: an album of the last.fm catalogue."""
+    """One release group: an album of the last.fm catalogue (or a single of the same title)."""
 
     mbid: str
     title: str
     primary_type: str             # Album, EP, Single
     first_release_date: str       # "" when unknown, as the real service sends
     artist: str                   # artist MBID
+    releases: list[MBRelease] = field(default_factory=list)
+    lastfm_album: int = -1        # the last.fm album it stands for (-1: a same-title single only MB has)
 
 
 @dataclass
@@ -99,6 +120,9 @@ class MBCatalogue:
     unknown: set[str] = field(default_factory=set)           # last.fm MBIDs MusicBrainz lacks
     ambiguous: set[str] = field(default_factory=set)         # casefolded names of two artists
     by_lastfm: dict[int, str] = field(default_factory=dict)  # last.fm artist id -> MB artist MBID
+    release_of: dict[str, str] = field(default_factory=dict)  # release MBID -> its release group's MBID
+    unknown_releases: set[str] = field(default_factory=set)   # last.fm album (release) MBIDs MB lacks
+    by_lastfm_album: dict[int, str] = field(default_factory=dict)  # last.fm album id -> release group MBID
 
     def resolve(self, mbid: str) -> MBArtist | None:
         """The artist an MBID names, following a merge redirect; None if unknown."""
@@ -149,20 +173,50 @@ def build_artist(rng: random.Random, cat: Catalogue, aid: int, mbid: str) -> MBA
                     genres=genres, tags=tags, aliases=aliases, lastfm_aid=aid)
 
 
+def mb_title(rng: random.Random, name: str) -> str:
+    """The title as MusicBrainz spells it: usually last.fm's, sometimes with typographic apostrophes or in
+    another case (the same after musicbrainz/match.py's normalisation)."""
+    if rng.random() >= VARIANT_TITLE_SHARE:
+        return name
+    if "'" in name:
+        return name.replace("'", "\u2019")
+    return name.lower() if rng.random() < 0.5 else name.upper()
+
+
 def add_release_groups(rng: random.Random, cat: Catalogue, mb: MBCatalogue, artist: MBArtist) -> None:
-    """One release group per last.fm album: the album's MBID where last.fm has one."""
+    """One release group per last.fm album, with one to three releases; the album MBID last.fm sends is
+    one of those releases (or, for a few, a release MusicBrainz does not know). Some albums also get a
+    single of the same title."""
     start = int(artist.begin[:4]) if artist.begin else 1960
     for album in cat.artist_albums[artist.lastfm_aid]:
-        rgid = cat.album_mbid[album] or build_mbid(rng)
         kind = rng.choices(["Album", "EP", "Single"], weights=[75, 15, 10])[0]
-        date = "" if rng.random() < 0.05 else partial_date(rng, rng.randint(min(start + 1, 2025), 2025))
-        mb.release_groups[rgid] = MBReleaseGroup(rgid, cat.album_name[album], kind, date, artist.mbid)
-        artist.release_groups.append(rgid)
+        year = rng.randint(min(start + 1, 2025), 2025)
+        date = "" if rng.random() < 0.05 else partial_date(rng, year)
+        title = mb_title(rng, cat.album_name[album])
+        releases = [MBRelease(build_mbid(rng), title, "Official") for _ in range(1 + (rng.random() < 0.4)
+                                                                                 + (rng.random() < 0.15))]
+        lastfm_mbid = cat.album_mbid[album]
+        if lastfm_mbid and rng.random() < UNKNOWN_RELEASE_SHARE:
+            mb.unknown_releases.add(lastfm_mbid)
+        elif lastfm_mbid:
+            releases[rng.randrange(len(releases))].mbid = lastfm_mbid
+        rg = MBReleaseGroup(build_mbid(rng), title, kind, date, artist.mbid, releases, album)
+        groups = [rg]
+        if kind == "Album" and rng.random() < SAME_TITLE_SINGLE_SHARE:
+            single_date = str(year) if date else ""
+            groups.append(MBReleaseGroup(build_mbid(rng), title, "Single", single_date, artist.mbid,
+                                         [MBRelease(build_mbid(rng), title, "Promotion")]))
+        for group in groups:
+            mb.release_groups[group.mbid] = group
+            artist.release_groups.append(group.mbid)
+            mb.release_of.update({r.mbid: group.mbid for r in group.releases})
+        mb.by_lastfm_album[album] = rg.mbid
 
 
 def build_mb_catalogue(cat: Catalogue, seed: int) -> MBCatalogue:
     """The whole simulated MusicBrainz, derived from the last.fm catalogue (same seed, same answers)."""
     rng = random.Random(seed ^ 0x3B2A1)
+    albums = random.Random(seed ^ 0x7E1EA5)       # release groups draw from their own stream
     mb = MBCatalogue()
     for aid, lastfm_mbid in enumerate(cat.artist_mbid):
         roll = rng.random()
@@ -178,7 +232,7 @@ def build_mb_catalogue(cat: Catalogue, seed: int) -> MBCatalogue:
         artist = build_artist(rng, cat, aid, mbid)
         mb.artists[mbid] = artist
         mb.by_lastfm[aid] = mbid
-        add_release_groups(rng, cat, mb, artist)
+        add_release_groups(albums, cat, mb, artist)
         if rng.random() < AMBIGUOUS_SHARE:
             twin = build_artist(rng, cat, aid, build_mbid(rng))
             twin.lastfm_aid, twin.release_groups = -1, []

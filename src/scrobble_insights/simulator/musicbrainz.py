@@ -6,6 +6,7 @@ Served by the same HTTP server as last.fm, under `/ws/2/`:
     GET /ws/2/artist?query=arid:(a OR b)&limit=100&fmt=json        search by MBIDs, score 100 each
     GET /ws/2/artist?query=artist:"Name"&limit=&offset=&fmt=json   search by name, scored 0-100
     GET /ws/2/release-group/<mbid>?fmt=json                        lookup
+    GET /ws/2/release-group?query=reid:(r1 OR r2)&limit=100&fmt=json  search by release MBIDs, score 100 each
     GET /ws/2/release-group?artist=<mbid>&limit=&offset=&fmt=json  browse
 
 Bodies follow tests/fixtures/musicbrainz/ key for key (docs/musicbrainz-api-notes.md says where each
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrobble_insights.simulator.mb_catalogue import (
     COUNTRIES,
+    RELEASE_STATUS_IDS,
     MBArtist,
     MBCatalogue,
     MBReleaseGroup,
@@ -153,6 +155,40 @@ def release_group(rg: MBReleaseGroup, artist: MBArtist | None = None, incs: froz
     return body
 
 
+def release_group_hit(rg: MBReleaseGroup, artist: MBArtist | None, score: int) -> dict:
+    """One release group of a search answer, with the keys and order of a 2025 capture (unlicensed, so
+    not copied; docs/musicbrainz-api-notes.md §4): `type-id` is the primary type's when there are no
+    secondary types, `count` the number of releases, `releases` each {id, status-id, title, status}."""
+    hit: dict[str, Any] = {"id": rg.mbid, "type-id": type_id(rg.primary_type), "score": score,
+                           "primary-type-id": type_id(rg.primary_type),
+                           "artist-credit-id": made_up_id("artist-credit", rg.artist), "count": len(rg.releases),
+                           "title": rg.title, "first-release-date": rg.first_release_date,
+                           "primary-type": rg.primary_type}
+    if artist is not None:
+        credit: dict[str, Any] = {"id": artist.mbid, "name": artist.name, "sort-name": artist.sort_name}
+        if artist.disambiguation:
+            credit["disambiguation"] = artist.disambiguation
+        hit["artist-credit"] = [{"name": artist.name, "artist": credit}]
+    hit["releases"] = [{"id": r.mbid, "status-id": RELEASE_STATUS_IDS[r.status], "title": r.title,
+                        "status": r.status} for r in rg.releases]
+    if artist is not None and artist.tags:
+        hit["tags"] = [{"count": n, "name": t} for t, n in artist.tags]
+    return hit
+
+
+def search_release_groups(mb: MBCatalogue, query: str) -> list[MBReleaseGroup]:
+    """Release groups holding the releases of `reid:(r1 OR r2 …)` (or `reid:a OR reid:b`), score 100, in
+    query order, each once; or named by `rgid:`. Unknown MBIDs are simply not found."""
+    found: list[MBReleaseGroup] = []
+    by_release = "reid:" in query
+    for mbid in UUID.findall(query):
+        rgid = mb.release_of.get(mbid.lower()) if by_release else mbid.lower()
+        rg = mb.release_groups.get(rgid) if rgid else None
+        if rg is not None and all(g is not rg for g in found):
+            found.append(rg)
+    return found
+
+
 # --- search -------------------------------------------------------------------------------------
 def name_score(query: str, artist: MBArtist) -> int:
     """0-100: exact name 100, an alias 95, otherwise shared words (a stand-in for Lucene's scoring)."""
@@ -240,6 +276,12 @@ def call(sim: Simulator, path: str, params: dict[str, str]) -> Reply:
         hits = search(mb, params["query"])
         body = {"created": created(time.time()), "count": len(hits), "offset": offset,
                 "artists": [artist_hit(a, s) for a, s in hits[offset:offset + limit]]}
+        return Reply(200, dumps(body, False), JSON)
+    if entity == "release-group" and params.get("query", "").strip():
+        groups = search_release_groups(mb, params["query"])
+        body = {"created": created(time.time()), "count": len(groups), "offset": offset,
+                "release-groups": [release_group_hit(g, mb.artists.get(g.artist), 100)
+                                   for g in groups[offset:offset + limit]]}
         return Reply(200, dumps(body, False), JSON)
     if entity == "release-group" and "artist" in params:
         if not is_mbid(params["artist"]):

@@ -14,7 +14,7 @@ import streamlit as st
 
 from scrobble_insights.errors import WarehouseBusyError, WarehouseError
 from scrobble_insights.serve import charts
-from scrobble_insights.serve.dashboard import compare, data, views
+from scrobble_insights.serve.dashboard import compare, data, origins, views
 from scrobble_insights.serve.dashboard.data import ALL_GENRES, ALL_TIME, Scope, Warehouse
 from scrobble_insights.serve.dashboard.views import literal, md
 
@@ -150,6 +150,7 @@ def dashboard(wh: Warehouse, caption) -> None:
                 icon=":material/filter_alt_off:")
         return
     shown = dict(views.VIEWS)
+    shown[origins.NAME] = origins.origins      # MusicBrainz's answers (issue 14)
     if len(users) > 1:                 # listeners side by side: only with someone to compare with
         shown[compare.NAME] = compare.compare
     tabs = st.tabs(list(shown), key="view", bind="query-params", on_change="rerun")

@@ -19,7 +19,7 @@ import streamlit as st
 
 from scrobble_insights.errors import ScrobbleInsightsError, WarehouseError
 from scrobble_insights.load.warehouse import is_bigquery
-from scrobble_insights.serve import comparison, streaks
+from scrobble_insights.serve import comparison, origins, streaks
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve.dashboard import WAREHOUSE_ENV
 from scrobble_insights.serve.queries import Filters
@@ -57,9 +57,9 @@ def stamp(source: str, now: float | None = None) -> tuple:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def ask(source: str, version: tuple, question: str, *args):
-    """queries.<question> (or streaks.<question>, or comparison.<question>)(con, *args) on a fresh
-    read-only connection (closed before returning)."""
-    module = next((m for m in (q, streaks) if hasattr(m, question)), comparison)
+    """queries.<question> (or streaks.<question>, origins.<question>, or comparison.<question>)(con, *args)
+    on a fresh read-only connection (closed before returning)."""
+    module = next((m for m in (q, streaks, origins) if hasattr(m, question)), comparison)
     con = q.connect(source)
     try:
         return getattr(module, question)(con, *args)

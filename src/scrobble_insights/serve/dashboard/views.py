@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from scrobble_insights.errors import WarehouseError
-from scrobble_insights.serve import charts, streaks
+from scrobble_insights.serve import charts, origins, streaks
 from scrobble_insights.serve.dashboard.data import Scope, Warehouse
 
 MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")         # every ASCII punctuation character
@@ -162,6 +162,8 @@ def genres(wh: Warehouse, scope: Scope) -> None:
         show(charts.genre_share_chart(wh("genre_totals", scope.filters, level)), HALF)
     with right, guarded("the genre trend"):
         show(charts.genre_trend_chart(wh("genre_by_year", scope.everything, 8, level)), HALF)
+    with guarded("the genre sources"):        # MusicBrainz's curated genres or last.fm tags (issue 14)
+        st.caption(origins.genre_source_line(wh("origin_rows", origins.GENRE_SOURCES, scope.filters.user)))
     with guarded("genres by season"):
         show(charts.season_chart(wh("genre_by_season", scope.filters, 8, level)))
 

@@ -15,12 +15,17 @@
 --   4. Its tags are those of its most-played spelling that has tags (same tie rule): with autocorrect
 --      last.fm answers every spelling with the canonical artist's tags, so any tagged alias will do, and
 --      a spelling never asked for (or scrobbled after the tag run) gets its artist's genre.
+--   5. Each spelling has the MusicBrainz artist key the enrich step asks about (ADR 0011,
+--      Warehouse.mb_artist_state): 'mbid:' and the greatest MBID last.fm gave with it, lower case, else
+--      'name:' and the spelling; the artist's key (artist_mb_key) is that of its shown spelling (the
+--      most played), so the artist's MusicBrainz data is what MusicBrainz answered for that spelling.
 {%- set mbid_hops = 3 %}
 
 with names as (
     select
         artist_name,
         count(*) as plays,
+        max(artist_mbid) as greatest_mbid,
         min(played_at_utc) as first_played_at_utc,
         max(played_at_utc) as last_played_at_utc
     from {{ ref('stg_lastfm__scrobbles') }}
@@ -91,6 +96,8 @@ resolved as (
 ranked as (
     select
         *,
+        case when greatest_mbid is null then concat('name:', artist_name)
+             else concat('mbid:', lower(greatest_mbid)) end as mb_key,
         row_number() over (
             partition by artist_key
             order by plays desc, case when is_lastfm_spelling then 0 else 1 end, artist_name
@@ -109,6 +116,8 @@ select
     max(case when display_position = 1 then artist_name end) over (partition by artist_key) as displayed_name,
     max(case when tag_position = 1 and has_tags then artist_name end) over (partition by artist_key)
         as tags_artist_name,
+    mb_key as mb_artist_key,
+    max(case when display_position = 1 then mb_key end) over (partition by artist_key) as artist_mb_key,
     corrected_name,
     folded_name,
     artist_folded_name,
