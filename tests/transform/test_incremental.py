@@ -3,8 +3,11 @@
 from datetime import timedelta
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from scrobble_insights.errors import TransformError
+from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.operate.steps import extract_and_load
 from scrobble_insights.transform.dbt import transform
 from support import NOW, TODAY
@@ -12,7 +15,7 @@ from support import NOW, TODAY
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
           "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
           "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly",
-          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked",
+          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked", "intermediate.int_artist_genres_applied",
           "intermediate.int_release_year_plays_counted", "mart_music_age", "mart_music_age_yearly",
           "mart_artist_countries", "mart_artist_types", "mart_genre_sources"]
 
@@ -51,6 +54,48 @@ def retag_artists(settings) -> None:
         con.execute("DELETE FROM raw.artist_tags WHERE artist_name IN (?, ?)", artists)
         con.execute("INSERT INTO raw.artist_tags (artist_name, tag_name, tag_weight, tag_rank, fetched_at) "
                     "SELECT ?, 'polka', 100, 1, max(fetched_at) FROM raw.artist_tags", [artists[0]])
+    finally:
+        con.close()
+
+
+def reweight_artist(settings) -> str:
+    """A weak second genre for an artist played in a few months only (not the most recent): its primary
+    genre stays (mart_track_plays' genre columns do not change), its genres' weights change, and so
+    do the weighted plays of the periods it was played in. Returns its name."""
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        artist = con.execute("""
+            SELECT a.artist_name FROM marts.fact_artist_plays_monthly AS m
+            INNER JOIN marts.dim_artist AS a ON a.artist_key = m.artist_key
+            INNER JOIN marts.bridge_artist_genre AS b ON b.artist_key = m.artist_key AND b.is_primary AND b.weight >= 50
+            GROUP BY a.artist_name HAVING count(*) <= 2 AND max(m.year * 100 + m.month) < ?
+            ORDER BY sum(m.plays) DESC, a.artist_name LIMIT 1""", [TODAY.year * 100 + TODAY.month - 1]).fetchone()[0]
+        con.execute("INSERT INTO raw.artist_tags (artist_name, tag_name, tag_weight, tag_rank, fetched_at) "
+                    "SELECT ?, 'polka', 11, 99, max(fetched_at) FROM raw.artist_tags", [artist])
+        return artist
+    finally:
+        con.close()
+
+
+def artist_genres(settings, artist_name: str) -> list[tuple]:
+    """An artist's (genre, share, is_primary) rows in bridge_artist_genre."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("""
+            SELECT b.genre, round(b.share, 6), b.is_primary FROM marts.bridge_artist_genre AS b
+            INNER JOIN marts.dim_artist AS a ON a.artist_key = b.artist_key
+            WHERE a.artist_name = ? ORDER BY b.genre""", [artist_name]).fetchall()
+    finally:
+        con.close()
+
+
+def old_genre_share_periods(settings, first_changed: str) -> list[str]:
+    """The calendar months before `first_changed` (YYYY-MM) that this build recomputed in mart_genre_share."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT period FROM intermediate.int_genre_share_periods_changed "
+            "WHERE period_grain = 'month' AND period < ? ORDER BY period", [first_changed]).fetchall()]
     finally:
         con.close()
 
@@ -111,3 +156,55 @@ def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(
     after_full = snapshot(settings)
     for table in TABLES:
         assert after_incremental[table] == after_full[table], f"{table} differs between incremental and full"
+
+    # then only an artist's genre weights change, nothing is re-extracted: only the periods of the few
+    # months it was played in are recomputed, and they equal a full rebuild's
+    reweighted = reweight_artist(settings)
+    genres_before = artist_genres(settings, reweighted)
+    assert not transform(settings, today=TODAY).full_refresh
+    after_reweight = snapshot(settings)
+    genres_after = artist_genres(settings, reweighted)
+    assert [g[0] for g in genres_after if g[2]] == [g[0] for g in genres_before if g[2]]
+    assert genres_after != genres_before
+    recomputed = old_genre_share_periods(settings, f"{TODAY:%Y-%m}")
+    transform(settings, full_refresh=True, today=TODAY)
+    after_full = snapshot(settings)
+    for table in TABLES:
+        assert after_reweight[table] == after_full[table], f"{table} differs between incremental and full after reweighting"
+    assert 1 <= len(recomputed) <= 2, recomputed
+
+
+def reload_day_with_a_duplicate(settings, user: str, day) -> None:
+    """Load one old day again through the warehouse's own replace_days, its rows plus a copy of one of
+    them (same scrobble_id): what a loader bug would land."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("SELECT * EXCLUDE (loaded_at) FROM raw.scrobbles WHERE user_name = ? AND played_date = ? "
+                           "ORDER BY scrobble_id", [user, day]).to_arrow_table()
+        days = con.execute("SELECT * EXCLUDE (loaded_at) FROM raw.extracted_days WHERE user_name = ? AND day = ?",
+                           [user, day]).to_arrow_table()
+    finally:
+        con.close()
+    assert rows.num_rows > 1
+    rows = pa.concat_tables([rows, rows.slice(0, 1)])
+    warehouse = open_warehouse(settings)
+    try:
+        warehouse.replace_days(pa.table({"user_name": [user], "day": [day]}), pa.RecordBatchReader.from_batches(
+            rows.schema, rows.to_batches()), lambda: days)
+    finally:
+        warehouse.close()
+
+
+@pytest.mark.slow
+def test_an_incremental_build_tests_the_scrobbles_loaded_since_the_last_build(simulator, settings_for):
+    """The tests on raw scrobbles read only the rows loaded since the last build, and still catch a
+    duplicate id on an old day loaded again."""
+    sim, server = simulator(years=0.2)
+    settings = settings_for(server, users=[{"name": "alice", "timezone": "Europe/London"}])
+    first, yesterday = TODAY - timedelta(days=40), TODAY - timedelta(days=1)
+    extract_and_load(settings, ["alice"], first, yesterday)
+    assert transform(settings, today=TODAY).full_refresh
+    reload_day_with_a_duplicate(settings, "alice", first + timedelta(days=3))
+    with pytest.raises(TransformError) as failed:
+        transform(settings, today=TODAY)
+    assert "source_unique_lastfm_scrobbles_scrobble_id" in str(failed.value)

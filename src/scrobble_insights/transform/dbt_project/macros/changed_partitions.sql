@@ -13,6 +13,12 @@
     outside those partitions are unchanged since the build that tested them. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') or '' -%}
+    {%- if '__loaded_since_built__' in where -%}
+        {%- do return(loaded_since_built_subquery(relation, where)) -%}
+    {%- endif -%}
+    {%- if '__genre_share_periods_changed__' in where -%}
+        {%- do return(genre_share_periods_subquery(relation, where)) -%}
+    {%- endif -%}
     {%- if '__changed_user_' in where -%}
         {#- not ref(): dbt takes a test's dependencies from its model and arguments, not from this macro -#}
         {%- set changed = api.Relation.create(database=target.database, identifier='int_user_days_changed',
@@ -45,4 +51,35 @@
         {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where ~ ') as dbt_subquery') -%}
     {%- endif -%}
     {%- do return(dbt.get_where_subquery(relation)) -%}
+{%- endmacro %}
+
+{#- Tests on raw scrobbles and the views over them (config: {where: __loaded_since_built__}): the rows
+    loaded since the fact was last built, rows whose loaded_at is later than the newest day_loaded_at of
+    fact_scrobbles. These tests run before the fact in dbt build (the fact is downstream of them), so
+    they read the fact as the previous build left it, and that build tested every row loaded until then
+    (docs/decisions/0012). Every row on a --full-refresh build or when there is no fact yet. -#}
+{% macro loaded_since_built_subquery(relation, where) -%}
+    {%- set fact = adapter.get_relation(database=target.database, identifier='fact_scrobbles',
+                                        schema=generate_schema_name('marts', none) | trim) -%}
+    {%- if fact is none or flags.FULL_REFRESH -%}
+        {%- set condition = '1 = 1' -%}
+    {%- else -%}
+        {#- no row in the fact: every row (a comparison with null would select none) -#}
+        {%- set condition = 'tested.loaded_at > (select coalesce(max(day_loaded_at), cast(\'1970-01-01 00:00:00\' as '
+            ~ dbt.type_timestamp() ~ ')) from ' ~ fact ~ ')' -%}
+    {%- endif -%}
+    {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace('__loaded_since_built__', condition)
+                  ~ ') as dbt_subquery') -%}
+{%- endmacro %}
+
+{#- Tests on mart_genre_share (config: {where: __genre_share_periods_changed__}): the rows of the
+    (user, period_grain, period) partitions this build replaced (int_genre_share_periods_changed); every
+    row on a --full-refresh build (the record is then empty, the mart built whole). -#}
+{% macro genre_share_periods_subquery(relation, where) -%}
+    {%- set periods = api.Relation.create(database=target.database, identifier='int_genre_share_periods_changed',
+                                          schema=generate_schema_name('intermediate', none) | trim) -%}
+    {%- set condition = '1 = 1' if flags.FULL_REFRESH else 'exists (select 1 from ' ~ periods ~ ' as p'
+        ~ ' where p.user_key = tested.user_key and p.period_grain = tested.period_grain and p.period = tested.period)' -%}
+    {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace('__genre_share_periods_changed__', condition)
+                  ~ ') as dbt_subquery') -%}
 {%- endmacro %}

@@ -81,7 +81,8 @@
     inserts the new rows; the model selects exactly the rows of the partitions the predicates delete.
     In a predicate, __changed_user_days__ stands for int_user_days_changed (a relation name cannot be
     rendered at parse time, when dbt reads the config), __new_rows__ for the new rows (dbt's temporary
-    relation). One transaction, as replace_user_days. -#}
+    relation), __genre_share_periods_changed__ for int_genre_share_periods_changed (mart_genre_share's
+    partitions). One transaction, as replace_user_days. -#}
 {% macro get_incremental_replace_where_sql(arg_dict) -%}
     {{ return(adapter.dispatch('get_incremental_replace_where_sql')(arg_dict)) }}
 {%- endmacro %}
@@ -92,10 +93,14 @@
         {{ exceptions.raise_compiler_error("replace_where needs incremental_predicates (it would delete every row)") }}
     {%- endif -%}
     {%- set changed = ref('int_user_days_changed') | string -%}
+    {#- ref() only where used: dbt lets a model ref at run time only what it depends on -#}
+    {%- set periods = ref('int_genre_share_periods_changed') | string
+                      if '__genre_share_periods_changed__' in predicates | join(' ') else '' -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ arg_dict['target_relation'] }} as DBT_INTERNAL_DEST
     where {% for predicate in predicates -%}
-        ({{ predicate | replace('__changed_user_days__', changed) | replace('__new_rows__', arg_dict['temp_relation'] | string) }})
+        ({{ predicate | replace('__changed_user_days__', changed) | replace('__new_rows__', arg_dict['temp_relation'] | string)
+                      | replace('__genre_share_periods_changed__', periods) }})
         {{- ' and ' if not loop.last }}
     {%- endfor %};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})

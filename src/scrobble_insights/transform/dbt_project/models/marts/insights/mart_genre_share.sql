@@ -1,18 +1,66 @@
+{#- Incremental per user and period (strategy replace_where): the (user, period_grain, period) partitions
+    that int_genre_share_periods_changed lists (the periods of each user's tail of months, and of the
+    months holding an artist whose genres changed) are deleted and computed again, whole. -#}
+{%- set replaced -%}
+exists (select 1 from __genre_share_periods_changed__ as p
+        where p.user_key = DBT_INTERNAL_DEST.user_key and p.period_grain = DBT_INTERNAL_DEST.period_grain
+          and p.period = DBT_INTERNAL_DEST.period)
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[replaced],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+-- depends_on: {{ ref('int_genre_share_periods_changed') }}
+
 -- Share of listening per genre and per parent genre, by year, season, calendar month and month of
 -- the year. `plays` credits each play to the artist's primary genre; `weighted_plays` splits each
 -- play across the artist's genres by their weight (both sum to the period's plays). A period speaks
 -- for a trend only with at least `trend_min_plays` plays (dbt var, 100: a share's standard error is
 -- then at most 5 points): is_trend_period. has_genre is false for 'unknown' (artists without a genre).
-with monthly as (
+-- Incremental per user and period: a period is recomputed whole, from all its months, when one of its
+-- months changed (the tail of months fact_artist_plays_monthly recomputed) or holds an artist whose
+-- genres changed since the last build (int_genre_share_periods_changed); other periods keep their
+-- rows. A full build computes every period: both give the same rows.
+with
+{%- if is_incremental() %}
+changed as (
+    select user_key, period_grain, period from {{ ref('int_genre_share_periods_changed') }}
+),
+
+changed_months as (
+    -- the months the changed periods sum: a month's own, a year's, a season's or a month of the year's
+    -- in every year (from the user's months, a hundred or so per user)
+    select distinct l.user_key, l.year, l.month
+    from (
+        select m.user_key, m.year, m.month, {{ genre_share_period_labels('m.year', 'm.month', 'u.hemisphere') }}
+        from (select distinct user_key, year, month from {{ ref('fact_artist_plays_monthly') }}) as m
+        inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
+    ) as l
+    inner join changed as c
+        on c.user_key = l.user_key
+       and ((c.period_grain = 'year' and c.period = l.year_label)
+         or (c.period_grain = 'season' and c.period = l.season_label)
+         or (c.period_grain = 'month' and c.period = l.month_label)
+         or (c.period_grain = 'month_of_year' and c.period = l.month_of_year_label))
+),
+{%- endif %}
+
+monthly as (
     -- plays per user, local month and genre first (from the per artist aggregate, a few thousand rows
-    -- per user instead of one per scrobble): the periods below sum these, 4 periods per month
+    -- per user instead of one per scrobble): the periods below sum these, 4 periods per month.
+    -- The artists' genres as int_artist_genres_applied records them (macro artist_genres_applied).
     select
         m.user_key, m.year, m.month, g.genre, g.genre_family,
-        sum(case when b.is_primary then m.plays else 0 end) as primary_plays,
-        sum(m.plays * cast(b.share as {{ type_exact() }})) as weighted_plays     -- summed exactly (macros/types.sql)
+        sum(case when g.is_primary then m.plays else 0 end) as primary_plays,
+        sum(m.plays * g.share) as weighted_plays     -- share is exact: summed exactly (macros/types.sql)
     from {{ ref('fact_artist_plays_monthly') }} as m
-    inner join {{ ref('bridge_artist_genre') }} as b on b.artist_key = m.artist_key
-    inner join {{ ref('dim_genre') }} as g on g.genre_key = b.genre_key
+    {%- if is_incremental() %}
+    inner join changed_months as c on c.user_key = m.user_key and c.year = m.year and c.month = m.month
+    {%- endif %}
+    inner join ({{ artist_genres_applied() }}) as g on g.artist_key = m.artist_key
     group by m.user_key, m.year, m.month, g.genre, g.genre_family
 ),
 
@@ -23,26 +71,24 @@ plays as (
         m.genre_family,
         m.primary_plays,
         m.weighted_plays,
-        cast(m.year as {{ dbt.type_string() }}) as year_label,
-        {{ season('m.month', 'u.hemisphere') }} as season_label,
-        cast(m.year as {{ dbt.type_string() }}) || '-' || right('0' || cast(m.month as {{ dbt.type_string() }}), 2)
-            as month_label,
-        right('0' || cast(m.month as {{ dbt.type_string() }}), 2) as month_of_year_label
+        {{ genre_share_period_labels('m.year', 'm.month', 'u.hemisphere') }}
     from monthly as m
     inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
 ),
 
+{#- each period's months; on an incremental build only those of the changed periods -#}
+{%- set grains = [('year', 'year_label'), ('season', 'season_label'), ('month', 'month_label'),
+                  ('month_of_year', 'month_of_year_label')] %}
 credited as (
-    select user_key, genre, genre_family, primary_plays as primary_play, weighted_plays as weighted_play,
-           'year' as period_grain, year_label as period
-    from plays
-    union all
-    select user_key, genre, genre_family, primary_plays, weighted_plays, 'season', season_label from plays
-    union all
-    select user_key, genre, genre_family, primary_plays, weighted_plays, 'month', month_label from plays
-    union all
-    select user_key, genre, genre_family, primary_plays, weighted_plays, 'month_of_year', month_of_year_label
-    from plays
+    {%- for grain, label in grains %}
+    select p.user_key, p.genre, p.genre_family, p.primary_plays as primary_play, p.weighted_plays as weighted_play,
+           '{{ grain }}' as period_grain, p.{{ label }} as period
+    from plays as p
+    {%- if is_incremental() %}
+    inner join changed as c on c.user_key = p.user_key and c.period_grain = '{{ grain }}' and c.period = p.{{ label }}
+    {%- endif %}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 by_level as (
