@@ -240,21 +240,28 @@ class BigQueryWarehouse:
             self._drop(tags_t, fetches_t)
 
     def replace_mb_artists(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        self._replace_mb("mb_artists", "artist_key", "musicbrainz/artists/", files, rows, replace_all)
+
+    def _replace_mb(self, name: str, key: str, prefix: str, files: list[str], rows: pa.Table,
+                    replace_all: bool) -> None:
+        """Replace the rows of raw.<name> whose `key` is in `rows` and record `files`, in one
+        transaction; with replace_all, empty the table and forget its bronze files (under `prefix`) first."""
         from google.cloud import bigquery
 
-        name = f"_stage_mb_artists_{uuid.uuid4().hex[:12]}"
+        stage = f"_stage_{name}_{uuid.uuid4().hex[:12]}"
         try:
-            staged = self._stage(rows, name)
-            wipe = (f"DELETE FROM {self._table('mb_artists')} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
-                    "WHERE STARTS_WITH(path, 'musicbrainz/artists/');") if replace_all else ""
+            staged = self._stage(rows, stage)
+            table = self._table(name)
+            wipe = (f"DELETE FROM {table} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
+                    f"WHERE STARTS_WITH(path, '{prefix}');") if replace_all else ""
             self._query(f"""BEGIN TRANSACTION; {wipe}
-                DELETE FROM {self._table('mb_artists')} WHERE artist_key IN (SELECT artist_key FROM {staged});
-                INSERT INTO {self._table('mb_artists')} SELECT * FROM {staged};
+                DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {staged});
+                INSERT INTO {table} SELECT * FROM {staged};
                 INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
                 COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)],
-                what="replacing MusicBrainz artists")
+                what=f"replacing MusicBrainz {name.removeprefix('mb_').replace('_', ' ')}")
         finally:
-            self._drop(name)
+            self._drop(stage)
 
     def mb_artist_state(self, users: Iterable[str] | None = None) -> list[tuple]:
         from google.cloud import bigquery
@@ -269,22 +276,7 @@ class BigQueryWarehouse:
         return [tuple(r) for r in rows]
 
     def replace_mb_release_groups(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
-        from google.cloud import bigquery
-
-        name = f"_stage_mb_release_groups_{uuid.uuid4().hex[:12]}"
-        try:
-            staged = self._stage(rows, name)
-            table = self._table("mb_release_groups")
-            wipe = (f"DELETE FROM {table} WHERE TRUE; DELETE FROM {self._table('bronze_files')} "
-                    "WHERE STARTS_WITH(path, 'musicbrainz/release-groups/');") if replace_all else ""
-            self._query(f"""BEGIN TRANSACTION; {wipe}
-                DELETE FROM {table} WHERE album_ref IN (SELECT album_ref FROM {staged});
-                INSERT INTO {table} SELECT * FROM {staged};
-                INSERT INTO {self._table('bronze_files')} SELECT path, CURRENT_TIMESTAMP() FROM UNNEST(@files) AS path;
-                COMMIT TRANSACTION;""", [bigquery.ArrayQueryParameter("files", "STRING", files)],
-                what="replacing MusicBrainz release groups")
-        finally:
-            self._drop(name)
+        self._replace_mb("mb_release_groups", "album_ref", "musicbrainz/release-groups/", files, rows, replace_all)
 
     def mb_release_group_state(self, users: Iterable[str] | None = None) -> list[tuple]:
         from google.cloud import bigquery

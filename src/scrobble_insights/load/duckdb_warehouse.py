@@ -148,13 +148,19 @@ class DuckDBWarehouse:
 
     # -- MusicBrainz -------------------------------------------------------------------------------------
     def replace_mb_artists(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
+        self._replace_mb("mb_artists", "artist_key", "musicbrainz/artists/", files, rows, replace_all)
+
+    def _replace_mb(self, name: str, key: str, prefix: str, files: list[str], rows: pa.Table,
+                    replace_all: bool) -> None:
+        """Replace the rows of raw.<name> whose `key` is in `rows` and record `files`, in one
+        transaction; with replace_all, empty the table and forget its bronze files (under `prefix`) first."""
         with self._transaction() as con:
             if replace_all:
-                con.execute("DELETE FROM raw.mb_artists")
-                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/artists/%'")
+                con.execute(f"DELETE FROM raw.{name}")
+                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE ?", [prefix + "%"])
             con.register("batch_mb", rows)
-            con.execute("DELETE FROM raw.mb_artists WHERE artist_key IN (SELECT artist_key FROM batch_mb)")
-            con.execute("INSERT INTO raw.mb_artists SELECT * FROM batch_mb")
+            con.execute(f"DELETE FROM raw.{name} WHERE {key} IN (SELECT {key} FROM batch_mb)")
+            con.execute(f"INSERT INTO raw.{name} SELECT * FROM batch_mb")
             if files:
                 con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
             con.unregister("batch_mb")
@@ -168,16 +174,7 @@ class DuckDBWarehouse:
         return self.con.execute(sql, [] if users is None else [users]).fetchall()
 
     def replace_mb_release_groups(self, files: list[str], rows: pa.Table, *, replace_all: bool = False) -> None:
-        with self._transaction() as con:
-            if replace_all:
-                con.execute("DELETE FROM raw.mb_release_groups")
-                con.execute("DELETE FROM raw.bronze_files WHERE path LIKE 'musicbrainz/release-groups/%'")
-            con.register("batch_mb_rg", rows)
-            con.execute("DELETE FROM raw.mb_release_groups WHERE album_ref IN (SELECT album_ref FROM batch_mb_rg)")
-            con.execute("INSERT INTO raw.mb_release_groups SELECT * FROM batch_mb_rg")
-            if files:
-                con.executemany("INSERT INTO raw.bronze_files VALUES (?, now())", [[f] for f in files])
-            con.unregister("batch_mb_rg")
+        self._replace_mb("mb_release_groups", "album_ref", "musicbrainz/release-groups/", files, rows, replace_all)
 
     def mb_release_group_state(self, users: Iterable[str] | None = None) -> list[tuple]:
         from scrobble_insights.load.warehouse import mb_release_group_state_sql
