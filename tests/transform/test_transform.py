@@ -120,7 +120,7 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
     con.close()
     run = run_dbt(s, ["test", "--select", "dim_artist,test_name:not_null_columns"], TODAY)
     assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in run.results] == [
-        ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__primary_genre_key",
+        ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__primary_genre_key__genre_source__mb_artist_key",
          "fail", 1)]
 
 
