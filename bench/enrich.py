@@ -15,6 +15,7 @@ Figures:
   the genre lookups (`inc=genres+tags+aliases`, the `mb_lookup_top` most played matched artists);
 - coverage: the share of plays and of artist keys matched in MusicBrainz (by MBID, merged or by name);
 - rate: 503s provoked (must be 0), the densest window of 10 s against burst + 10 x rate, the mean rate;
+- albums: release-group requests (`reid:` searches, browses), albums asked and how they matched, per album;
 - wall time of the child, against the ideal = requests ÷ rate; wall ÷ ideal.
 Results go to bench/results/enrich-<rate>rps.json.
 """
@@ -73,13 +74,15 @@ def warehouse_figures(path: Path) -> dict:
             SELECT k.artist_key LIKE 'mbid:%' AS has_mbid, coalesce(m.match, 'not asked') AS match,
                    count(*) AS keys, sum(k.plays) AS plays
             FROM keyed k LEFT JOIN raw.mb_artists m USING (artist_key) GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+        albums = dict(con.execute("SELECT match, count(*) FROM raw.mb_release_groups GROUP BY 1").fetchall())
     by = [{"has_mbid": bool(h), "match": m, "keys": int(k), "plays": int(p)} for h, m, k, p in rows]
     matched = [r for r in by if r["match"] in ("mbid", "merged", "name")]
     keys, plays = sum(r["keys"] for r in by), sum(r["plays"] for r in by)
     return {"by_match": by, "keys": keys, "keys_with_mbid": sum(r["keys"] for r in by if r["has_mbid"]),
             "plays": plays, "coverage_of_plays": round(sum(r["plays"] for r in matched) / plays, 4),
             "coverage_of_artists": round(sum(r["keys"] for r in matched) / keys, 4),
-            "mbid_resolutions": sum(r["keys"] for r in by if r["has_mbid"] and r["match"] in ("merged", "unknown"))}
+            "mbid_resolutions": sum(r["keys"] for r in by if r["has_mbid"] and r["match"] in ("merged", "unknown")),
+            "albums_asked": sum(albums.values()), "albums_by_match": albums}
 
 
 def request_figures(log: list[LoggedRequest]) -> dict:
@@ -87,7 +90,11 @@ def request_figures(log: list[LoggedRequest]) -> dict:
     searches = [r for r in mb if r.method == "mb.artist.search"]
     arid = sum(1 for r in searches if r.params.get("query", "").startswith("arid:"))
     times = [r.at for r in mb]
-    return {"requests": len(mb), "arid_searches": arid, "name_searches": len(searches) - arid,
+    albums = [r for r in mb if r.method.startswith("mb.release-group.")]
+    return {"requests": len(mb), "artist_requests": len(mb) - len(albums), "album_requests": len(albums),
+            "reid_searches": sum(1 for r in albums if r.method == "mb.release-group.search"),
+            "album_browses": sum(1 for r in albums if r.method == "mb.release-group.browse"),
+            "arid_searches": arid, "name_searches": len(searches) - arid,
             "lookups": sum(1 for r in mb if r.method == "mb.artist.lookup"),
             "span_s": round(times[-1] - times[0], 2) if len(times) > 1 else 0.0,
             f"densest_{WINDOW_S:g}s": densest(times, WINDOW_S)}
@@ -126,7 +133,9 @@ def run(rate: float, burst: float, artists: int, scrobbles: int) -> dict:
             "requests_per_artist_with_mbid": round(with_mbid / stored["keys_with_mbid"], 3),
             "requests_per_artist_by_name": round(requests["name_searches"] / max(1, stored["keys"] -
                                                                                  stored["keys_with_mbid"]), 3),
-            "requests_per_artist_all": round(requests["requests"] / stored["keys"], 3),
+            "requests_per_artist_all": round(requests["artist_requests"] / stored["keys"], 3),
+            "albums_asked": stored["albums_asked"], "albums_by_match": stored["albums_by_match"],
+            "requests_per_album": round(requests["album_requests"] / max(1, stored["albums_asked"]), 3),
             "coverage_of_plays": stored["coverage_of_plays"], "coverage_of_artists": stored["coverage_of_artists"],
             "rate_limited_503": stats.get("mb_rate_limited", 0), "client_retries": _retries(child.stdout),
             f"allowed_in_{WINDOW_S:g}s": burst + WINDOW_S * rate,
