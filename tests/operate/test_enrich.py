@@ -279,3 +279,14 @@ def test_raw_mb_artists_rebuilds_from_bronze_alone(world, enriching):
     before = rows(settings)
     steps.rebuild_from_bronze(settings)          # a fresh warehouse file from bronze, no API
     assert rows(settings) == before
+
+
+def test_the_summary_line_counts_the_artists_requests_per_artist_and_the_albums_apart():
+    from scrobble_insights.operate.enrich import EnrichSummary
+
+    summary = EnrichSummary(requests=10, retries=1, matches=Counter(mbid=2, name=1), album_requests=4,
+                            album_matches=Counter(mbid=6, title=2))
+    line = summary.line()
+    assert "· 6 requests, 2.00 per artist asked ·" in line            # (10 - 4) requests / 3 artists
+    assert "8 albums — 6 by release MBID, 2 by title" in line and "4 requests, 0.50 per album asked" in line
+    assert "· 10 requests in all (1 retries) ·" in line

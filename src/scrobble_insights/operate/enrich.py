@@ -59,11 +59,13 @@ class EnrichSummary:
 
     def line(self) -> str:
         m = self.matches
-        per = f"{self.requests / self.enriched:.2f}" if self.enriched else "n/a"    # requests per artist settled
+        artist_requests = self.requests - self.album_requests       # `requests` counts the albums' too
+        per = f"{artist_requests / self.enriched:.2f}" if self.enriched else "n/a"    # requests per artist settled
         return (f"MusicBrainz: {self.enriched:,} artists enriched — {m['mbid']:,} by MBID, {m['merged']:,} merged, "
                 f"{m['name']:,} by name, {m['ambiguous']:,} ambiguous, {m['unknown']:,} unknown · "
-                f"{self.looked_up:,} genre lookups · {self.requests:,} requests ({self.retries:,} retries), "
-                f"{per} per artist asked · {self.album_line()} · {self.seconds:.1f}s")
+                f"{self.looked_up:,} genre lookups · {artist_requests:,} requests, {per} per artist asked · "
+                f"{self.album_line()} · {self.requests:,} requests in all ({self.retries:,} retries) · "
+                f"{self.seconds:.1f}s")
 
     def album_line(self) -> str:
         a, settled = self.album_matches, sum(self.album_matches.values())
