@@ -101,7 +101,7 @@ def enrich(settings: Settings, users: list[str] | None = None, now: datetime | N
         warehouse.close()
     stale_before = now - timedelta(days=settings.mb_max_age_days)
     todo = [ArtistKey(key, name, mbid, plays) for key, name, mbid, plays, _, _, fetched, _ in state
-            if fetched is None or _utc(fetched) < stale_before]
+            if is_due(fetched, stale_before)]
     summary.asked = len(todo)
     settled: dict[str, str] = {}
     albums: dict[str, str] = {}
@@ -162,7 +162,7 @@ def _albums_to_ask(settings: Settings, users: list[str] | None, stale_before: da
         warehouse.close()
     return [AlbumRef(ref, artist, title, release, artist_mbid, plays)
             for ref, artist, title, release, artist_mbid, plays, _, fetched in state
-            if (release or artist_mbid) and (fetched is None or _utc(fetched) < stale_before)]
+            if (release or artist_mbid) and is_due(fetched, stale_before)]
 
 
 def _load(settings: Settings, bronze, users: list[str] | None = None) -> list[tuple]:
@@ -175,5 +175,6 @@ def _load(settings: Settings, bronze, users: list[str] | None = None) -> list[tu
         warehouse.close()
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+def is_due(fetched: datetime | None, stale_before: datetime) -> bool:
+    """Whether a key or album fetched at `fetched` (None: never asked) is to be asked (again)."""
+    return fetched is None or (fetched if fetched.tzinfo else fetched.replace(tzinfo=timezone.utc)) < stale_before

@@ -21,7 +21,7 @@ from scrobble_insights.config import Settings
 from scrobble_insights.errors import MusicBrainzError, first_line
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.musicbrainz.match import MATCHED
-from scrobble_insights.operate.enrich import EnrichSummary, enrich
+from scrobble_insights.operate.enrich import EnrichSummary, enrich, is_due
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def pending(settings: Settings, users: list[str] | None, now: datetime | None = 
     found = Pending()
     for _, name, mbid, _, _, _, fetched, _ in state:
         found.known_names.add(name)
-        if fetched is None or _utc(fetched) < stale_before:
+        if is_due(fetched, stale_before):
             if mbid:
                 found.due_with_mbid += 1
             else:
@@ -119,6 +119,3 @@ def record_fields(summary: EnrichSummary | None, failures: dict[str, Exception],
         return {"enrich": "not run"}
     return {"enrich": "ok", "artists_enriched": summary.enriched, "mb_requests": summary.requests}
 
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
