@@ -179,17 +179,23 @@ def tables(con: Reader, schema: str) -> set[str]:
                                       [schema]).fetchall()}
 
 
+# Each scrobbled artist name's MusicBrainz key (ADR 0011): `mbid:<id>` by the MBID last.fm gave it (the
+# greatest, should it give two), else `name:<name>`; with the name's plays. `plays`: the scrobbles read.
+_ARTIST_KEYS = """
+            SELECT artist_name, mbid, plays,
+                   CASE WHEN mbid IS NULL THEN 'name:' || artist_name ELSE 'mbid:' || LOWER(mbid) END AS artist_key
+            FROM (SELECT artist_name, MAX(NULLIF(artist_mbid, '')) AS mbid, COUNT(*) AS plays
+                  FROM {plays} GROUP BY artist_name) AS n"""
+
+
 def mb_state_sql(scrobbles: str, mb_artists: str, user_filter: str) -> str:
     """The artist keys to enrich, for DuckDB and BigQuery alike: a name keyed by the MBID last.fm gave it
     (the greatest, should it give two), else by the name; plays summed per key; with the key's row in
     raw.mb_artists if any."""
     return f"""
-        WITH named AS (
-            SELECT artist_name, MAX(NULLIF(artist_mbid, '')) AS mbid, COUNT(*) AS plays
-            FROM {scrobbles} {user_filter} GROUP BY artist_name),
+        WITH named AS ({_ARTIST_KEYS.format(plays=f"{scrobbles} {user_filter}")}),
         keyed AS (
-            SELECT CASE WHEN mbid IS NULL THEN 'name:' || artist_name ELSE 'mbid:' || LOWER(mbid) END AS artist_key,
-                   MIN(artist_name) AS name, MAX(LOWER(mbid)) AS mbid, SUM(plays) AS plays
+            SELECT artist_key, MIN(artist_name) AS name, MAX(LOWER(mbid)) AS mbid, SUM(plays) AS plays
             FROM named GROUP BY 1)
         SELECT k.artist_key, k.name, k.mbid, k.plays, m.match, m.answer, m.fetched_at, m.mbid AS resolved_mbid
         FROM keyed k LEFT JOIN {mb_artists} m ON m.artist_key = k.artist_key
@@ -204,10 +210,7 @@ def mb_release_group_state_sql(scrobbles: str, mb_artists: str, mb_release_group
     return f"""
         WITH plays AS (
             SELECT * FROM {scrobbles} {user_filter}),
-        artist_keys AS (
-            SELECT artist_name, CASE WHEN mbid IS NULL THEN 'name:' || artist_name
-                                     ELSE 'mbid:' || LOWER(mbid) END AS artist_key
-            FROM (SELECT artist_name, MAX(NULLIF(artist_mbid, '')) AS mbid FROM plays GROUP BY artist_name) AS n),
+        artist_keys AS ({_ARTIST_KEYS.format(plays="plays")}),
         albums AS (
             SELECT CASE WHEN NULLIF(album_mbid, '') IS NULL THEN 'title:' || artist_name || '|' || album_name
                         ELSE 'mbid:' || LOWER(album_mbid) END AS album_ref,
