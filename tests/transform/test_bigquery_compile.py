@@ -112,8 +112,10 @@ def test_project_parses_and_compiles_for_bigquery_offline(tmp_path, placeholder_
         assert ("`placeholder-project`.`si_intermediate`.`int_scrobbles_localized`" in fact) != incremental
         assert ("`placeholder-project`.`si_staging`.`stg_lastfm__scrobbles` as s" in fact) == incremental
         assert ("extract(datetime from s.played_at_utc at time zone z.timezone)" in fact) == incremental
-        # only the incremental build reads the fact itself (its days' day_loaded_at: changed_user_days)
-        assert ("`placeholder-project`.`si_marts`.`fact_scrobbles`" in fact) == incremental
+        # the incremental build takes its days from int_user_days_changed (changed_user_days, applied to
+        # the fact before it changed), not from the fact again; the full build reads neither
+        assert ("from `placeholder-project`.`si_intermediate`.`int_user_days_changed`" in fact) == incremental
+        assert "`placeholder-project`.`si_marts`.`fact_scrobbles`" not in fact
         for path in sorted(compiled_dir.rglob("*.sql")):
             parse_bigquery(path.read_text(), path.name)
     localized = (compiled_dir / "intermediate" / "int_scrobbles_localized.sql").read_text()
@@ -147,9 +149,11 @@ def test_the_replace_user_days_strategy_is_one_bigquery_transaction(tmp_path, pl
     assert [type(s).__name__ for s in statements] == ["Transaction", "Delete", "Insert", "Commit"]
     delete, insert = statements[1].sql(dialect="bigquery"), statements[2].sql(dialect="bigquery")
     fact, staged = "`placeholder-project`.`si_marts`.`fact_scrobbles`", "`placeholder-project`.`si_marts`.`fact_scrobbles__dbt_tmp`"
-    extracted = "`placeholder-project`.`si_staging`.`stg_lastfm__extracted_days`"
-    assert delete.startswith(f"DELETE FROM {fact} AS old WHERE EXISTS(")
-    assert extracted in delete and "e.loaded_at > f.day_loaded_at" in delete   # the changed days, empty ones too
+    changed = "`placeholder-project`.`si_intermediate`.`int_user_days_changed`"
+    # the changed days as int_user_days_changed recorded them (empty ones too), the earliest one first
+    assert delete.startswith(f"DELETE FROM {fact} AS old WHERE (old.utc_date >= (SELECT MIN(utc_date) FROM {changed})"
+                             f" AND EXISTS(SELECT 1 FROM {changed} AS changed WHERE changed.user_name = old.user_name"
+                             f" AND changed.utc_date = old.utc_date)) OR "), delete
     assert f"old.scrobble_id IN (SELECT scrobble_id FROM {staged})" in delete
     assert insert == f"INSERT INTO {fact} (`scrobble_id`, `user_name`, `utc_date`) " \
                      f"SELECT `scrobble_id`, `user_name`, `utc_date` FROM {staged}"

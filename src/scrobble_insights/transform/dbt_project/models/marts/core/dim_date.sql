@@ -9,15 +9,16 @@
 with bounds as (
     select
         least(
-            coalesce(min(cast(played_at_local as date)), cast('{{ today }}' as date)),
+            coalesce(min(local_date), cast('{{ today }}' as date)),
             coalesce(min(utc_date), cast('{{ today }}' as date))
         ) as first_day,
         greatest(
-            coalesce(max(cast(played_at_local as date)), cast('{{ today }}' as date)),
+            coalesce(max(local_date), cast('{{ today }}' as date)),
             coalesce(max(utc_date), cast('{{ today }}' as date)),
             cast('{{ today }}' as date)
         ) as last_day
-    from {{ ref('int_scrobbles_localized') }}
+    -- the fact's stored days (two columns of a table), not the scrobbles localized again from raw
+    from {{ ref('fact_scrobbles') }}
 ),
 
 days as (

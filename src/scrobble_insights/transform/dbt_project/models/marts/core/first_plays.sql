@@ -33,7 +33,8 @@ or exists (select 1 from __new_rows__ as n
 with
 {%- if is_incremental() %}
 changed_rows as (
-    select f.scrobble_id, f.user_name, f.artist_key, f.track_key, f.played_at_uts
+    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
+           f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('int_user_days_changed') }} as c on c.user_name = f.user_name and c.utc_date = f.utc_date
     where f.utc_date >= (select min(utc_date) from {{ ref('int_user_days_changed') }})   -- implied; applied while scanning
@@ -47,8 +48,8 @@ old_on_changed_days as (
 
 old_kept as (
     -- stored first plays on unchanged days: still in the fact, unchanged
-    select p.scrobble_id, p.user_name, p.artist_key, p.track_key, p.played_at_uts,
-           p.is_artist_discovery, p.is_track_discovery
+    select p.scrobble_id, p.user_key, p.user_name, p.artist_key, p.track_key, p.date_key, p.local_date, p.utc_date,
+           p.played_at_uts, p.is_artist_discovery, p.is_track_discovery
     from {{ this }} as p
     where not exists (select 1 from {{ ref('int_user_days_changed') }} as c
                       where c.user_name = p.user_name and c.utc_date = p.utc_date)
@@ -68,6 +69,22 @@ lost_from as (
     -- a lost pair's plays on unchanged days are all at or after its stored first play (on a changed day):
     -- the earliest of those first plays bounds the fact's rows read for every lost pair
     select min(played_at_uts) as played_at_uts from old_on_changed_days
+),
+
+artist_lost_rows as (
+    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
+           f.played_at_uts
+    from {{ ref('fact_scrobbles') }} as f
+    inner join artist_lost as l on l.user_name = f.user_name and l.artist_key = f.artist_key
+    where f.played_at_uts >= (select played_at_uts from lost_from)
+),
+
+track_lost_rows as (
+    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
+           f.played_at_uts
+    from {{ ref('fact_scrobbles') }} as f
+    inner join track_lost as l on l.user_name = f.user_name and l.track_key = f.track_key
+    where f.played_at_uts >= (select played_at_uts from lost_from)
 ),
 
 artist_pairs as (
@@ -93,10 +110,7 @@ artist_plays as (
     where o.is_artist_discovery
       and exists (select 1 from artist_pairs as a where a.user_name = o.user_name and a.artist_key = o.artist_key)
     union all
-    select f.scrobble_id, f.user_name, f.artist_key, f.played_at_uts
-    from {{ ref('fact_scrobbles') }} as f
-    inner join artist_lost as l on l.user_name = f.user_name and l.artist_key = f.artist_key
-    where f.played_at_uts >= (select played_at_uts from lost_from)
+    select scrobble_id, user_name, artist_key, played_at_uts from artist_lost_rows
 ),
 
 track_plays as (
@@ -107,10 +121,20 @@ track_plays as (
     where o.is_track_discovery
       and exists (select 1 from track_pairs as t where t.user_name = o.user_name and t.track_key = o.track_key)
     union all
-    select f.scrobble_id, f.user_name, f.track_key, f.played_at_uts
-    from {{ ref('fact_scrobbles') }} as f
-    inner join track_lost as l on l.user_name = f.user_name and l.track_key = f.track_key
-    where f.played_at_uts >= (select played_at_uts from lost_from)
+    select scrobble_id, user_name, track_key, played_at_uts from track_lost_rows
+),
+
+rows_read as (
+    -- every row a first play can now be: the changed days' rows, the stored first plays on unchanged days
+    -- (as in the fact, whose rows of those days did not change) and the lost pairs' rows. The first
+    -- plays are taken from these, not looked up again in the whole fact (a scan of the history).
+    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from changed_rows
+    union distinct
+    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from old_kept
+    union distinct
+    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from artist_lost_rows
+    union distinct
+    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from track_lost_rows
 ),
 {%- else %}
 artist_plays as (
@@ -185,7 +209,8 @@ flagged as (
         tf.scrobble_id is not null as is_track_discovery
         {%- endif %}
     from candidates as c
-    inner join {{ ref('fact_scrobbles') }} as f on f.scrobble_id = c.scrobble_id
+    inner join {% if is_incremental() %}rows_read{% else %}{{ ref('fact_scrobbles') }}{% endif %} as f
+        on f.scrobble_id = c.scrobble_id
     left join artist_firsts as af on af.scrobble_id = f.scrobble_id
     left join track_firsts as tf on tf.scrobble_id = f.scrobble_id
     {%- if is_incremental() %}

@@ -11,10 +11,11 @@ exists (select 1 from (select user_name, min(utc_date) as from_date from __chang
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate, tail_bound],
+    incremental_predicates=[tail_bound, tail_predicate],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
+-- depends_on: {{ ref('stg_lastfm__extracted_days') }}
 
 -- Listening sessions, one row per scrobble: a gap of more than `session_gap_minutes` between a
 -- user's consecutive plays starts a new session; plays in the same second are ordered by scrobble_id.
@@ -31,10 +32,16 @@ bounds as (
     group by user_name
 ),
 
+before_from as (
+    -- every user's last play before the cut is on or after this instant: the history before it is skipped
+    select {{ date_start_uts(earliest_day_before_cuts(ref('int_user_days_changed'))) }} as from_uts
+),
+
 last_before as (
     select s.user_name, max(s.played_at_uts) as played_at_uts
     from {{ this }} as s
     inner join bounds as b on b.user_name = s.user_name and s.played_at_uts < b.from_uts
+    where s.played_at_uts >= (select from_uts from before_from)
     group by s.user_name
 ),
 
@@ -47,6 +54,7 @@ anchor as (
                row_number() over (partition by s.user_name order by s.scrobble_id desc) as position
         from {{ this }} as s
         inner join last_before as l on l.user_name = s.user_name and l.played_at_uts = s.played_at_uts
+        where s.played_at_uts >= (select from_uts from before_from)
     ) as last_rows
     where position = 1
 ),

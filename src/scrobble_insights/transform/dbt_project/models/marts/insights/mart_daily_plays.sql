@@ -11,7 +11,7 @@ exists (select 1 from (select user_name, min(utc_date) as from_date from __chang
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate, tail_bound],
+    incremental_predicates=[tail_bound, tail_predicate],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}

@@ -21,10 +21,11 @@ DBT_INTERNAL_DEST.started_at_uts >= (
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[replaced, replaced_bound],
+    incremental_predicates=[replaced_bound, replaced],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
+-- depends_on: {{ ref('stg_lastfm__extracted_days') }}
 
 -- Listening sessions: a gap of more than `session_gap_minutes` starts a new one.
 -- Incremental per user (strategy replace_where): scrobble_sessions changes only from the start of a
@@ -42,9 +43,12 @@ bounds as (
 
 cuts as (
     -- session starts never decrease in play order: the latest start before the cut is the last play's
+    -- (on or after the earliest day before the cuts: the history before it is skipped while scanning)
     select b.user_name, coalesce(max(s.session_started_at_uts), max(b.from_uts)) as cut_uts
     from bounds as b
-    left join {{ ref('scrobble_sessions') }} as s on s.user_name = b.user_name and s.played_at_uts < b.from_uts
+    left join {{ ref('scrobble_sessions') }} as s
+        on s.user_name = b.user_name and s.played_at_uts < b.from_uts
+        and s.played_at_uts >= {{ date_start_uts(earliest_day_before_cuts(ref('int_user_days_changed'))) }}
     group by b.user_name
 ),
 {%- endif %}
