@@ -2,13 +2,12 @@
 -- (user, year, artist/album/track) with more plays, so the list starts at 1 and ties share a rank;
 -- the same holds for the rank the year before.
 with above as (
+    -- rank() is exactly 1 + the entries of the partition with more plays: a window, not a self-join that
+    -- compares every pair of a list (100 x 100 per user, year and kind)
     select
-        r.user_key, r.year, r.entity_type, r.entity_key, r.rank_in_year,
-        count(o.entity_key) as entries_with_more_plays
-    from {{ ref('mart_top_music_yearly') }} as r
-    left join {{ ref('mart_top_music_yearly') }} as o
-        on o.user_key = r.user_key and o.year = r.year and o.entity_type = r.entity_type and o.plays > r.plays
-    group by r.user_key, r.year, r.entity_type, r.entity_key, r.rank_in_year
+        user_key, year, entity_type, entity_key, rank_in_year,
+        rank() over (partition by user_key, year, entity_type order by plays desc) - 1 as entries_with_more_plays
+    from {{ ref('mart_top_music_yearly') }}
 ),
 
 previous as (

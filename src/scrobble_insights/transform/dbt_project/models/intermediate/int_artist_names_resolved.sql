@@ -24,11 +24,11 @@
 with names as (
     select
         artist_name,
-        count(*) as plays,
+        cast(sum(plays) as {{ dbt.type_bigint() }}) as plays,
         max(artist_mbid) as greatest_mbid,
-        min(played_at_utc) as first_played_at_utc,
-        max(played_at_utc) as last_played_at_utc
-    from {{ ref('stg_lastfm__scrobbles') }}
+        min(first_played_at_utc) as first_played_at_utc,
+        max(last_played_at_utc) as last_played_at_utc
+    from {{ ref('int_scrobble_spellings') }}
     group by artist_name
 ),
 
@@ -36,8 +36,8 @@ name_mbids as (
     select
         artist_name,
         artist_mbid,
-        row_number() over (partition by artist_name order by count(*) desc, artist_mbid) as position
-    from {{ ref('stg_lastfm__scrobbles') }}
+        row_number() over (partition by artist_name order by sum(plays) desc, artist_mbid) as position
+    from {{ ref('int_scrobble_spellings') }}
     where artist_mbid is not null
     group by artist_name, artist_mbid
 ),

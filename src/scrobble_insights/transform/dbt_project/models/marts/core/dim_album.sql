@@ -14,9 +14,9 @@ with refs as (
             when s.album_mbid is not null then 'mbid:' || lower(s.album_mbid)
             else 'title:' || s.artist_name || '|' || s.album_name
         end as album_ref,
-        count(*) as plays,
+        cast(sum(s.plays) as {{ dbt.type_bigint() }}) as plays,
         max(s.album_mbid) as album_mbid
-    from {{ ref('stg_lastfm__scrobbles') }} as s
+    from {{ ref('int_scrobble_spellings') }} as s
     inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = s.artist_name
     group by 1, 2, 3, 4
 ),

@@ -6,11 +6,11 @@ with spellings as (
         n.artist_key,
         s.track_name,
         {{ fold_name('s.track_name') }} as folded_track_name,
-        count(*) as plays,
-        min(s.played_at_utc) as first_played_at_utc,
-        max(s.played_at_utc) as last_played_at_utc,
+        cast(sum(s.plays) as {{ dbt.type_bigint() }}) as plays,
+        min(s.first_played_at_utc) as first_played_at_utc,
+        max(s.last_played_at_utc) as last_played_at_utc,
         max(s.track_mbid) as track_mbid
-    from {{ ref('stg_lastfm__scrobbles') }} as s
+    from {{ ref('int_scrobble_spellings') }} as s
     inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = s.artist_name
     group by n.artist_key, s.track_name
 ),
