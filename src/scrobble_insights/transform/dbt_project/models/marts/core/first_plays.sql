@@ -71,21 +71,16 @@ lost_from as (
     select min(played_at_uts) as played_at_uts from old_on_changed_days
 ),
 
-artist_lost_rows as (
-    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
-           f.played_at_uts
-    from {{ ref('fact_scrobbles') }} as f
-    inner join artist_lost as l on l.user_name = f.user_name and l.artist_key = f.artist_key
-    where f.played_at_uts >= (select played_at_uts from lost_from)
-),
+{%- for kind in ['artist', 'track'] %}
 
-track_lost_rows as (
+{{ kind }}_lost_rows as (
     select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
            f.played_at_uts
     from {{ ref('fact_scrobbles') }} as f
-    inner join track_lost as l on l.user_name = f.user_name and l.track_key = f.track_key
+    inner join {{ kind }}_lost as l on l.user_name = f.user_name and l.{{ kind }}_key = f.{{ kind }}_key
     where f.played_at_uts >= (select played_at_uts from lost_from)
 ),
+{%- endfor %}
 
 artist_pairs as (
     select user_name, artist_key from changed_rows
