@@ -20,9 +20,7 @@
         {%- do return(genre_share_periods_subquery(relation, where)) -%}
     {%- endif -%}
     {%- if '__changed_user_' in where -%}
-        {#- not ref(): dbt takes a test's dependencies from its model and arguments, not from this macro -#}
-        {%- set changed = api.Relation.create(database=target.database, identifier='int_user_days_changed',
-                                              schema=generate_schema_name('intermediate', none) | trim) -%}
+        {%- set changed = user_days_changed_relation() -%}
         {%- set tails = '(select user_name, min(utc_date) as from_date from ' ~ changed ~ ' group by user_name)' -%}
         {#- Each condition starts with the bound it implies for every user at once (a comparison with one
             value, which the warehouse applies while it scans and, on DuckDB, uses to skip blocks), then the
@@ -82,4 +80,11 @@
         ~ ' where p.user_key = tested.user_key and p.period_grain = tested.period_grain and p.period = tested.period)' -%}
     {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace('__genre_share_periods_changed__', condition)
                   ~ ') as dbt_subquery') -%}
+{%- endmacro %}
+
+{#- int_user_days_changed, named without ref(): dbt takes a test's dependencies from its model and
+    arguments, and a strategy macro's from nothing, so neither may ref() it. -#}
+{% macro user_days_changed_relation() -%}
+    {%- do return(api.Relation.create(database=target.database, identifier='int_user_days_changed',
+                                      schema=generate_schema_name('intermediate', none) | trim)) -%}
 {%- endmacro %}

@@ -50,9 +50,7 @@
     {%- if key is not none and key is not string -%}
         {{ exceptions.raise_compiler_error("replace_user_days takes one unique_key column, not " ~ key) }}
     {%- endif -%}
-    {#- not ref(): a strategy macro may run for a model that does not declare the dependency -#}
-    {%- set changed = api.Relation.create(database=target.database, identifier='int_user_days_changed',
-                                          schema=generate_schema_name('intermediate', none) | trim) -%}
+    {%- set changed = user_days_changed_relation() -%}
     ({{ alias }}.utc_date >= (select min(utc_date) from {{ changed }})
      and exists (
         select 1

@@ -19,6 +19,9 @@ or exists (select 1 from __new_rows__ as n
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
+{#- a first play's columns: the incremental build carries them from the rows it reads -#}
+{%- set row_columns = ['scrobble_id', 'user_key', 'user_name', 'artist_key', 'track_key', 'date_key', 'local_date',
+                       'utc_date', 'played_at_uts'] %}
 
 -- First plays: one row per scrobble that is a user's first play ever of its artist or of its track
 -- (ties in time go to the lower scrobble_id). Readers left join it on scrobble_id; a scrobble not
@@ -33,8 +36,7 @@ or exists (select 1 from __new_rows__ as n
 with
 {%- if is_incremental() %}
 changed_rows as (
-    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
-           f.played_at_uts
+    select f.{{ row_columns | join(', f.') }}
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('int_user_days_changed') }} as c on c.user_name = f.user_name and c.utc_date = f.utc_date
     where f.utc_date >= (select min(utc_date) from {{ ref('int_user_days_changed') }})   -- implied; applied while scanning
@@ -48,8 +50,7 @@ old_on_changed_days as (
 
 old_kept as (
     -- stored first plays on unchanged days: still in the fact, unchanged
-    select p.scrobble_id, p.user_key, p.user_name, p.artist_key, p.track_key, p.date_key, p.local_date, p.utc_date,
-           p.played_at_uts, p.is_artist_discovery, p.is_track_discovery
+    select p.{{ row_columns | join(', p.') }}, p.is_artist_discovery, p.is_track_discovery
     from {{ this }} as p
     where not exists (select 1 from {{ ref('int_user_days_changed') }} as c
                       where c.user_name = p.user_name and c.utc_date = p.utc_date)
@@ -74,8 +75,7 @@ lost_from as (
 {%- for kind in ['artist', 'track'] %}
 
 {{ kind }}_lost_rows as (
-    select f.scrobble_id, f.user_key, f.user_name, f.artist_key, f.track_key, f.date_key, f.local_date, f.utc_date,
-           f.played_at_uts
+    select f.{{ row_columns | join(', f.') }}
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ kind }}_lost as l on l.user_name = f.user_name and l.{{ kind }}_key = f.{{ kind }}_key
     where f.played_at_uts >= (select played_at_uts from lost_from)
@@ -123,13 +123,10 @@ rows_read as (
     -- every row a first play can now be: the changed days' rows, the stored first plays on unchanged days
     -- (as in the fact, whose rows of those days did not change) and the lost pairs' rows. The first
     -- plays are taken from these, not looked up again in the whole fact (a scan of the history).
-    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from changed_rows
-    union distinct
-    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from old_kept
-    union distinct
-    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from artist_lost_rows
-    union distinct
-    select scrobble_id, user_key, user_name, artist_key, track_key, date_key, local_date, utc_date, played_at_uts from track_lost_rows
+    {%- for source in ['changed_rows', 'old_kept', 'artist_lost_rows', 'track_lost_rows'] %}
+    select {{ row_columns | join(', ') }} from {{ source }}
+    {{- '\n    union distinct' if not loop.last }}
+    {%- endfor %}
 ),
 {%- else %}
 artist_plays as (
