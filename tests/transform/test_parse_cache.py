@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from scrobble_insights.config import build_settings
-from scrobble_insights.transform.dbt import PARTIAL_PARSE, dbt_dir, parse_cache, run_dbt, transform
+from scrobble_insights.transform.dbt import PARTIAL_PARSE, dbt_dir, dbt_env, parse_cache, run_dbt, transform
 from support import TEST_KEY
 from transform_history import write_history
 
@@ -28,6 +28,7 @@ def cache_home(tmp_path, monkeypatch):
     """A cache of this test's own (not the session's shared one), empty."""
     monkeypatch.chdir(tmp_path)                     # no scrobble-insights.toml or .env of the developer
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")   # the parse messages read below are dbt's debug lines
     return tmp_path / "cache"
 
 
@@ -100,6 +101,13 @@ def test_a_garbage_cache_costs_a_full_parse_and_is_replaced(tmp_path, cache_home
     assert run.returncode == 0, run.output
     assert "Failed to load parsed file from disk" in dbt_log(settings)
     assert cache.read_bytes() == (dbt_dir(settings) / "target" / PARTIAL_PARSE).read_bytes()   # a good one now
+
+
+def test_the_file_log_is_at_info_unless_the_environment_says_otherwise(monkeypatch):
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert dbt_env(TODAY) == {"SCROBBLE_INSIGHTS_TODAY": "2026-03-15", "DBT_LOG_LEVEL_FILE": "info"}
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_env(TODAY)["DBT_LOG_LEVEL_FILE"] == "debug"
 
 
 def test_the_cache_is_under_the_xdg_cache_home_else_the_home_directorys(tmp_path, cache_home, monkeypatch):
