@@ -123,6 +123,13 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
         ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__primary_genre_key__genre_source__mb_artist_key",
          "fail", 1)]
 
+    # the fact is built incrementally only together with the record of the days it replaces: alone, it
+    # would replace the days of the build before, so dbt stops with what to run instead
+    alone = run_dbt(s, ["build", "--select", "fact_scrobbles", "--exclude", "test_type:unit"], TODAY)
+    assert alone.returncode != 0
+    assert "built incrementally only together with int_user_days_changed" in " ".join(alone.output.split())
+    assert query(s, "SELECT count(*) FROM marts.fact_scrobbles") == [(4,)]
+
 
 def test_listening_clock_and_sessions_on_a_known_evening(settings):
     s = settings(users=[{"name": "owl", "timezone": "Europe/London"}])

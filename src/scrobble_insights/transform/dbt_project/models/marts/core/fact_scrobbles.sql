@@ -21,6 +21,14 @@
 -- partition-limited tests downstream all read that record (one scan of the history, not three).
 
 {%- if is_incremental() %}
+{#- The changed days are this build's only when int_user_days_changed is built in it too: a build of
+    the fact alone (`dbt build --select fact_scrobbles`) would replace the days of the build before. -#}
+{%- if execute and flags.WHICH in ('build', 'run')
+      and 'model.scrobble_insights.int_user_days_changed' not in selected_resources %}
+{{ exceptions.raise_compiler_error("fact_scrobbles is built incrementally only together with int_user_days_changed, "
+   "which records the days it replaces: select it too (dbt build --select int_user_days_changed+) or run "
+   "`scrobble-insights transform`") }}
+{%- endif %}
 with changed as (
     -- the days int_user_days_changed recorded in this build, before the fact changed (the same rule,
     -- changed_user_days, on the same target): not computed again from the whole fact
