@@ -18,7 +18,8 @@ scrobbles and days, its own time zone), with scrobble ids computed exactly as th
 for that user name (md5 of user, uts, artist, track, album, occurrence). Copies have the same music as
 their base user, so the artist, track and album dimensions do not grow with the number of users; the
 fact, the sessions, first plays and every per-user mart do. Results go to
-bench/results/transform_scale.json (one entry per label and size).
+bench/results/transform_scale.json (one entry per label and size), with a machine reference taken
+first (a Python loop and a DuckDB aggregation: compare runs of different days by it).
 """
 
 from __future__ import annotations
@@ -179,6 +180,24 @@ def build(data_dir: Path, n_users: int, kind: str) -> None:
         "slowest_nodes_s": slowest_nodes(settings, 8)}))
 
 
+def machine_reference() -> dict:
+    """How fast this machine is at the time of the run, to compare runs made on different days or
+    machines (the targets are in seconds; shared machines vary by 1.5x): a pure Python loop (dbt's
+    per-node work is Python) and a DuckDB aggregation over 20 M generated rows, on 2 threads."""
+    started = time.monotonic()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    python_s = time.monotonic() - started
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    started = time.monotonic()
+    con.execute("SELECT i % 1000 AS k, count(*), sum(i) FROM range(20000000) t(i) GROUP BY k").fetchall()
+    duckdb_s = time.monotonic() - started
+    con.close()
+    return {"python_loop_10m_s": round(python_s, 2), "duckdb_groupby_20m_s": round(duckdb_s, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,5,10", help="millions of scrobbles, comma-separated")
@@ -196,6 +215,8 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     results = json.loads(out.read_text()) if out.exists() else {}
     run = results.setdefault(args.label, {})
+    run["machine"] = machine_reference()
+    print(json.dumps({"machine": run["machine"]}), flush=True)
     root = args.keep or Path(tempfile.mkdtemp(prefix="transform-scale-"))
     for millions in [int(s) for s in args.sizes.split(",")]:
         n_users = millions * BASE_USERS
@@ -210,7 +231,7 @@ def main() -> None:
         if not args.keep:
             import shutil
             shutil.rmtree(data_dir.parent)
-    sizes = sorted((k for k in run if k.endswith("m")), key=lambda k: int(k.rstrip("m")))
+    sizes = sorted((k for k in run if k[:-1].isdigit() and k.endswith("m")), key=lambda k: int(k.rstrip("m")))
     if len(sizes) > 1:
         small, large = run[sizes[0]], run[sizes[-1]]
         run["ratios"] = {f"daily_{sizes[-1]}_vs_{sizes[0]}": round(large["daily"]["wall_s"] / small["daily"]["wall_s"], 2),
