@@ -83,8 +83,6 @@
                   ~ ') as dbt_subquery') -%}
 {%- endmacro %}
 
-{#- int_user_days_changed, named without ref(): dbt takes a test's dependencies from its model and
-    arguments, and a strategy macro's from nothing, so neither may ref() it. -#}
 {#- The earliest day of a changed-days relation: when tests run (build, test), a SQL date literal read
     with a query (9999-12-31 when no day changed: no row is then selected, as the exists selects none);
     otherwise (compile, docs: nothing is read) the same as a scalar subquery. -#}
@@ -96,6 +94,8 @@
     {%- do return('(select min(utc_date) from ' ~ changed ~ ')') -%}
 {%- endmacro %}
 
+{#- int_user_days_changed, named without ref(): dbt takes a test's dependencies from its model and
+    arguments, and a strategy macro's from nothing, so neither may ref() it. -#}
 {% macro user_days_changed_relation() -%}
     {%- do return(api.Relation.create(database=target.database, identifier='int_user_days_changed',
                                       schema=generate_schema_name('intermediate', none) | trim)) -%}
