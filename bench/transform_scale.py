@@ -231,7 +231,7 @@ def main() -> None:
         if not args.keep:
             import shutil
             shutil.rmtree(data_dir.parent)
-    sizes = sorted((k for k in run if k[:-1].isdigit() and k.endswith("m")), key=lambda k: int(k.rstrip("m")))
+    sizes = sorted((k for k in run if k.endswith("m")), key=lambda k: int(k.rstrip("m")))
     if len(sizes) > 1:
         small, large = run[sizes[0]], run[sizes[-1]]
         run["ratios"] = {f"daily_{sizes[-1]}_vs_{sizes[0]}": round(large["daily"]["wall_s"] / small["daily"]["wall_s"], 2),

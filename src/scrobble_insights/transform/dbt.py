@@ -185,14 +185,13 @@ class DbtRun:
     results: list[dict]              # target/run_results.json "results"
 
 
-# dbt's command line in the child process, for the commands whose manifest nobody reads: dbt with
-# --no-write-json (it writes manifest.json twice per build, before the first node and after the last:
-# 0.85 s of every build, whatever the data, docs/decisions/0018), then run_results.json written from
-# the result.
-# Exit codes as dbt's own: 0 success, 1 a node failed, 2 dbt could not run.
-BUILD_CHILD = ("import sys; from dbt.cli.main import dbtRunner; run = dbtRunner().invoke([*sys.argv[2:], '--no-write-json']); "
-               "run.result is not None and hasattr(run.result, 'write') and run.result.write(sys.argv[1]); "
-               "sys.exit(0 if run.success else 1 if run.exception is None else 2)")
+# The child process: dbt's runner on the arguments after the first; the first, when not empty, is where
+# to write run_results.json from the result (for a dbt run with --no-write-json, which writes no
+# artifact: manifest.json is otherwise written twice per build, 0.85 s whatever the data,
+# docs/decisions/0018). Exit codes as dbt's own: 0 success, 1 a node failed, 2 dbt could not run.
+DBT_CHILD = ("import sys; from dbt.cli.main import dbtRunner; run = dbtRunner().invoke(sys.argv[2:]); "
+             "sys.argv[1] and run.result is not None and hasattr(run.result, 'write') and run.result.write(sys.argv[1]); "
+             "sys.exit(0 if run.success else 1 if run.exception is None else 2)")
 
 
 def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict | None = None, *,
@@ -208,9 +207,8 @@ def run_dbt(settings: Settings, args: list[str], today: date, extra_vars: dict |
     target = directory / "target"
     (target / "run_results.json").unlink(missing_ok=True)
     before = seed_partial_parse(settings, target)
-    child = (["-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"] if manifest
-             else ["-c", BUILD_CHILD, str(target / "run_results.json")])
-    command = [sys.executable, *child, *args,
+    results = "" if manifest else str(target / "run_results.json")      # dbt writes it itself with the manifest
+    command = [sys.executable, "-c", DBT_CHILD, results, *args, *([] if manifest else ["--no-write-json"]),
                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(directory), "--target", settings.warehouse,
                "--target-path", str(target), "--log-path", str(directory / "logs"),
                "--vars", json.dumps({**dbt_vars(settings), **(extra_vars or {})}), "--quiet"]
