@@ -79,3 +79,4 @@ from localized as l
 inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = l.artist_name
 inner join {{ ref('stg_lastfm__extracted_days') }} as d
     on d.user_name = l.user_name and d.utc_date = l.utc_date
+{{ time_ordered('l.utc_date') }}

@@ -119,15 +119,6 @@ track_plays as (
     select scrobble_id, user_name, track_key, played_at_uts from track_lost_rows
 ),
 
-rows_read as (
-    -- every row a first play can now be: the changed days' rows, the stored first plays on unchanged days
-    -- (as in the fact, whose rows of those days did not change) and the lost pairs' rows. The first
-    -- plays are taken from these, not looked up again in the whole fact (a scan of the history).
-    {%- for source in ['changed_rows', 'old_kept', 'artist_lost_rows', 'track_lost_rows'] %}
-    select {{ row_columns | join(', ') }} from {{ source }}
-    {{- '\n    union distinct' if not loop.last }}
-    {%- endfor %}
-),
 {%- else %}
 artist_plays as (
     select scrobble_id, user_name, artist_key, played_at_uts from {{ ref('fact_scrobbles') }}
@@ -179,6 +170,24 @@ candidates as (
        or exists (select 1 from track_pairs as t where t.user_name = p.user_name and t.track_key = p.track_key)
     {%- endif %}
 ),
+{%- if is_incremental() %}
+
+rows_read as (
+    -- every row a first play can now be: the changed days' rows, the stored first plays on unchanged days
+    -- (as in the fact, whose rows of those days did not change) and the lost pairs' rows. The first
+    -- plays are taken from these, not looked up again in the whole fact (a scan of the history). Only
+    -- the candidates' rows, made distinct after that: a union distinct of all of them (every stored first
+    -- play) took 0.4 s of this model's 1.2 s at 10 M scrobbles.
+    select distinct {{ row_columns | join(', ') }}
+    from (
+        {%- for source in ['changed_rows', 'old_kept', 'artist_lost_rows', 'track_lost_rows'] %}
+        select {{ row_columns | join(', ') }} from {{ source }}
+        {{- '\n        union all' if not loop.last }}
+        {%- endfor %}
+    ) as r
+    where r.scrobble_id in (select scrobble_id from candidates)
+),
+{%- endif %}
 
 flagged as (
     select

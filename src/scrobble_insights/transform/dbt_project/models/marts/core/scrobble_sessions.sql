@@ -121,3 +121,4 @@ select
         + case when session_started_at_uts = anchor_started_at_uts then anchor_play_in_session else 0 end{% endif %}
         as play_in_session
 from started
+{{ time_ordered('played_at_uts') }}

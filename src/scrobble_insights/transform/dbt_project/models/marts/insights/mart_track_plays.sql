@@ -72,3 +72,4 @@ group by
     f.user_key, f.user_name, f.local_date, d.year, d.month, d.weekday, u.hemisphere, d.season_north, d.season_south,
     d.season_year, t.hour, f.artist_key, f.album_key, f.track_key, a.genre_family, a.primary_genre, a.has_genre,
     al.is_unknown
+{{ time_ordered('f.local_date') }}
