@@ -114,14 +114,20 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
     assert query(s, "SELECT count(*), sum(plays), avg(plays) FROM marts.mart_daily_plays") == [(4, 4, 1.0)]
     assert query(s, "SELECT plays FROM marts.mart_daily_plays ORDER BY local_date") == [(3,), (0,), (0,), (1,)]
 
-    # the not-null checks are one test per model (not_null_columns): a null in any listed column fails it
+    # the not-null checks and the key's uniqueness are one test per model (not_null_columns): a null in any
+    # listed column fails it, and so does a key that repeats (each is one failing row)
     con = duckdb.connect(str(s.warehouse_path))
     con.execute("UPDATE marts.dim_artist SET primary_genre = NULL WHERE artist_name = 'B'")
     con.close()
+    name = ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__"
+            "primary_genre_key__genre_source__mb_artist_key__artist_key")
     run = run_dbt(s, ["test", "--select", "dim_artist,test_name:not_null_columns"], TODAY)
-    assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in run.results] == [
-        ("not_null_columns_dim_artist_artist_key__artist_name__alias_count__primary_genre__genre_family__primary_genre_key__genre_source__mb_artist_key",
-         "fail", 1)]
+    assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in run.results] == [(name, "fail", 1)]
+    con = duckdb.connect(str(s.warehouse_path))
+    con.execute("INSERT INTO marts.dim_artist SELECT * FROM marts.dim_artist WHERE artist_name = 'A'")
+    con.close()
+    run = run_dbt(s, ["test", "--select", "dim_artist,test_name:not_null_columns"], TODAY)
+    assert [(r["unique_id"].split(".")[2], r["status"], r["failures"]) for r in run.results] == [(name, "fail", 2)]
 
     # the fact is built incrementally only together with the record of the days it replaces: alone, it
     # would replace the days of the build before, so dbt stops with what to run instead
