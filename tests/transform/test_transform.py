@@ -82,11 +82,45 @@ def test_a_build_that_did_not_finish_makes_the_next_build_a_full_refresh(setting
     s = settings(users=[{"name": "alice", "timezone": "UTC"}])
     write_history(s, "alice", [("2026-01-01T10:00:00", "A", "t")], first=date(2026, 1, 1), last=date(2026, 1, 1))
     changed, fingerprint = dbt.prepare_reference(s)
-    dbt.mark_built(s, fingerprint)
+    project = dbt.project_fingerprint(s)
+    dbt.mark_built(s, fingerprint, project)
     monkeypatch.setattr(dbt, "run_dbt", lambda *args, **kwargs: dbt.DbtRun(2, "Runtime Error: boom", []))
     with pytest.raises(TransformError):
         transform(s, today=date(2026, 1, 2))
     assert dbt.prepare_reference(s)[0]               # the next build is a full refresh
+    assert not dbt.made_from(s, project)             # that makes the views and the seed again too
+
+
+def test_views_and_the_seed_are_made_again_only_when_the_project_changed(settings, monkeypatch):
+    """A view's SQL and the seed's rows come from the project alone: a build after one that finished with the
+    same project runs every data test and every table and incremental model, but not them."""
+    import json
+
+    import scrobble_insights.transform.dbt as dbt
+
+    s = settings(users=[{"name": "alice", "timezone": "UTC"}])
+    write_history(s, "alice", [("2026-01-01T10:00:00", "A", "t")], first=date(2026, 1, 1), last=date(2026, 1, 1))
+
+    def nodes() -> dict[str, set[str]]:
+        results = json.loads((dbt.dbt_dir(s) / "target" / "run_results.json").read_text())["results"]
+        kinds: dict[str, set[str]] = {}
+        for node in results:
+            kinds.setdefault(node["unique_id"].split(".")[0], set()).add(node["unique_id"])
+        return kinds
+
+    transform(s, today=TODAY)
+    first = nodes()
+    views = {row[0] for row in query(s, "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")}
+    assert len(views) > 10 and len(first["seed"]) == 1
+    transform(s, today=TODAY)
+    second = nodes()
+    assert second["test"] == first["test"]                         # every data test, on the views too
+    assert {uid.split(".")[-1] for uid in first["model"] - second["model"]} == views
+    assert "seed" not in second
+
+    monkeypatch.setattr(dbt, "project_fingerprint", lambda settings: "another project")   # e.g. an upgrade
+    transform(s, today=TODAY)
+    assert nodes() == first
 
 
 def test_genre_coverage_is_the_share_of_plays_whose_artist_has_a_genre(settings):
