@@ -41,8 +41,9 @@ from scrobble_insights.operate.runlog import held_lock_fds
 PROJECT_DIR = Path(__file__).parent / "dbt_project"
 PROFILE = "scrobble_insights"
 # Raise when an incremental model's columns or layout change: the next build is then a full refresh by
-# itself (an incremental model fails on a schema change; a layout comes only with a full build). 2: fact_scrobbles at event grain (ADR 0003).
-# 3: keys per artist, not per spelling, and the spelling as scrobbled kept (issue 11).
+# itself (an incremental model fails on a schema change; a layout comes only with a full build).
+# 2: fact_scrobbles at event grain (ADR 0003). 3: keys per artist, not per spelling, and the spelling as
+# scrobbled kept (issue 11).
 # 4: scrobble_sessions (played_at_uts), first_plays (utc_date) and mart_sessions (started_at_uts) incremental
 # (issue 13). 5: mart_hourly_plays and mart_daily_genre_plays incremental (issue 13). 6: the fact, the
 # sessions and the track plays in time order (ADR 0019).
