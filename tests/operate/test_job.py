@@ -3,13 +3,16 @@ in one line with the secrets scrubbed and told once to the webhook; SIGTERM unwi
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import signal
+
+import anyio
 
 import pytest
 
 from scrobble_insights.errors import LockedError, Terminated, TransientLastfmError
-from scrobble_insights.operate.job import job
+from scrobble_insights.operate.job import job, run_async
 from scrobble_insights.operate.logs import current_run_id
 from scrobble_insights.operate.runlog import held_lock_fds, job_lock, read_runs
 from support import TEST_KEY
@@ -109,6 +112,44 @@ def test_sigterm_during_a_job_fails_it_like_an_error_and_the_handler_is_restored
     [run] = read_runs(settings.data_dir)
     assert run["status"] == "failed" and "stopped by signal SIGTERM" in run["error"]
     assert len(webhook.received) == 1
+
+
+def test_sigterm_in_async_code_stops_it_at_an_await_then_fails_the_job(settings, webhook):
+    # Raised from the handler at whatever instant, SIGTERM could land inside anyio's cancel scopes (httpx)
+    # and fail with "Attempted to exit a cancel scope..." (seen on CI), or hang asyncio.run's clean-up.
+    steps = []
+
+    async def busy():
+        try:
+            with anyio.fail_after(30):                 # a cancel scope, as httpx holds around a request
+                signal.raise_signal(signal.SIGTERM)
+                steps.append("went on to the next await")
+                await asyncio.Event().wait()
+        finally:
+            steps.append("unwound")
+
+    with pytest.raises(Terminated, match="stopped by signal SIGTERM"):
+        with job(settings, "run", retry=RETRY, secrets=[]):
+            handler = signal.getsignal(signal.SIGTERM)
+            try:
+                run_async(busy())
+            finally:
+                assert signal.getsignal(signal.SIGTERM) is handler      # the job's handler is back
+    assert steps == ["went on to the next await", "unwound"]
+    [run] = read_runs(settings.data_dir)
+    assert run["status"] == "failed" and "stopped by signal SIGTERM" in run["error"]
+
+
+def test_async_code_outside_a_job_keeps_the_default_sigterm(settings):
+    async def answer():
+        return signal.getsignal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        assert run_async(answer()) is signal.SIG_DFL        # SIGTERM still ends the process at once
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_a_webhook_that_is_down_does_not_hide_the_jobs_error(settings_at):

@@ -38,6 +38,7 @@ from scrobble_insights.load.loader import load_mb_artists
 from scrobble_insights.load.warehouse import open_warehouse
 from scrobble_insights.musicbrainz.client import MBClientOptions, MusicBrainzClient
 from scrobble_insights.musicbrainz.match import MATCHED
+from scrobble_insights.operate.job import run_async
 
 
 @dataclass
@@ -135,7 +136,7 @@ def enrich(settings: Settings, users: list[str] | None = None, now: datetime | N
                 summary.album_requests = client.stats["requests"] - before
 
     try:
-        asyncio.run(ask())
+        run_async(ask())
     finally:
         _load(settings, bronze)            # what landed before a failure is kept and never asked again
         summary.matches = Counter(settled.values())

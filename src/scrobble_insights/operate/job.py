@@ -9,10 +9,14 @@ snapshot of the warehouse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
+import threading
 import time
+from collections.abc import Coroutine
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from scrobble_insights.config import Settings, redact
 from scrobble_insights.errors import ScrobbleInsightsError, Terminated, first_line, os_error_message
@@ -35,6 +39,40 @@ def _terminate(signum, frame) -> None:
     and recorded, its transactions roll back and its children stop."""
     raise Terminated(f"stopped by signal {signal.Signals(signum).name} before the command finished; "
                      "run it again to resume")
+
+
+T = TypeVar("T")
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, with SIGTERM stopping the coroutine the way asyncio.run stops it on Ctrl-C: the event
+    loop takes the signal, cancels the main task (every task unwinds at its await), and only then does the
+    SIGTERM handler in force (a job's: Terminated) run. Raised straight from the handler, the stop lands at
+    any instant, inside anyio's cancel scopes (httpx) or the loop's own bookkeeping: measured, it then
+    failed with "Attempted to exit a cancel scope..." or left asyncio.run waiting forever on a task."""
+    handler = signal.getsignal(signal.SIGTERM)
+    if not callable(handler) or threading.current_thread() is not threading.main_thread():
+        return asyncio.run(main)       # the default stop (the process ends), or no signals in this thread
+    received: list[int] = []
+
+    def stop(task: asyncio.Task) -> None:
+        received.append(signal.SIGTERM)
+        task.cancel()
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop, asyncio.current_task())
+        try:
+            return await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, handler)        # removing it set SIG_DFL
+
+    try:
+        return asyncio.run(guarded())
+    finally:
+        if received:
+            handler(signal.SIGTERM, None)       # a job's handler raises Terminated, the unwinding done
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from scrobble_insights.load.loader import LoadStats, load_mb_artists, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
+from scrobble_insights.operate.job import run_async
 
 log = logging.getLogger(__name__)
 USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,14}$")
@@ -106,7 +107,7 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
             return await extract_users(settings, client, users, first_day, last_day, reporter=reporter,
                                        failures=failures)
 
-    return asyncio.run(extract_all()), client.stats
+    return run_async(extract_all()), client.stats
 
 
 async def extract_users(settings: Settings, client: LastfmClient, users: list[str], first_day: date, last_day: date,
@@ -188,7 +189,7 @@ def tag(settings: Settings, users: list[str], now: datetime | None = None, *,
             return await stream_tags(settings, client, order, worker, failures=failures)
 
     try:
-        tagged = asyncio.run(tag_all())
+        tagged = run_async(tag_all())
         if worker is not None:
             worker.close()
     except BaseException:
@@ -367,7 +368,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     client = build_client(settings)
     worker = ModelWorker(settings, users, publish)
     try:
-        asyncio.run(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
+        run_async(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
                                       reporter=reporter, tags=tags, on_artist=on_artist, started=started))
         if mb_pending is None:
             worker.close("done")

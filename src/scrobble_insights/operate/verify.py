@@ -9,7 +9,6 @@ that disagree.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -17,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from scrobble_insights.config import Settings
 from scrobble_insights.errors import WarehouseError
 from scrobble_insights.extract.scrobbles import Window
+from scrobble_insights.operate.job import run_async
 from scrobble_insights.operate.steps import build_client, check_users
 
 
@@ -101,7 +101,7 @@ def verify_user(settings: Settings, user: str, since: date | None = None) -> Ver
             page, _ = await client.fetch_recent_tracks_page(user, after, int(time.time()) + 86400, 1, 1)
             return windows, totals, info.playcount, page.total
 
-    windows, totals, playcount, after = asyncio.run(ask())
+    windows, totals, playcount, after = run_async(ask())
     # One pass over the user's rows: scrobbles per UTC month of the checked range.
     per_month = {(int(y), int(m)): n for y, m, n in _query(
         settings, "SELECT extract(year FROM played_date), extract(month FROM played_date), count(*) "
