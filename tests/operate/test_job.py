@@ -8,7 +8,6 @@ import errno
 import signal
 
 import anyio
-
 import pytest
 
 from scrobble_insights.errors import LockedError, Terminated, TransientLastfmError
