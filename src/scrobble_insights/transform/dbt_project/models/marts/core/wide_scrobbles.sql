@@ -42,5 +42,8 @@ inner join {{ ref('dim_time_of_day') }} as t on t.time_key = f.time_key
 inner join {{ ref('dim_artist') }} as a on a.artist_key = f.artist_key
 inner join {{ ref('dim_track') }} as tr on tr.track_key = f.track_key
 inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
-inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
+-- the play's time too (the same scrobble has the same on both sides): DuckDB then skips the blocks of
+-- sessions outside the fact rows' span (a daily data test reads 0.06 s instead of 0.2 s at 10 M)
+inner join {{ ref('scrobble_sessions') }} as s
+    on s.played_at_uts = f.played_at_uts and s.scrobble_id = f.scrobble_id
 left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
