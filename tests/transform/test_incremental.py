@@ -15,7 +15,7 @@ from support import NOW, TODAY
 TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "dim_track", "dim_album", "bridge_artist_genre", "dim_date",
           "wide_scrobbles", "mart_daily_plays", "mart_genre_share", "mart_listening_clock", "mart_top_music_yearly",
           "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly",
-          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked", "intermediate.int_artist_genres_applied",
+          "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked", "intermediate.int_artist_genres_applied", "intermediate.int_genre_plays_monthly",
           "intermediate.int_release_year_plays_counted", "mart_music_age", "mart_music_age_yearly",
           "mart_artist_countries", "mart_artist_types", "mart_genre_sources"]
 

@@ -86,7 +86,7 @@
     In a predicate, __changed_user_days__ stands for int_user_days_changed (a relation name cannot be
     rendered at parse time, when dbt reads the config), __new_rows__ for the new rows (dbt's temporary
     relation), __genre_share_periods_changed__ for int_genre_share_periods_changed (mart_genre_share's
-    partitions). The predicates are joined with `and` in their order: a model lists its bound (one value
+    partitions), __genre_share_months_changed__ for int_genre_share_months_changed (int_genre_plays_monthly's). The predicates are joined with `and` in their order: a model lists its bound (one value
     for every user) before its correlated per-user condition, and DuckDB then skips the history while it
     scans (the other order cost 1.2 s instead of 0.03 s per 10 M rows, bench/transform_scale.py).
     One transaction, as replace_user_days. -#}
@@ -103,11 +103,14 @@
     {#- ref() only where used: dbt lets a model ref at run time only what it depends on -#}
     {%- set periods = ref('int_genre_share_periods_changed') | string
                       if '__genre_share_periods_changed__' in predicates | join(' ') else '' -%}
+    {%- set months = ref('int_genre_share_months_changed') | string
+                     if '__genre_share_months_changed__' in predicates | join(' ') else '' -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ arg_dict['target_relation'] }} as DBT_INTERNAL_DEST
     where {% for predicate in predicates -%}
         ({{ predicate | replace('__changed_user_days__', changed) | replace('__new_rows__', arg_dict['temp_relation'] | string)
-                      | replace('__genre_share_periods_changed__', periods) }})
+                      | replace('__genre_share_periods_changed__', periods)
+                      | replace('__genre_share_months_changed__', months) }})
         {{- ' and ' if not loop.last }}
     {%- endfor %};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})

@@ -36,7 +36,7 @@ changed_months as (
     select distinct l.user_key, l.year, l.month
     from (
         select m.user_key, m.year, m.month, {{ genre_share_period_labels('m.year', 'm.month', 'u.hemisphere') }}
-        from (select distinct user_key, year, month from {{ ref('fact_artist_plays_monthly') }}) as m
+        from (select distinct user_key, year, month from {{ ref('int_genre_plays_monthly') }}) as m
         inner join {{ ref('dim_user') }} as u on u.user_key = m.user_key
     ) as l
     inner join changed as c
@@ -49,19 +49,13 @@ changed_months as (
 {%- endif %}
 
 monthly as (
-    -- plays per user, local month and genre first (from the per artist aggregate, a few thousand rows
-    -- per user instead of one per scrobble): the periods below sum these, 4 periods per month.
-    -- The artists' genres as int_artist_genres_applied records them (macro artist_genres_applied).
-    select
-        m.user_key, m.year, m.month, g.genre, g.genre_family,
-        sum(case when g.is_primary then m.plays else 0 end) as primary_plays,
-        sum(m.plays * g.share) as weighted_plays     -- share is exact: summed exactly (macros/types.sql)
-    from {{ ref('fact_artist_plays_monthly') }} as m
+    -- plays per user, local month and genre (int_genre_plays_monthly, a few dozen rows per user and
+    -- month): the periods below sum these, 4 periods per month
+    select m.user_key, m.year, m.month, m.genre, m.genre_family, m.primary_plays, m.weighted_plays
+    from {{ ref('int_genre_plays_monthly') }} as m
     {%- if is_incremental() %}
     inner join changed_months as c on c.user_key = m.user_key and c.year = m.year and c.month = m.month
     {%- endif %}
-    inner join ({{ artist_genres_applied() }}) as g on g.artist_key = m.artist_key
-    group by m.user_key, m.year, m.month, g.genre, g.genre_family
 ),
 
 plays as (
