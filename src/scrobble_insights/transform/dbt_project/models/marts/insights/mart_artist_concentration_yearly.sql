@@ -1,3 +1,18 @@
+{#- Incremental per user tail of local years (strategy replace_where), as int_yearly_plays_ranked: from
+    the year of the local day before a user's first changed UTC day on. -#}
+{%- set tail_predicate -%}
+exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.year >= extract(year from c.from_day))
+{%- endset %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_where',
+    incremental_predicates=[tail_predicate],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_user_days_changed') }}
+
 -- How concentrated (or diverse) a user's listening is, per local year, over the plays of each artist
 -- that year (p_i plays of artist i, P = sum of p_i, n artists played). Grain one user and year.
 --   top10_share        = (plays of the 10 most played artists) / P                          0 .. 1
@@ -8,10 +23,25 @@
 --                        2 * sum(i * x_i) / (n * P) - (n + 1) / n                          0 .. 1 - 1/n
 -- High top10_share and gini, low entropy: a few artists take most plays. Only artists played that
 -- year count (an artist not played is not a zero in the Gini).
-with artist_plays as (
-    select user_key, user_name, year, artist_key, cast(sum(plays) as {{ dbt.type_bigint() }}) as plays
-    from {{ ref('fact_artist_plays_monthly') }}       -- plays per user, local month and artist: a tenth of the track plays' rows
-    group by user_key, user_name, year, artist_key
+-- Incremental per user: a year's figures come from that year's plays alone, and a changed UTC day
+-- changes plays on local days from the day before it, so each user's years from the year of that day
+-- on are recomputed; earlier years keep their rows. A full build computes every year: both give the
+-- same rows.
+with
+{%- if is_incremental() %}
+tails as (
+    select user_name, extract(year from from_day) as from_year
+    from ({{ local_day_tails(ref('int_user_days_changed')) }}) as t
+),
+{%- endif %}
+
+artist_plays as (
+    select m.user_key, m.user_name, m.year, m.artist_key, cast(sum(m.plays) as {{ dbt.type_bigint() }}) as plays
+    from {{ ref('fact_artist_plays_monthly') }} as m       -- plays per user, local month and artist: a tenth of the track plays' rows
+    {%- if is_incremental() %}
+    inner join tails as t on t.user_name = m.user_name and m.year >= t.from_year
+    {%- endif %}
+    group by m.user_key, m.user_name, m.year, m.artist_key
 ),
 
 ranked as (
