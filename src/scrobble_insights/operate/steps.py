@@ -369,7 +369,7 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
     worker = ModelWorker(settings, users, publish)
     try:
         run_async(_extract_then_tag(settings, client, users, summary, worker, pending, fresh,
-                                      reporter=reporter, tags=tags, on_artist=on_artist, started=started))
+                                    reporter=reporter, tags=tags, on_artist=on_artist, started=started))
         if mb_pending is None:
             worker.close("done")
         else:

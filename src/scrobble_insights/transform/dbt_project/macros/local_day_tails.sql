@@ -34,6 +34,15 @@ from {{ changed_user_days }}
 group by user_name
 {%- endmacro %}
 
+{% macro local_years_replaced() -%}
+{#- replace_where's predicate for a model keyed by (user_name, year) of local years, incremental per user
+    tail of years (int_yearly_plays_ranked, mart_artist_concentration_yearly): each user's years from
+    the year of their tail's first local day on -#}
+exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name
+          and DBT_INTERNAL_DEST.year >= extract(year from c.from_day))
+{%- endmacro %}
+
 {% macro rows_of_replaced_days(relation, changed_user_days, regenred_days) -%}
 {#- a CTE body: the rows of `relation` on the local days this build replaces -#}
 select m.*

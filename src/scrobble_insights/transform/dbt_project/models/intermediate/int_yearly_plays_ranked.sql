@@ -1,14 +1,9 @@
 {#- Incremental per user tail of local years: from the year of the local day before a user's first
     changed UTC day on (a play's local day is at most one day before its UTC day). -#}
-{%- set tail_predicate -%}
-exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
-        where c.user_name = DBT_INTERNAL_DEST.user_name
-          and DBT_INTERNAL_DEST.year >= extract(year from c.from_day))
-{%- endset %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate],
+    incremental_predicates=[local_years_replaced()],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}
