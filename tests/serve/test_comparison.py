@@ -192,3 +192,21 @@ def test_a_club_of_many_listeners_reads_as_ranges_and_a_heatmap_not_twenty_lines
                         "weekday of 2 of the 12 listeners")
     few = clock[clock.user_name.isin(users[:3])]
     assert cc.hours_chart(few, "2025")[0].to_dict()["mark"]["type"] == "line"
+
+
+def test_the_report_of_a_listener_compares_every_listener_of_the_warehouse(compared, honest, tmp_path):
+    from test_report import headlines
+
+    from scrobble_insights.serve.report import write_report
+
+    [path] = write_report(compared.warehouse_path, tmp_path / "ana.html", user="ana", year=2025)
+    shown = headlines(path)
+    assert [slug for slug in shown if slug.startswith("compare")] == [
+        "compare-too-few", "compare-overlap", "compare-hours", "compare-weekdays"]
+    assert shown["compare-too-few"] == "dot (5 plays) has too few plays in 2025 to compare: at least 100 are needed"
+    assert shown["compare-overlap"] == ("Most alike in 2025, a tie: ana and cy; ben and cy, who share 67% of the "
+                                        "artists in their top-50 lists")
+    assert shown["compare-weekdays"].startswith("Busiest weekday in 2025: ana on Fridays; ben on Mondays and "
+                                                "Sundays (a tie); cy on ")
+    [path] = write_report(honest.warehouse_path, tmp_path / "wren.html", user=h.USER)
+    assert not [slug for slug in headlines(path) if slug.startswith("compare")]      # only wren has enough plays

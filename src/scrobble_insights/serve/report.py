@@ -12,7 +12,8 @@ from pathlib import Path
 import altair as alt
 
 from scrobble_insights.errors import ConfigError
-from scrobble_insights.serve import charts, origins, streaks, year_in_music
+from scrobble_insights.serve import charts, comparison, origins, streaks, year_in_music
+from scrobble_insights.serve import comparison_charts as cc
 from scrobble_insights.serve import queries as q
 from scrobble_insights.serve.queries import Filters
 
@@ -64,7 +65,29 @@ def build_sections(con, user: str, year: int | None) -> tuple[list[Section], dic
     add("diversity", "Streaks and diversity", streaks.concentration_chart(streaks.concentration_by_year(con, everything), year))
     for slug, built in origin_sections(con, user, year):
         add(slug, "Origins", built)
+    for slug, built in compare_sections(con, period, label):
+        add(slug, "Compare", built)
     return sections, kpis, label
+
+
+def compare_sections(con, period: Filters, label: str) -> list[tuple[str, tuple]]:
+    """The dashboard's Compare tab, for a warehouse of several listeners (issue 13): every listener over the
+    report's period, when two of them or more have enough plays to compare (none otherwise: the report
+    is about its listener). The overlap of top artists (one sentence for a pair), who listens when."""
+    users = tuple(q.users(con))
+    if len(users) < 2:
+        return []
+    answers = comparison.comparison(con, comparison.Period(users, period.start, period.end))
+    figures, pairs, n = answers["figures"], answers["pairs"], answers["n"]
+    if cc.nothing_to_compare(figures, label):
+        return []
+    few = cc.too_few(figures, label)
+    overlap = cc.similarity_chart(pairs, n, label) if len(pairs) > 1 else charts.sentence(
+        cc.pair_headline(pairs.iloc[0], n, label))
+    return ([("compare-too-few", charts.sentence(few))] if few else []) + [
+        ("compare-overlap", overlap),
+        ("compare-hours", cc.hours_chart(answers["clock"], label)),
+        ("compare-weekdays", cc.weekdays_chart(answers["clock"], label))]
 
 
 def origin_sections(con, user: str, year: int | None) -> list[tuple[str, tuple]]:
