@@ -54,10 +54,11 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     handler = signal.getsignal(signal.SIGTERM)
     if handler is not _terminate or threading.current_thread() is not threading.main_thread():
         return asyncio.run(main)       # not in a job (the default: the process ends; Dagster's own)
-    received: list[int] = []
+    stopped = False
 
     def stop(task: asyncio.Task) -> None:
-        received.append(signal.SIGTERM)
+        nonlocal stopped
+        stopped = True
         task.cancel()
 
     async def guarded() -> T:
@@ -72,7 +73,7 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(guarded())
     finally:
-        if received:
+        if stopped:
             _terminate(signal.SIGTERM, None)       # the unwinding done
 
 
