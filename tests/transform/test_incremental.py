@@ -17,7 +17,8 @@ TABLES = ["fact_scrobbles", "scrobble_sessions", "first_plays", "dim_artist", "d
           "mart_discovery_monthly", "mart_sessions", "mart_track_plays", "mart_hourly_plays", "mart_daily_genre_plays", "fact_artist_plays_monthly",
           "mart_artist_concentration_yearly", "intermediate.int_yearly_plays_ranked", "intermediate.int_artist_genres_applied", "intermediate.int_genre_plays_monthly",
           "intermediate.int_release_year_plays_counted", "mart_music_age", "mart_music_age_yearly",
-          "mart_artist_countries", "mart_artist_types", "mart_genre_sources"]
+          "mart_artist_countries", "mart_artist_types", "mart_genre_sources", "intermediate.int_scrobble_spellings",
+          "intermediate.int_scrobble_spellings_settled"]
 
 
 def qualified(table: str) -> str:
@@ -161,7 +162,18 @@ def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(
     wide_keys = [sql for sql in (p.read_text() for p in compiled.rglob("*.sql"))
                  if '"marts"."wide_scrobbles" as tested' in sql and "repeats" in sql]
     assert len(wide_keys) == 1 and f"tested.utc_date >= cast('{earliest}' as date)" in wide_keys[0]
+    # so do the tests of the aggregates incremental per tail of local months or years; those of the genre
+    # months read the months this build recomputed
+    for model, bound in [("marts.fact_artist_plays_monthly", f"cast('{earliest}' as date)"),
+                         ("intermediate.int_yearly_plays_ranked", f"cast('{earliest}' as date)"),
+                         ("intermediate.int_genre_plays_monthly", '"int_genre_share_months_changed" as p')]:
+        schema, name = model.split(".")
+        limited = [sql for sql in (p.read_text() for p in compiled.rglob("*.sql"))
+                   if f'"{schema}"."{name}" as tested' in sql and "repeats" in sql]
+        assert len(limited) == 1 and bound in limited[0], model
     assert earliest >= yesterday - timedelta(days=15)
+    # the plays per spelling before 2026-01-01 (two months before the last day's month) were kept as they were
+    assert 'select * from "warehouse"."intermediate"."int_scrobble_spellings_settled"' in settled_spellings_sql(settings)
 
     full = transform(settings, full_refresh=True, today=TODAY)
     assert full.full_refresh
@@ -184,6 +196,12 @@ def test_incremental_build_equals_full_rebuild_after_late_and_deleted_scrobbles(
     for table in TABLES:
         assert after_reweight[table] == after_full[table], f"{table} differs between incremental and full after reweighting"
     assert 1 <= len(recomputed) <= 2, recomputed
+
+
+def settled_spellings_sql(settings) -> str:
+    """The SQL the last build ran for int_scrobble_spellings_settled (kept: a select of its own rows)."""
+    [path] = (dbt_dir(settings) / "target" / "run").rglob("int_scrobble_spellings_settled.sql")
+    return path.read_text()
 
 
 def reload_day_with_a_duplicate(settings, user: str, day) -> None:
@@ -220,3 +238,61 @@ def test_an_incremental_build_tests_the_scrobbles_loaded_since_the_last_build(si
     with pytest.raises(TransformError) as failed:
         transform(settings, today=TODAY)
     assert "source_unique_lastfm_scrobbles_scrobble_id" in str(failed.value)
+
+
+@pytest.mark.slow
+def test_an_old_day_reloaded_with_an_earlier_first_play_equals_a_full_rebuild(simulator, settings_for):
+    """An old day is extracted again with a play that is now the first of an artist and of a track whose
+    first play was on a later day that no build changes: that later row is neither any more, and the
+    incremental build deletes it without writing it again (first_plays writes only the rows whose flags
+    changed), as a full rebuild leaves it out."""
+    sim, server = simulator(years=0.4)
+    settings = settings_for(server, users=[{"name": "alice", "timezone": "UTC"}])
+    first, yesterday = TODAY - timedelta(days=120), TODAY - timedelta(days=1)
+    extract_and_load(settings, ["alice"], first, yesterday)
+    assert transform(settings, today=TODAY).full_refresh
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        # a first play of both its artist and its track, on a day after another day with plays
+        moved, day, earlier = con.execute("""
+            SELECT p.scrobble_id, p.utc_date, max(e.day) FROM marts.first_plays p
+            JOIN raw.extracted_days e ON e.user_name = p.user_name AND e.day < p.utc_date AND e.scrobble_count > 0
+            WHERE p.is_artist_discovery AND p.is_track_discovery AND p.utc_date BETWEEN ? AND ?
+            GROUP BY ALL ORDER BY p.utc_date DESC LIMIT 1""", [first + timedelta(days=5), yesterday - timedelta(days=95)]).fetchone()
+        rows = con.execute("SELECT * EXCLUDE (loaded_at) FROM raw.scrobbles WHERE user_name = 'alice' AND played_date = ?",
+                           [earlier]).to_arrow_table()
+        late = con.execute("""
+            SELECT * EXCLUDE (loaded_at) REPLACE (md5(scrobble_id) AS scrobble_id, ? AS played_date,
+                                                 epoch(CAST(? AS TIMESTAMP))::BIGINT + 3600 AS played_at_uts)
+            FROM raw.scrobbles WHERE scrobble_id = ?""", [earlier, earlier, moved]).to_arrow_table()
+        days = con.execute("SELECT * EXCLUDE (loaded_at) REPLACE (scrobble_count + 1 AS scrobble_count) "
+                           "FROM raw.extracted_days WHERE user_name = 'alice' AND day = ?", [earlier]).to_arrow_table()
+    finally:
+        con.close()
+    assert day > earlier and late.num_rows == 1
+    rows = pa.concat_tables([rows, late.cast(rows.schema)])
+    warehouse = open_warehouse(settings)
+    try:
+        warehouse.replace_days(pa.table({"user_name": ["alice"], "day": [earlier]}), pa.RecordBatchReader.from_batches(
+            rows.schema, rows.to_batches()), lambda: days)
+    finally:
+        warehouse.close()
+
+    assert not transform(settings, today=TODAY).full_refresh
+    after_incremental = snapshot(settings)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        late_id = late.column("scrobble_id")[0].as_py()
+        flags = {row[0]: row[1:] for row in con.execute(
+            "SELECT scrobble_id, is_artist_discovery, is_track_discovery FROM marts.first_plays "
+            "WHERE scrobble_id IN (?, ?)", [moved, late_id]).fetchall()}
+    finally:
+        con.close()
+    assert flags == {late_id: (True, True)}, "the late play is the first of both; the later row is gone"
+    incremental_settled_sql = settled_spellings_sql(settings)
+    transform(settings, full_refresh=True, today=TODAY)
+    after_full = snapshot(settings)
+    # the day is in the settled history (before 2026-01-01): the plays per spelling before it were recomputed
+    assert "select * from" not in incremental_settled_sql
+    for table in TABLES:
+        assert after_incremental[table] == after_full[table], f"{table} differs between incremental and full"

@@ -4,6 +4,8 @@
                                                       changed UTC day on (played_at_uts)
       config: {where: __changed_user_local_tails__}   a user's rows from the local day before their first
                                                       changed UTC day on (local_date)
+      config: {where: __changed_user_local_months__}  the same from that day's local month on (year, month)
+      config: {where: __changed_user_local_years__}   the same from that day's local year on (year)
     checks, on an incremental build, only the rows this build can have replaced (int_user_days_changed,
     and the incremental models' rules: fact_scrobbles replaces days, scrobble_sessions a tail by time,
     mart_daily_plays and mart_track_plays a tail of local days), and on a --full-refresh build every
@@ -17,7 +19,12 @@
         {%- do return(loaded_since_built_subquery(relation, where)) -%}
     {%- endif -%}
     {%- if '__genre_share_periods_changed__' in where -%}
-        {%- do return(genre_share_periods_subquery(relation, where)) -%}
+        {%- do return(recorded_partitions_subquery(relation, where, 'int_genre_share_periods_changed',
+                                                   ['user_key', 'period_grain', 'period'])) -%}
+    {%- endif -%}
+    {%- if '__genre_share_months_changed__' in where -%}
+        {%- do return(recorded_partitions_subquery(relation, where, 'int_genre_share_months_changed',
+                                                   ['user_key', 'year', 'month'])) -%}
     {%- endif -%}
     {%- if '__changed_user_' in where -%}
         {%- set changed = user_days_changed_relation() -%}
@@ -40,13 +47,24 @@
                 ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
                 ~ ' = tested.user_name and tested.local_date >= cast('
                 ~ dbt.dateadd('day', -1, 'changed.from_date') ~ ' as date))',
+            '__changed_user_local_months__': 'tested.year >= ' ~ local_year(since)
+                ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
+                ~ ' = tested.user_name and tested.year * 100 + tested.month >= '
+                ~ local_year('changed.from_date') ~ ' * 100 + ' ~ local_year('changed.from_date', 'month') ~ ')',
+            '__changed_user_local_years__': 'tested.year >= ' ~ local_year(since)
+                ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
+                ~ ' = tested.user_name and tested.year >= ' ~ local_year('changed.from_date') ~ ')',
         } -%}
         {#- replaced one by one: a variable set inside a Jinja loop does not outlive the loop -#}
         {%- set full = flags.FULL_REFRESH -%}
         {%- set where = where | replace('__changed_user_days__', '1 = 1' if full else conditions['__changed_user_days__'])
                               | replace('__changed_user_tails__', '1 = 1' if full else conditions['__changed_user_tails__'])
                               | replace('__changed_user_local_tails__',
-                                        '1 = 1' if full else conditions['__changed_user_local_tails__']) -%}
+                                        '1 = 1' if full else conditions['__changed_user_local_tails__'])
+                              | replace('__changed_user_local_months__',
+                                        '1 = 1' if full else conditions['__changed_user_local_months__'])
+                              | replace('__changed_user_local_years__',
+                                        '1 = 1' if full else conditions['__changed_user_local_years__']) -%}
         {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where ~ ') as dbt_subquery') -%}
     {%- endif -%}
     {%- do return(dbt.get_where_subquery(relation)) -%}
@@ -71,16 +89,26 @@
                   ~ ') as dbt_subquery') -%}
 {%- endmacro %}
 
-{#- Tests on mart_genre_share (config: {where: __genre_share_periods_changed__}): the rows of the
-    (user, period_grain, period) partitions this build replaced (int_genre_share_periods_changed); every
-    row on a --full-refresh build (the record is then empty, the mart built whole). -#}
-{% macro genre_share_periods_subquery(relation, where) -%}
-    {%- set periods = api.Relation.create(database=target.database, identifier='int_genre_share_periods_changed',
-                                          schema=generate_schema_name('intermediate', none) | trim) -%}
-    {%- set condition = '1 = 1' if flags.FULL_REFRESH else 'exists (select 1 from ' ~ periods ~ ' as p'
-        ~ ' where p.user_key = tested.user_key and p.period_grain = tested.period_grain and p.period = tested.period)' -%}
-    {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace('__genre_share_periods_changed__', condition)
+{#- Tests on the models replaced by recorded partitions (config: {where: __genre_share_periods_changed__}
+    on mart_genre_share, {where: __genre_share_months_changed__} on int_genre_plays_monthly): the rows of the
+    partitions this build replaced, as the record (`record`, an intermediate model, keyed by `columns`)
+    lists them; every row on a --full-refresh build (the record is then empty, the model built whole). -#}
+{% macro recorded_partitions_subquery(relation, where, record, columns) -%}
+    {%- set placeholder = '__' ~ record[4:] ~ '__' -%}
+    {%- set recorded = api.Relation.create(database=target.database, identifier=record,
+                                           schema=generate_schema_name('intermediate', none) | trim) -%}
+    {%- set matches = [] -%}
+    {%- for column in columns %}{% do matches.append('p.' ~ column ~ ' = tested.' ~ column) %}{% endfor -%}
+    {%- set condition = '1 = 1' if flags.FULL_REFRESH else 'exists (select 1 from ' ~ recorded ~ ' as p'
+        ~ ' where ' ~ matches | join(' and ') ~ ')' -%}
+    {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace(placeholder, condition)
                   ~ ') as dbt_subquery') -%}
+{%- endmacro %}
+
+{#- The year (or another part) of the local day before a UTC day: the first local day a change of that
+    UTC day can touch -#}
+{% macro local_year(utc_date, part='year') -%}
+extract({{ part }} from cast({{ dbt.dateadd('day', -1, utc_date) }} as date))
 {%- endmacro %}
 
 {#- The earliest day of a changed-days relation: when tests run (build, test), a SQL date literal read

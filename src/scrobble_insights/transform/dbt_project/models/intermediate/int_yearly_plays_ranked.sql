@@ -28,6 +28,17 @@ tails as (
 ),
 {%- endif %}
 
+track_album_plays as (
+    -- plays per user, local year, track and album: the one read of the fact that both lists sum
+    select f.user_key, f.user_name, d.year, f.track_key, f.album_key, count(*) as plays
+    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    {%- if is_incremental() %}
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
+    where f.local_date >= (select min(read_from) from tails)      -- implied: one bound, applied while scanning
+    {%- endif %}
+    group by f.user_key, f.user_name, d.year, f.track_key, f.album_key
+),
+
 plays as (
     select m.user_key, m.user_name, m.year, 'artist' as entity_type, m.artist_key as entity_key,
            cast(sum(m.plays) as {{ dbt.type_bigint() }}) as plays
@@ -37,24 +48,14 @@ plays as (
     {%- endif %}
     group by m.user_key, m.user_name, m.year, m.artist_key
     union all
-    select f.user_key, f.user_name, d.year, 'album', f.album_key, count(*)
-    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
-    {%- if is_incremental() %}
-    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
-    where f.local_date >= (select min(read_from) from tails) and not al.is_unknown     -- the bound: implied
-    {%- else %}
+    select p.user_key, p.user_name, p.year, 'album', p.album_key, cast(sum(p.plays) as {{ dbt.type_bigint() }})
+    from track_album_plays as p inner join {{ ref('dim_album') }} as al on al.album_key = p.album_key
     where not al.is_unknown
-    {%- endif %}
-    group by f.user_key, f.user_name, d.year, f.album_key
+    group by p.user_key, p.user_name, p.year, p.album_key
     union all
-    select f.user_key, f.user_name, d.year, 'track', f.track_key, count(*)
-    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    {%- if is_incremental() %}
-    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
-    where f.local_date >= (select min(read_from) from tails)      -- implied: one bound, applied while scanning
-    {%- endif %}
-    group by f.user_key, f.user_name, d.year, f.track_key
+    select user_key, user_name, year, 'track', track_key, cast(sum(plays) as {{ dbt.type_bigint() }})
+    from track_album_plays
+    group by user_key, user_name, year, track_key
 ),
 
 years_played as (

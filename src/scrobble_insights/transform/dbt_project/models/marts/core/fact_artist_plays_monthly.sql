@@ -6,10 +6,15 @@ exists (select 1 from ({{ local_day_tails('__changed_user_days__') }}) as c
           and DBT_INTERNAL_DEST.year * 100 + DBT_INTERNAL_DEST.month
               >= extract(year from c.from_day) * 100 + extract(month from c.from_day))
 {%- endset %}
+{#- implied by tail_predicate: one bound for every user, applied while the target is scanned, before the
+    correlated exists (without it the delete took 0.24 s of 1.1 M rows at 10 M scrobbles) -#}
+{%- set tail_bound -%}
+DBT_INTERNAL_DEST.year >= (select extract(year from min(from_day)) from ({{ local_day_tails('__changed_user_days__') }}) as c)
+{%- endset %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_predicate],
+    incremental_predicates=[tail_bound, tail_predicate],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}

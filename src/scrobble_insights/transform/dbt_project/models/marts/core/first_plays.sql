@@ -1,16 +1,22 @@
-{#- Incremental per (user, artist) and (user, track) pair: the rows this build replaces are those on a
-    changed day and those of a pair that has a new first play among the new rows (the old first, now
-    not first or first again, is in the new rows when it still is one). Two equality joins, not one
-    join on the user with an OR (a nested comparison per user). -#}
+{#- Incremental per (user, artist) and (user, track) pair: the rows this build writes (the new rows) are the
+    first plays on a changed day and those elsewhere whose flags changed; it deletes the rows on a changed
+    day, the rows it writes again, and a stored first play of a pair that has another first play among
+    the new rows (one that is no longer a first play, or is now only the first of its other pair). Every
+    other row is still right: a pair's first play that did not move keeps its row as it is (at 10 M
+    scrobbles, 186,000 such rows were deleted and written again each day when every row of a recomputed
+    pair was replaced). Equality joins, not one join on the user with an OR. -#}
 {%- set replaced -%}
 exists (select 1 from __changed_user_days__ as c
         where c.user_name = DBT_INTERNAL_DEST.user_name and c.utc_date = DBT_INTERNAL_DEST.utc_date)
-or exists (select 1 from __new_rows__ as n
-           where n.is_artist_discovery
-             and n.user_name = DBT_INTERNAL_DEST.user_name and n.artist_key = DBT_INTERNAL_DEST.artist_key)
-or exists (select 1 from __new_rows__ as n
-           where n.is_track_discovery
-             and n.user_name = DBT_INTERNAL_DEST.user_name and n.track_key = DBT_INTERNAL_DEST.track_key)
+or DBT_INTERNAL_DEST.scrobble_id in (select scrobble_id from __new_rows__)
+or (DBT_INTERNAL_DEST.is_artist_discovery
+    and exists (select 1 from __new_rows__ as n
+                where n.is_artist_discovery
+                  and n.user_name = DBT_INTERNAL_DEST.user_name and n.artist_key = DBT_INTERNAL_DEST.artist_key))
+or (DBT_INTERNAL_DEST.is_track_discovery
+    and exists (select 1 from __new_rows__ as n
+                where n.is_track_discovery
+                  and n.user_name = DBT_INTERNAL_DEST.user_name and n.track_key = DBT_INTERNAL_DEST.track_key))
 {%- endset %}
 {{ config(
     materialized='incremental',
@@ -204,7 +210,11 @@ flagged as (
         case when ap.user_name is not null then af.scrobble_id is not null
              else coalesce(old.is_artist_discovery, false) end as is_artist_discovery,
         case when tp.user_name is not null then tf.scrobble_id is not null
-             else coalesce(old.is_track_discovery, false) end as is_track_discovery
+             else coalesce(old.is_track_discovery, false) end as is_track_discovery,
+        -- written again: on a changed day (the predicate deletes those days) or not stored with these flags
+        changed.user_name is not null or old.scrobble_id is null as is_rewritten,
+        old.is_artist_discovery as was_artist_discovery,
+        old.is_track_discovery as was_track_discovery
         {%- else %}
         af.scrobble_id is not null as is_artist_discovery,
         tf.scrobble_id is not null as is_track_discovery
@@ -218,6 +228,8 @@ flagged as (
     left join artist_pairs as ap on ap.user_name = f.user_name and ap.artist_key = f.artist_key
     left join track_pairs as tp on tp.user_name = f.user_name and tp.track_key = f.track_key
     left join {{ this }} as old on old.scrobble_id = f.scrobble_id
+    left join {{ ref('int_user_days_changed') }} as changed
+        on changed.user_name = f.user_name and changed.utc_date = f.utc_date
     {%- endif %}
 )
 
@@ -234,4 +246,7 @@ select
     is_artist_discovery,
     is_track_discovery
 from flagged
-where is_artist_discovery or is_track_discovery
+where (is_artist_discovery or is_track_discovery)
+{%- if is_incremental() %}
+  and (is_rewritten or is_artist_discovery <> was_artist_discovery or is_track_discovery <> was_track_discovery)
+{%- endif %}
