@@ -10,7 +10,8 @@
 -- int_user_days_changed reads the fact as the last build left it).
 {%- set kept = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) %}
 {%- set keep = false %}
-{%- if kept is not none and not flags.FULL_REFRESH and execute %}
+{#- asked only when a build runs: compile and docs show the recompute, and read nothing -#}
+{%- if kept is not none and not flags.FULL_REFRESH and execute and flags.WHICH in ('build', 'run', 'retry') %}
 {%- set still_right %}
 with
 settled as (

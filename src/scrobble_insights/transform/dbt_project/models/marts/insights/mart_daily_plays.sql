@@ -29,6 +29,43 @@ tails as (
 ),
 {%- endif %}
 
+{%- if is_incremental() %}
+tail_days as (
+    -- the first and last local day with plays in each user's tail
+    select f.user_name, min(f.local_date) as first_day, max(f.local_date) as last_day
+    from {{ ref('fact_scrobbles') }} as f
+    inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
+    where f.local_date >= (select min(from_day) from tails)      -- implied; applied while scanning
+    group by f.user_name
+),
+
+kept_days as (
+    -- the first day of the rows kept before each tail: the user's first play (the table starts there)
+    select m.user_name, min(m.local_date) as first_day
+    from {{ this }} as m
+    inner join tails as t on t.user_name = m.user_name and m.local_date < t.from_day
+    group by m.user_name
+),
+
+bounds as (
+    -- as below, from the tails and the kept rows, not the whole fact: a user's first day is that of
+    -- the kept rows when there are any; the tail's last play, or the last extracted day, ends it
+    select
+        u.user_key,
+        t.user_name,
+        coalesce(k.first_day, p.first_day) as first_day,
+        greatest(
+            coalesce(p.last_day, cast('1970-01-01' as date)),
+            coalesce((select max(e.utc_date) from {{ ref('stg_lastfm__extracted_days') }} as e
+                      where e.user_name = t.user_name), cast('1970-01-01' as date))
+        ) as last_day
+    from tails as t
+    inner join {{ ref('dim_user') }} as u on u.user_name = t.user_name
+    left join tail_days as p on p.user_name = t.user_name
+    left join kept_days as k on k.user_name = t.user_name
+    where coalesce(k.first_day, p.first_day) is not null
+),
+{%- else %}
 bounds as (
     -- to the last extracted day, or later when a play's local day is after it (zones east of UTC)
     select
@@ -43,6 +80,7 @@ bounds as (
     from {{ ref('fact_scrobbles') }} as f
     group by f.user_key, f.user_name
 ),
+{%- endif %}
 
 plays as (
     select
@@ -56,6 +94,7 @@ plays as (
     from {{ ref('fact_scrobbles') }} as f
     inner join {{ ref('scrobble_sessions') }} as s on s.scrobble_id = f.scrobble_id
     left join {{ ref('first_plays') }} as fp on fp.scrobble_id = f.scrobble_id
+    {%- if is_incremental() %} and fp.local_date >= (select min(from_day) from tails){% endif %}
     {%- if is_incremental() %}
     inner join tails as t on t.user_name = f.user_name and f.local_date >= t.from_day
     -- the earliest tail day of all users (and, for the sessions, 1 day before its start in UTC): bounds
