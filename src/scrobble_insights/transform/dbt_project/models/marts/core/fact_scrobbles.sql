@@ -51,14 +51,29 @@ localized as (
 with localized as (
     select * from {{ ref('int_scrobbles_localized') }}
 )
-{%- endif %}
+{%- endif %},
+
+keys as (
+    -- the track and album keys of each distinct (artist, track, album) as scrobbled: the names are
+    -- normalized once per spelling, not once per scrobble (at 10 M scrobbles the keys took half of the
+    -- select's 0.2 s for the 52,000 scrobbles of the changed days)
+    select artist_key, track_name, album_name,
+           {{ track_key('artist_key', 'track_name') }} as track_key,
+           {{ album_key('artist_key', 'album_name') }} as album_key
+    from (
+        select distinct n.artist_key, l.track_name, l.album_name
+        {#- a full build reads the localized scrobbles in place: the CTE is then read once, not kept #}
+        from {{ 'localized' if is_incremental() else ref('int_scrobbles_localized') }} as l
+        inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = l.artist_name
+    ) as spellings
+)
 
 select
     l.scrobble_id,
     {{ surrogate_key(['l.user_name']) }} as user_key,
     n.artist_key,
-    {{ track_key('n.artist_key', 'l.track_name') }} as track_key,
-    {{ album_key('n.artist_key', 'l.album_name') }} as album_key,
+    k.track_key,
+    k.album_key,
     extract(year from l.played_at_local) * 10000 + extract(month from l.played_at_local) * 100
         + extract(day from l.played_at_local) as date_key,
     extract(hour from l.played_at_local) * 100 + extract(minute from l.played_at_local) as time_key,
@@ -77,6 +92,8 @@ select
     d.loaded_at as day_loaded_at
 from localized as l
 inner join {{ ref('int_artist_names_resolved') }} as n on n.artist_name = l.artist_name
+inner join keys as k
+    on k.artist_key = n.artist_key and k.track_name = l.track_name and k.album_name is not distinct from l.album_name
 inner join {{ ref('stg_lastfm__extracted_days') }} as d
     on d.user_name = l.user_name and d.utc_date = l.utc_date
 {{ time_ordered('l.utc_date') }}
