@@ -47,13 +47,13 @@
                 ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
                 ~ ' = tested.user_name and tested.local_date >= cast('
                 ~ dbt.dateadd('day', -1, 'changed.from_date') ~ ' as date))',
-            '__changed_user_local_months__': 'tested.year >= ' ~ local_year(since)
+            '__changed_user_local_months__': 'tested.year >= ' ~ part_of_day_before('year', since)
                 ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
                 ~ ' = tested.user_name and tested.year * 100 + tested.month >= '
-                ~ local_year('changed.from_date') ~ ' * 100 + ' ~ local_year('changed.from_date', 'month') ~ ')',
-            '__changed_user_local_years__': 'tested.year >= ' ~ local_year(since)
+                ~ part_of_day_before('year', 'changed.from_date') ~ ' * 100 + ' ~ part_of_day_before('month', 'changed.from_date') ~ ')',
+            '__changed_user_local_years__': 'tested.year >= ' ~ part_of_day_before('year', since)
                 ~ ' and exists (select 1 from ' ~ tails ~ ' as changed where changed.user_name'
-                ~ ' = tested.user_name and tested.year >= ' ~ local_year('changed.from_date') ~ ')',
+                ~ ' = tested.user_name and tested.year >= ' ~ part_of_day_before('year', 'changed.from_date') ~ ')',
         } -%}
         {#- replaced one by one: a variable set inside a Jinja loop does not outlive the loop -#}
         {%- set full = flags.FULL_REFRESH -%}
@@ -105,9 +105,9 @@
                   ~ ') as dbt_subquery') -%}
 {%- endmacro %}
 
-{#- The year (or another part) of the local day before a UTC day: the first local day a change of that
-    UTC day can touch -#}
-{% macro local_year(utc_date, part='year') -%}
+{#- The year or month of the day before a UTC day: the first local day a change of that UTC day can
+    touch (a play's local day is at most one day before its UTC day) -#}
+{% macro part_of_day_before(part, utc_date) -%}
 extract({{ part }} from cast({{ dbt.dateadd('day', -1, utc_date) }} as date))
 {%- endmacro %}
 

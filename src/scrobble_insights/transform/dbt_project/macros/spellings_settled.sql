@@ -10,19 +10,19 @@
  from {{ ref('stg_lastfm__extracted_days') }})
 {%- endmacro %}
 
+{#- The columns that name a spelling as scrobbled: names and the MusicBrainz ids last.fm gave with them -#}
+{% macro spelling_columns() -%}
+    {{ return(['artist_name', 'artist_mbid', 'track_name', 'track_mbid', 'album_name', 'album_mbid']) }}
+{%- endmacro %}
+
 {#- Plays per spelling as scrobbled, of the scrobbles (stg_lastfm__scrobbles) that `condition` selects -#}
 {% macro spelling_plays(condition) -%}
 select
-    artist_name,
-    artist_mbid,
-    track_name,
-    track_mbid,
-    album_name,
-    album_mbid,
+    {{ spelling_columns() | join(', ') }},
     count(*) as plays,
     min(played_at_utc) as first_played_at_utc,
     max(played_at_utc) as last_played_at_utc
 from {{ ref('stg_lastfm__scrobbles') }}
 where {{ condition }}
-group by artist_name, artist_mbid, track_name, track_mbid, album_name, album_mbid
+group by {{ spelling_columns() | join(', ') }}
 {%- endmacro %}

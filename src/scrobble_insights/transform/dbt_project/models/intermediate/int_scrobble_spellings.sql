@@ -5,20 +5,14 @@
 -- kept from build to build (int_scrobble_spellings_settled), and the scrobbles from that day on (2 to 3
 -- months), aggregated at every build. Counts, first and last plays add up exactly across the two.
 select
-    artist_name,
-    artist_mbid,
-    track_name,
-    track_mbid,
-    album_name,
-    album_mbid,
+    {{ spelling_columns() | join(', ') }},
     cast(sum(plays) as {{ dbt.type_bigint() }}) as plays,
     min(first_played_at_utc) as first_played_at_utc,
     max(last_played_at_utc) as last_played_at_utc
 from (
-    select artist_name, artist_mbid, track_name, track_mbid, album_name, album_mbid,
-           plays, first_played_at_utc, last_played_at_utc
+    select {{ spelling_columns() | join(', ') }}, plays, first_played_at_utc, last_played_at_utc
     from {{ ref('int_scrobble_spellings_settled') }}
     union all
     {{ spelling_plays('utc_date >= ' ~ spellings_settled_before()) }}
 ) as parts
-group by artist_name, artist_mbid, track_name, track_mbid, album_name, album_mbid
+group by {{ spelling_columns() | join(', ') }}
