@@ -19,12 +19,12 @@
         {%- do return(loaded_since_built_subquery(relation, where)) -%}
     {%- endif -%}
     {%- if '__genre_share_periods_changed__' in where -%}
-        {%- do return(recorded_partitions_subquery(relation, where, 'int_genre_share_periods_changed',
-                                                   ['user_key', 'period_grain', 'period'])) -%}
+        {%- do return(recorded_partitions_subquery(relation, where, '__genre_share_periods_changed__',
+                                                   'int_genre_share_periods_changed', ['user_key', 'period_grain', 'period'])) -%}
     {%- endif -%}
     {%- if '__genre_share_months_changed__' in where -%}
-        {%- do return(recorded_partitions_subquery(relation, where, 'int_genre_share_months_changed',
-                                                   ['user_key', 'year', 'month'])) -%}
+        {%- do return(recorded_partitions_subquery(relation, where, '__genre_share_months_changed__',
+                                                   'int_genre_share_months_changed', ['user_key', 'year', 'month'])) -%}
     {%- endif -%}
     {%- if '__changed_user_' in where -%}
         {%- set changed = user_days_changed_relation() -%}
@@ -91,18 +91,23 @@
 
 {#- Tests on the models replaced by recorded partitions (config: {where: __genre_share_periods_changed__}
     on mart_genre_share, {where: __genre_share_months_changed__} on int_genre_plays_monthly): the rows of the
-    partitions this build replaced, as the record (`record`, an intermediate model, keyed by `columns`)
-    lists them; every row on a --full-refresh build (the record is then empty, the model built whole). -#}
-{% macro recorded_partitions_subquery(relation, where, record, columns) -%}
-    {%- set placeholder = '__' ~ record[4:] ~ '__' -%}
+    partitions this build replaced, as the record (`record`, an intermediate model keyed by `columns`)
+    lists them, with the models' own condition; every row on a --full-refresh build (the record is then
+    empty, the model built whole). -#}
+{% macro recorded_partitions_subquery(relation, where, placeholder, record, columns) -%}
     {%- set recorded = api.Relation.create(database=target.database, identifier=record,
                                            schema=generate_schema_name('intermediate', none) | trim) -%}
-    {%- set matches = [] -%}
-    {%- for column in columns %}{% do matches.append('p.' ~ column ~ ' = tested.' ~ column) %}{% endfor -%}
-    {%- set condition = '1 = 1' if flags.FULL_REFRESH else 'exists (select 1 from ' ~ recorded ~ ' as p'
-        ~ ' where ' ~ matches | join(' and ') ~ ')' -%}
+    {%- set condition = '1 = 1' if flags.FULL_REFRESH else in_recorded_partitions(recorded, 'tested', columns) -%}
     {%- do return('(select * from ' ~ relation ~ ' as tested where ' ~ where | replace(placeholder, condition)
                   ~ ') as dbt_subquery') -%}
+{%- endmacro %}
+
+{#- Whether a row (`alias`) is in a partition a record lists, matched on `columns`: the replace_where
+    predicate of the models replaced by recorded partitions (the record being a placeholder there), and
+    the condition of their tests -#}
+{% macro in_recorded_partitions(record, alias, columns) -%}
+exists (select 1 from {{ record }} as p
+        where {% for column in columns %}p.{{ column }} = {{ alias }}.{{ column }}{{ ' and ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 {#- The year or month of the day before a UTC day: the first local day a change of that UTC day can

@@ -68,3 +68,16 @@ where (m.local_date >= tail.from_day or regenred.user_name is not null)
 select * from {{ ref('mart_track_plays') }}
 {%- endif %}
 {%- endmacro %}
+
+{% macro play_tails_replaced() -%}
+{#- replace_where's predicates for a model keyed by play time (scrobble_sessions, first_plays), incremental
+    per user tail: each user's plays from the start of their first changed UTC day on. First the bound it
+    implies for every user, applied while the target is scanned, before the correlated exists (see
+    macros/changed_partitions.sql). -#}
+{%- set bound = 'DBT_INTERNAL_DEST.played_at_uts >= (select ' ~ date_start_uts('min(utc_date)') ~ ' from __changed_user_days__)' -%}
+{%- set per_user -%}
+exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
+        where c.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.played_at_uts >= {{ date_start_uts('c.from_date') }})
+{%- endset -%}
+{{ return([bound, per_user]) }}
+{%- endmacro %}

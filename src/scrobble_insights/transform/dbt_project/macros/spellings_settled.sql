@@ -26,3 +26,8 @@ from {{ ref('stg_lastfm__scrobbles') }}
 where {{ condition }}
 group by {{ spelling_columns() | join(', ') }}
 {%- endmacro %}
+
+{#- A scalar subquery: the latest loaded_at of the extracted days before a day (null when none) -#}
+{% macro loaded_until(before) -%}
+(select max(loaded_at) from {{ ref('stg_lastfm__extracted_days') }} where utc_date < {{ before }})
+{%- endmacro %}

@@ -1,10 +1,6 @@
 {#- Incremental per user and local month (strategy replace_where): the months int_genre_share_months_changed
     lists are deleted and computed again, whole. -#}
-{%- set replaced -%}
-exists (select 1 from __genre_share_months_changed__ as c
-        where c.user_key = DBT_INTERNAL_DEST.user_key and c.year = DBT_INTERNAL_DEST.year
-          and c.month = DBT_INTERNAL_DEST.month)
-{%- endset %}
+{%- set replaced = in_recorded_partitions('__genre_share_months_changed__', 'DBT_INTERNAL_DEST', ['user_key', 'year', 'month']) %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',

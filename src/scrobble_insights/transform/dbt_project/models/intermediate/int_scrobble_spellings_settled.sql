@@ -15,15 +15,14 @@
 {%- set still_right %}
 with
 settled as (
-    select min(settled_before) as settled_before, max(settled_before) as other_day,
-           min(loaded_until) as loaded_until, sum(plays) as plays
+    -- every row carries the same day and loaded_at: one statement wrote them
+    select min(settled_before) as settled_before, min(loaded_until) as loaded_until, sum(plays) as plays
     from {{ kept }}
 ),
 
 now_before as (
     select
-        (select max(loaded_at) from {{ ref('stg_lastfm__extracted_days') }}
-         where utc_date < (select settled_before from settled)) as loaded_until,
+        {{ loaded_until('(select settled_before from settled)') }} as loaded_until,
         (select count(*) from {{ ref('stg_lastfm__scrobbles') }}
          where utc_date < (select settled_before from settled)) as plays
 )
@@ -31,7 +30,6 @@ now_before as (
 select count(*)
 from settled, now_before
 where settled.settled_before = {{ spellings_settled_before() }}
-  and settled.other_day = settled.settled_before
   and settled.loaded_until = now_before.loaded_until
   and settled.plays = now_before.plays
 {%- endset %}
@@ -44,7 +42,7 @@ select * from {{ kept }}
 select
     s.*,
     b.settled_before,
-    (select max(loaded_at) from {{ ref('stg_lastfm__extracted_days') }} where utc_date < b.settled_before) as loaded_until
+    {{ loaded_until('b.settled_before') }} as loaded_until
 from ({{ spelling_plays('utc_date < ' ~ spellings_settled_before()) }}) as s
 cross join (select {{ spellings_settled_before() }} as settled_before) as b
 {%- endif %}

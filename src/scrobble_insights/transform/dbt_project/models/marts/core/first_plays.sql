@@ -3,17 +3,10 @@
     tail is not on a changed day, and every play that could come before it is not either, so its flags
     cannot change: a first play before the tail stays the first (every changed play is later), and a play
     before the tail that is not a first has an earlier play of its pair, before the tail too. -#}
-{%- set tail_predicate -%}
-exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
-        where c.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.played_at_uts >= {{ date_start_uts('c.from_date') }})
-{%- endset %}
-{#- implied by tail_predicate: one bound for every user, applied while the target is scanned, before the
-    correlated exists (see macros/changed_partitions.sql) -#}
-{%- set tail_bound = 'DBT_INTERNAL_DEST.played_at_uts >= (select ' ~ date_start_uts('min(utc_date)') ~ ' from __changed_user_days__)' %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_bound, tail_predicate],
+    incremental_predicates=play_tails_replaced(),
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}

@@ -1,17 +1,10 @@
 {#- Incremental per user tail: from the start of a user's first changed UTC day (int_user_days_changed)
     every play is recomputed; the plays before it, untouched by this build's fact, keep their rows, and
     the last of them (the anchor) carries the session in progress across the cut. -#}
-{%- set tail_predicate -%}
-exists (select 1 from (select user_name, min(utc_date) as from_date from __changed_user_days__ group by user_name) as c
-        where c.user_name = DBT_INTERNAL_DEST.user_name and DBT_INTERNAL_DEST.played_at_uts >= {{ date_start_uts('c.from_date') }})
-{%- endset %}
-{#- implied by tail_predicate: one bound for every user, applied while the target is scanned, before the
-    correlated exists (see macros/changed_partitions.sql) -#}
-{%- set tail_bound = 'DBT_INTERNAL_DEST.played_at_uts >= (select ' ~ date_start_uts('min(utc_date)') ~ ' from __changed_user_days__)' %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
-    incremental_predicates=[tail_bound, tail_predicate],
+    incremental_predicates=play_tails_replaced(),
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_user_days_changed') }}

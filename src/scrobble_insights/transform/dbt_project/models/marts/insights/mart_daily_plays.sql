@@ -27,9 +27,7 @@ with
 tails as (
     {{ local_day_tails(ref('int_user_days_changed')) }}
 ),
-{%- endif %}
 
-{%- if is_incremental() %}
 tail_days as (
     -- the first and last local day with plays in each user's tail
     select f.user_name, min(f.local_date) as first_day, max(f.local_date) as last_day

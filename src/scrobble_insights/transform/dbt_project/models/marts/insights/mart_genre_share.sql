@@ -1,11 +1,7 @@
 {#- Incremental per user and period (strategy replace_where): the (user, period_grain, period) partitions
     that int_genre_share_periods_changed lists (the periods of each user's tail of months, and of the
     months holding an artist whose genres changed) are deleted and computed again, whole. -#}
-{%- set replaced -%}
-exists (select 1 from __genre_share_periods_changed__ as p
-        where p.user_key = DBT_INTERNAL_DEST.user_key and p.period_grain = DBT_INTERNAL_DEST.period_grain
-          and p.period = DBT_INTERNAL_DEST.period)
-{%- endset %}
+{%- set replaced = in_recorded_partitions('__genre_share_periods_changed__', 'DBT_INTERNAL_DEST', ['user_key', 'period_grain', 'period']) %}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_where',
