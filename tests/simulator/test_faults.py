@@ -106,6 +106,18 @@ def test_fault_rate_is_roughly_the_share_of_faulted_requests():
     assert 850 < faulted < 1150
 
 
+def test_fault_seed_draws_other_faults_over_the_same_history():
+    from scrobble_insights.simulator import Simulator, SimulatorConfig
+
+    def faults(**seeds) -> list:
+        sim = Simulator(SimulatorConfig(seed=3, fault_rate=0.3, users=["ann"], years=0.1, now=1773532800, **seeds))
+        return sim, [sim.faults.pick() for _ in range(50)]
+
+    (plain, default), (_, same), (other, drawn) = faults(), faults(fault_seed=3), faults(fault_seed=4)
+    assert default == same and drawn != default
+    assert plain.truth("ann") == other.truth("ann")        # the history does not depend on the faults' seed
+
+
 def test_latency_delays_answers_without_blocking_other_connections(serve):
     sim, api = serve(latency_ms=300)
     results: list = []

@@ -50,6 +50,7 @@ class SimulatorConfig:
     rate_limit: float = 5.0
     latency_ms: float = 0.0
     fault_rate: float = 0.0
+    fault_seed: int | None = None                # the faults' own seed (default: seed): same history, other faults
     timeout_fault_s: float = 3.0
     api_key: str | None = None
     suspended_keys: frozenset[str] = frozenset()
@@ -93,7 +94,8 @@ class Simulator:
         self.users: dict[str, UserHistory] = {
             spec.name.casefold(): build_user(self.catalogue, spec, cfg.seed, start, end)
             for spec in cfg.users}
-        self.faults = FaultInjector(cfg.fault_rate, cfg.fault_kinds, cfg.seed)
+        self.faults = FaultInjector(cfg.fault_rate, cfg.fault_kinds,
+                                     cfg.seed if cfg.fault_seed is None else cfg.fault_seed)
         self.limiter = RateLimiter(cfg.rate_limit)
         self.mb_faults = FaultInjector(cfg.mb_fault_rate, cfg.mb_fault_kinds, cfg.seed ^ 0x3B, MB_FAULT_KINDS)
         self.mb_limiter = RateLimiter(cfg.mb_rate_limit, cfg.mb_burst)
