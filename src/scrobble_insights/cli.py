@@ -125,7 +125,11 @@ def _progress(enabled: bool = True):
         progress.update(tag_task[0], advance=1)
 
     with progress:
-        yield Reporter(on_start=on_start, on_page=on_page, on_window=on_window), on_artist
+        try:
+            yield Reporter(on_start=on_start, on_page=on_page, on_window=on_window), on_artist
+        except BaseException:
+            progress.live.transient = True      # a job that dies leaves its one-line error, not a half-drawn bar
+            raise
 
 
 def _print_summary(summary, settings: Settings, json_path: Path | None = None) -> None:

@@ -7,6 +7,7 @@ long before it hangs up."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -107,6 +108,37 @@ def test_next_windows_page_1_is_asked_while_other_windows_pages_are_in_flight(tm
         overlapped += older_page_1 < last_answer
     # One pair may not overlap: the first window sized by the probe, while the guessed ones fill the queue.
     assert overlapped >= len(windows) - 2, "a window's page 1 waited for the window before it to finish"
+
+
+def test_the_job_hears_that_every_page_is_answered_before_the_last_days_are_written(tmp_path, monkeypatch):
+    """So that the tags can follow the pages without a pause: each window's days are written only once
+    `on_fetched` was told (or 5 s passed), and it was told with every scrobble counted."""
+    from scrobble_insights.extract import scrobbles as module
+
+    limit, pages = 2, 6
+    client = PagedClient(pages=pages, limit=limit, target=4)
+    told, seen, writes = threading.Event(), [], []
+    real_write = module.write_window
+
+    def write_when_told(bronze, user, result):
+        writes.append(told.wait(timeout=5))
+        real_write(bronze, user, result)
+
+    def on_fetched(stats) -> None:
+        seen.append((stats.scrobbles, sum(e[0] == "ask" for e in client.events)))
+        told.set()
+
+    monkeypatch.setattr(module, "write_window", write_when_told)
+
+    async def run():
+        return await extract_scrobbles(client, "alice", TODAY - timedelta(days=60), TODAY - timedelta(days=1),
+                                       bronze=LocalBronze(tmp_path / "b"), state_dir=tmp_path / "s", limit=limit,
+                                       target_pages=pages, workers=8, on_fetched=on_fetched)
+
+    stats = asyncio.run(run())
+    assert len(seen) == 1 and writes and all(writes), writes
+    assert seen[0] == (stats.scrobbles, sum(e[0] == "ask" for e in client.events))   # nothing asked after
+    assert stats.windows == len(writes)
 
 
 class TagClient:

@@ -71,11 +71,17 @@ def test_windows_are_sized_to_full_pages_and_stay_contiguous():
 
 
 def test_unknown_user_fails_at_once_with_one_line(simulator, settings_for):
+    """The profile goes out with the first pages (no round trip of its own before them): they fail alike,
+    none is asked twice, and nothing is landed."""
     sim, server = simulator(fault_rate=0)
+    settings = settings_for(server)
     with pytest.raises(PermanentLastfmError) as caught:
-        extract_and_load(settings_for(server), ["nobody"], FIRST, LAST)
+        extract_and_load(settings, ["nobody"], FIRST, LAST)
     assert caught.value.code == 6 and "\n" not in str(caught.value)
-    assert sim.stats["requests"] == 1       # no retries for a permanent error
+    asked = [(r.method.lower(), tuple(sorted(r.params.items()))) for r in sim.request_log()]
+    assert len(set(asked)) == len(asked) == sim.stats["requests"]      # no retries for a permanent error
+    assert asked[0][0] == "user.getinfo" and {m for m, _ in asked} == {"user.getinfo", "user.getrecenttracks"}
+    assert not any(settings.bronze_dir.rglob("*.gz")) and not any(settings.state_dir.rglob("*.json"))
 
 
 def test_private_history_fails_with_how_to_fix(simulator, settings_for):

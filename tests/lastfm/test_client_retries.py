@@ -371,6 +371,29 @@ def test_rate_limiter_also_spaces_retries(api):
     assert times[-1] - times[0] >= 5 / 20.0 - 0.1
 
 
+def test_error_29_now_and_then_is_retried_and_a_third_in_ten_answers_halves_the_rate(api):
+    """Sequential calls, so every answer counts: two errors 29 among ten answers (another program on the
+    key, a hiccup) are retried without slowing down; a third among the last ten halves the rate."""
+    limited = lastfm_error(29, status=429)
+    client = make_client(api, rate_limit=100.0)
+
+    async def run() -> list[float]:
+        rates = []
+        async with client:
+            for _ in range(4):
+                await client.call("user.getInfo", user="alice")
+                rates.append(client.rate)
+        return rates
+
+    api.answer(limited, ok(), ok(), ok(), limited, ok())       # the 4 calls' 6 answers: 2 errors 29
+    assert asyncio.run(run()) == [100.0] * 4 and client.stats["slowdowns"] == 0
+    assert not api.script
+    api.answer(limited, ok(), limited, ok(), limited, ok())    # 3 of the first 6 answers
+    client = make_client(api, rate_limit=100.0)
+    rates = asyncio.run(run())
+    assert client.stats["slowdowns"] == 1 and rates[-1] == 50.0 and client.stats["rate_limited"] == 3
+
+
 # -- the key never in a message -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("failure", [

@@ -249,11 +249,14 @@ class Reporter:
 
 async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, last_day: date, *,
                             bronze: BronzeStore, state_dir, limit: int = 200, target_pages: int = 20,
-                            workers: int = 4, reporter: Reporter | None = None) -> ExtractStats:
+                            workers: int = 4, reporter: Reporter | None = None,
+                            on_fetched: Callable[[ExtractStats], None] = lambda stats: None) -> ExtractStats:
     """Land every scrobble of `user` on the UTC days first_day..last_day (inclusive) in bronze.
 
     At most `workers` windows are in flight; a new one starts only when the client has room for more
     requests (see the module docstring), so `workers` is a bound on memory, not the pace.
+    `on_fetched(stats)` is told once every page has been answered, while the last windows may still be
+    being written: the API is free for the job's next requests (stats count every fetched scrobble).
     """
     reporter = reporter or Reporter()
     stats = ExtractStats(user=user)
@@ -269,6 +272,7 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
     stats.days, stats.days_skipped = len(all_days), len(all_days) - len(todo)
     if not todo:
         checkpoint.remove()
+        on_fetched(stats)
         _log_user(stats, first_day, last_day, client)
         return stats
 
@@ -333,12 +337,12 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
             await gather_all(land(half) for half in window.halves())
             return
         planner.observe(window, result.total)
+        stats.scrobbles += len(result.rows)
+        stats.artist_plays.update(artist_name(track) for _, track in result.rows)
         fetched()
         await asyncio.to_thread(write_window, bronze, user, result)
         checkpoint.mark_done(window.start, window.end)
         stats.windows += 1
-        stats.scrobbles += len(result.rows)
-        stats.artist_plays.update(artist_name(track) for _, track in result.rows)
         log.info("window landed", extra={"user": user, "window": str(window), "pages": result.pages,
                                          "scrobbles": len(result.rows), "refetched": refetched,
                                          "retries": retries["retries"]})
@@ -371,6 +375,9 @@ async def extract_scrobbles(client: LastfmClient, user: str, first_day: date, la
                 break
             group.create_task(land_one(window))
             await asyncio.sleep(0)           # let its page 1 reach the client before looking for room again
+        for _ in range(max(1, workers)):     # a window holds its turn until fetched: all are fetched
+            await windows.acquire()
+        on_fetched(stats)
     checkpoint.remove()
     _log_user(stats, first_day, last_day, client)
     return stats

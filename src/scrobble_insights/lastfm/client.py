@@ -1,8 +1,10 @@
 """Async last.fm API client: rate limit, bounded concurrency, transient-only retries.
 
-When last.fm keeps answering error 29 (too many requests: at least two among the last WATCH
+When last.fm keeps answering error 29 (too many requests: at least SLOW_AFTER among the last WATCH
 answers) the client halves its own rate (down to MIN_RATE), and climbs back towards the configured
-rate after each run of RECOVER_AFTER successes. A lone error 29 (a hiccup) is only retried.
+rate after each run of RECOVER_AFTER successes. An error 29 now and then (a hiccup, another program
+on a shared key) is only retried, after its backoff: a client paced at its rate that went too fast
+meets it on a good share of its answers, not on one or two.
 last.fm limits the rate, not the concurrency: the requests in flight follow rate x latency (twice
 the latency observed, max_concurrency at most), so a slow network does not cap the rate. Callers that
 produce requests (windows of pages, artists to tag) ask `wait_for_room()` before adding more: it
@@ -70,7 +72,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 _tally: ContextVar[Counter | None] = ContextVar("retry_tally", default=None)
 MIN_RATE = 0.2           # requests per second: error 29 never slows the client below this
-WATCH = 10               # error 29 twice among this many answers: halve the rate
+WATCH = 10               # error 29 on SLOW_AFTER of this many answers: halve the rate
+SLOW_AFTER = 3
 RECOVER_AFTER = 20       # successes in a row before the rate climbs back by RECOVER_FACTOR
 RECOVER_FACTOR = 1.5
 BUCKET = 1.5            # the limiter's capacity, in requests (see LastfmClient.__init__)
@@ -343,7 +346,7 @@ class LastfmClient:
             return
         self._successes = 0
         floor = min(MIN_RATE, configured)
-        if sum(self._recent) >= 2 and self.rate > floor:
+        if sum(self._recent) >= SLOW_AFTER and self.rate > floor:
             self._recent.clear()
             self._slowdown += 1
             self.stats["slowdowns"] += 1

@@ -27,7 +27,7 @@ from scrobble_insights.errors import (
     first_line,
 )
 from scrobble_insights.extract.artist_tags import extract_artist_tags
-from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles, gather_all
+from scrobble_insights.extract.scrobbles import ExtractStats, Reporter, extract_scrobbles, gather_all, task_group
 from scrobble_insights.lastfm.client import ClientOptions, LastfmClient
 from scrobble_insights.load.loader import LoadStats, load_mb_artists, load_scrobbles, load_tags, load_user_infos
 from scrobble_insights.load.warehouse import open_warehouse
@@ -112,32 +112,52 @@ def extract(settings: Settings, users: list[str], first_day: date, last_day: dat
 
 async def extract_users(settings: Settings, client: LastfmClient, users: list[str], first_day: date, last_day: date,
                         *, reporter: Reporter | None = None,
-                        failures: dict[str, Exception] | None = None) -> list[ExtractStats]:
+                        failures: dict[str, Exception] | None = None,
+                        on_fetched: Callable[[str, ExtractStats | None], None] = lambda user, stats: None,
+                        ) -> list[ExtractStats]:
     """Every user at once on one client, so they share its rate limit fairly: the client serves
     waiting requests first come, first served, and each user has the same number of windows in flight,
     so a long backfill of one user does not hold back the daily run of another. At most
-    MAX_USERS_AT_ONCE users are in flight (the memory of their windows); the others queue."""
+    MAX_USERS_AT_ONCE users are in flight (the memory of their windows); the others queue.
+    `on_fetched(user, stats)` is told once per user: when every page of it is answered (its last days
+    may still be being written), or with None when it failed first."""
     bronze = open_bronze(settings)
     turns = asyncio.Semaphore(MAX_USERS_AT_ONCE)
     done: dict[str, ExtractStats] = {}
 
+    async def profile(user: str) -> None:
+        _, body = await client.fetch_user_info(user)
+        await asyncio.to_thread(write_user_info, bronze, user, body, utc_now())
+
     async def one(user: str) -> None:
+        told = False
+
+        def fetched(stats: ExtractStats | None) -> None:
+            nonlocal told
+            if not told:
+                told = True
+                on_fetched(user, stats)
+
         async with turns:
             try:
-                # The profile first: it fails fast on an unknown user and gives last.fm's own total.
-                _, body = await client.fetch_user_info(user)
-                await asyncio.to_thread(write_user_info, bronze, user, body, utc_now())
-                done[user] = await extract_scrobbles(
-                    client, user, first_day, last_day, bronze=bronze,
-                    state_dir=settings.state_dir, limit=settings.page_limit,
-                    target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
-                    reporter=reporter)
+                # The profile (last.fm's own total) goes out with the first pages, not a round trip
+                # before them: for an unknown user they all fail alike, and the first failure stops the rest.
+                async with task_group() as group:
+                    group.create_task(profile(user))
+                    extraction = group.create_task(extract_scrobbles(
+                        client, user, first_day, last_day, bronze=bronze,
+                        state_dir=settings.state_dir, limit=settings.page_limit,
+                        target_pages=settings.window_target_pages, workers=max(1, settings.max_concurrency // 2),
+                        reporter=reporter, on_fetched=fetched))
+                done[user] = extraction.result()
             except ScrobbleInsightsError as exc:
                 if failures is None or isinstance(exc, ConfigError) or \
                         (isinstance(exc, LastfmError) and exc.code in GLOBAL_CODES):
                     raise
                 failures[user] = exc
                 log.info("user %s failed, going on with the others: %s", user, exc)
+            finally:
+                fetched(None)
 
     await gather_all(one(user) for user in users)
     return [done[user] for user in users if user in done]
@@ -396,20 +416,64 @@ def extract_and_load(settings: Settings, users: list[str], first_day: date, last
 async def _extract_then_tag(settings: Settings, client: LastfmClient, users: list[str], summary: JobSummary,
                             worker: ModelWorker, pending: list[tuple[str, int]], fresh: set[str], *,
                             reporter, tags: bool, on_artist, started: float) -> None:
-    async with client:
-        summary.extracted = await extract_users(settings, client, users, summary.first_day, summary.last_day,
-                                                reporter=reporter, failures=summary.failures)
-        if len(summary.failures) == len(users):
-            raise next(iter(summary.failures.values()))
-        summary.extract_seconds = time.monotonic() - started
-        order = tag_order(pending, fresh, summary.extracted) if tags else []
+    fetched: dict[str, ExtractStats | None] = {}
+    all_fetched = asyncio.Event()
+
+    def on_fetched(user: str, stats: ExtractStats | None) -> None:
+        fetched[user] = stats
+        if len(fetched) == len(users):
+            all_fetched.set()
+
+    async with client, task_group() as group:
+        extraction = group.create_task(extract_users(settings, client, users, summary.first_day, summary.last_day,
+                                                     reporter=reporter, failures=summary.failures,
+                                                     on_fetched=on_fetched))
+        # The tags start once every page is answered, while the last windows are being written: the
+        # limiter goes on without a pause. The scrobbles are published once they are all written.
+        await all_fetched.wait()
+        order = tag_order(pending, fresh, [s for s in fetched.values() if s is not None]) if tags else []
         early = tags_take_long(settings, order)
-        if early:
-            worker.submit("scrobbles")
-        if not order:
+        stages = HeldStages(worker if early else None)
+
+        async def extracted() -> None:
+            summary.extracted = await extraction
+            if len(summary.failures) == len(users):
+                raise next(iter(summary.failures.values()))
+            summary.extract_seconds = time.monotonic() - started
+            stages.release("scrobbles")
+
+        group.create_task(extracted())
+        if order and not all(s is None for s in fetched.values()):
+            summary.artists_tagged = await stream_tags(settings, client, order, stages,
+                                                       failures=summary.failures, on_artist=on_artist)
+
+
+class HeldStages:
+    """The model worker as the tags see it while the last scrobbles are still being written: a stage
+    asked for before `release` waits for it (each stage loads all that landed, so none may run on
+    half-written scrobbles). With no worker, stages are dropped."""
+
+    def __init__(self, worker: ModelWorker | None) -> None:
+        self.worker = worker
+        self.held: list[str] | None = []
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.worker.error if self.worker is not None else None
+
+    def submit(self, stage: str) -> None:
+        if self.worker is None:
             return
-        summary.artists_tagged = await stream_tags(settings, client, order, worker if early else None,
-                                                   failures=summary.failures, on_artist=on_artist)
+        if self.held is None:
+            self.worker.submit(stage)
+        else:
+            self.held.append(stage)
+
+    def release(self, first: str) -> None:
+        """The scrobbles are written: `first`, then what was held (the worker runs the latest of a queue)."""
+        held, self.held = self.held or [], None
+        for stage in (first, *held):
+            self.submit(stage)
 
 
 def tags_take_long(settings: Settings, order: list[tuple[str, int]]) -> bool:
@@ -419,7 +483,7 @@ def tags_take_long(settings: Settings, order: list[tuple[str, int]]) -> bool:
 
 
 async def stream_tags(settings: Settings, client: LastfmClient, order: list[tuple[str, int]],
-                      worker: ModelWorker | None, *, failures: dict[str, Exception],
+                      worker: ModelWorker | HeldStages | None, *, failures: dict[str, Exception],
                       on_artist=lambda artist: None) -> int:
     """artist.getTopTags for `order` ((artist, plays), most played first), landed in bronze; returns how
     many artists were answered. With a `worker`, the genre answers are republished (a worker stage) at
