@@ -91,6 +91,7 @@ def test_a_build_that_did_not_finish_makes_the_next_build_a_full_refresh(setting
     assert not dbt.made_from(s, project)             # that makes the views and the seed again too
 
 
+@pytest.mark.slow
 def test_views_and_the_seed_are_made_again_only_when_the_project_changed(settings, monkeypatch):
     """A view's SQL and the seed's rows come from the project alone: a build after one that finished with the
     same project runs every data test and every table and incremental model, but not them."""
