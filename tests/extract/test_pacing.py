@@ -234,6 +234,7 @@ def test_a_fault_other_than_error_29_is_retried_at_the_next_slot_not_after_a_bac
     assert max(first_retries) < 0.6, sorted(first_retries)
 
 
+@pytest.mark.slow
 def test_a_hung_request_is_sent_again_once_the_limiter_has_nothing_else_to_send(simulator, tmp_path):
     sim, server = simulator(users=[UserSpec("alice", scrobbles_per_day=60)], years=0.5, rate_limit=20,
                             latency_ms=20, fault_rate=0.1, fault_kinds=("timeout",), timeout_fault_s=8.0)

@@ -172,6 +172,7 @@ def test_average_tracks_per_day_counts_days_without_plays(settings):
     assert query(s, "SELECT count(*) FROM marts.fact_scrobbles") == [(4,)]
 
 
+@pytest.mark.slow
 def test_a_full_build_writes_the_large_tables_in_time_order(settings):
     # DuckDB skips a row group whose min and max miss a query's bound: the daily build's reads of the recent
     # days skip the older history only if the tables were written in time order (macros/time_ordered.sql).
