@@ -1,5 +1,6 @@
 """Extraction against the simulator over 127.0.0.1, into a real DuckDB file."""
 
+import threading
 from datetime import date, timedelta
 
 import duckdb
@@ -107,3 +108,31 @@ def test_several_users_are_kept_apart(simulator, settings_for):
         expected = truth_rows(sim, user, LAST - timedelta(days=20), LAST + timedelta(days=1))
         assert expected, f"{user} should have scrobbles in the range"
         assert warehouse_rows(settings.warehouse_path, stored) == expected
+
+
+def test_tags_that_fail_before_the_last_days_are_written_do_not_fail_the_user(simulator, settings_for, monkeypatch):
+    """The tags start while the last days are being written. Should they fail first (artist.getTopTags
+    always answers error 8 here), the failure is the tags', recorded, and the scrobbles still load."""
+    from scrobble_insights.extract import scrobbles as module
+    from scrobble_insights.simulator import methods
+
+    tags_failed = threading.Event()
+    answer, real_write = methods.call, module.write_window
+
+    def tags_down(sim, params):
+        if params.get("method", "").lower() == "artist.gettoptags":
+            tags_failed.set()
+            return methods.user_error(500, 8)
+        return answer(sim, params)
+
+    def write_after_the_tags(bronze, user, result):
+        tags_failed.wait(timeout=10)
+        real_write(bronze, user, result)
+
+    monkeypatch.setattr(methods, "call", tags_down)
+    monkeypatch.setattr(module, "write_window", write_after_the_tags)
+    sim, server = simulator(fault_rate=0)
+    settings = settings_for(server, max_attempts=1)
+    summary = extract_and_load(settings, ["alice"], LAST - timedelta(days=20), LAST)
+    assert tags_failed.is_set() and list(summary.failures) == ["artist tags"]
+    assert warehouse_rows(settings.warehouse_path, "alice") == truth_rows(sim, "alice", LAST - timedelta(days=20), TODAY)

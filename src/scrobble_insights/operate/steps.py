@@ -437,8 +437,8 @@ async def _extract_then_tag(settings: Settings, client: LastfmClient, users: lis
 
         async def extracted() -> None:
             summary.extracted = await extraction
-            if len(summary.failures) == len(users):
-                raise next(iter(summary.failures.values()))
+            if all(user in summary.failures for user in users):      # the tags may have failed already
+                raise summary.failures[users[0]]
             summary.extract_seconds = time.monotonic() - started
             stages.release("scrobbles")
 
