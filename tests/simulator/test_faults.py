@@ -109,7 +109,7 @@ def test_fault_rate_is_roughly_the_share_of_faulted_requests():
 def test_fault_seed_draws_other_faults_over_the_same_history():
     from scrobble_insights.simulator import Simulator, SimulatorConfig
 
-    def faults(**seeds) -> list:
+    def faults(**seeds) -> tuple[Simulator, list]:
         sim = Simulator(SimulatorConfig(seed=3, fault_rate=0.3, users=["ann"], years=0.1, now=1773532800, **seeds))
         return sim, [sim.faults.pick() for _ in range(50)]
 

@@ -431,7 +431,8 @@ async def _extract_then_tag(settings: Settings, client: LastfmClient, users: lis
         # The tags start once every page is answered, while the last windows are being written: the
         # limiter goes on without a pause. The scrobbles are published once they are all written.
         await all_fetched.wait()
-        order = tag_order(pending, fresh, [s for s in fetched.values() if s is not None]) if tags else []
+        answered = [stats for stats in fetched.values() if stats is not None]     # users that did not fail first
+        order = tag_order(pending, fresh, answered) if tags else []
         early = tags_take_long(settings, order)
         stages = HeldStages(worker if early else None)
 
@@ -443,7 +444,7 @@ async def _extract_then_tag(settings: Settings, client: LastfmClient, users: lis
             stages.release("scrobbles")
 
         group.create_task(extracted())
-        if order and not all(s is None for s in fetched.values()):
+        if order and answered:
             summary.artists_tagged = await stream_tags(settings, client, order, stages,
                                                        failures=summary.failures, on_artist=on_artist)
 
